@@ -1,0 +1,58 @@
+# Builds the Rust crate in rust/ with cargo and exposes it as the imported
+# target surrealcpp::rust_core (a static library).
+#
+# Cargo's target directory lives outside the source tree by default, so a
+# fresh clone (CI's, for one) reuses the SurrealDB build an earlier one left.
+# The CMake build type selects the cargo profile: Debug -> dev, anything else
+# -> release.
+
+find_program(CARGO_EXECUTABLE cargo HINTS "$ENV{HOME}/.cargo/bin" REQUIRED)
+
+if(DEFINED ENV{CARGO_TARGET_DIR})
+  set(_surrealcpp_default_target_dir "$ENV{CARGO_TARGET_DIR}")
+else()
+  set(_surrealcpp_default_target_dir "$ENV{HOME}/.cache/surrealcpp/target")
+endif()
+set(SURREALCPP_CARGO_TARGET_DIR "${_surrealcpp_default_target_dir}"
+    CACHE PATH "Cargo target directory for the Rust core (kept outside the build tree so it survives fresh clones)")
+
+set(_rust_dir "${PROJECT_SOURCE_DIR}/rust")
+
+# Multi-config generators are not supported: the profile is fixed at configure time.
+if(CMAKE_BUILD_TYPE STREQUAL "Debug" OR CMAKE_BUILD_TYPE STREQUAL "")
+  set(SURREALCPP_CARGO_PROFILE_DIR debug)
+  set(_cargo_profile_args)
+else()
+  set(SURREALCPP_CARGO_PROFILE_DIR release)
+  set(_cargo_profile_args --release)
+endif()
+
+set(SURREALCPP_RUST_LIBRARY
+    "${SURREALCPP_CARGO_TARGET_DIR}/${SURREALCPP_CARGO_PROFILE_DIR}/libsurrealcpp.a")
+
+file(GLOB_RECURSE _rust_sources CONFIGURE_DEPENDS "${_rust_dir}/src/*.rs")
+
+# Only the static library is built here (`cargo rustc --crate-type`), not the
+# cdylib beside it, which would cost a second link of all of SurrealDB.
+add_custom_command(
+  OUTPUT "${SURREALCPP_RUST_LIBRARY}"
+  COMMAND "${CARGO_EXECUTABLE}" rustc --locked --lib --crate-type staticlib
+          ${_cargo_profile_args}
+          --manifest-path "${_rust_dir}/Cargo.toml"
+          --target-dir "${SURREALCPP_CARGO_TARGET_DIR}"
+  DEPENDS ${_rust_sources} "${_rust_dir}/Cargo.toml" "${_rust_dir}/Cargo.lock"
+  WORKING_DIRECTORY "${_rust_dir}"
+  COMMENT "Building the Rust core (cargo, ${SURREALCPP_CARGO_PROFILE_DIR} profile)"
+  USES_TERMINAL
+  VERBATIM)
+add_custom_target(surrealcpp_rust_build DEPENDS "${SURREALCPP_RUST_LIBRARY}")
+
+add_library(surrealcpp_rust_core STATIC IMPORTED GLOBAL)
+set_target_properties(surrealcpp_rust_core PROPERTIES
+  IMPORTED_LOCATION "${SURREALCPP_RUST_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${_rust_dir}/include")
+# What the Rust standard library and the bundled RocksDB need from the system.
+find_package(Threads REQUIRED)
+target_link_libraries(surrealcpp_rust_core INTERFACE Threads::Threads ${CMAKE_DL_LIBS} m)
+add_dependencies(surrealcpp_rust_core surrealcpp_rust_build)
+add_library(surrealcpp::rust_core ALIAS surrealcpp_rust_core)

@@ -1,0 +1,111 @@
+#include "shell.hpp"
+
+#include <editline/readline.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iomanip>
+
+#include <surreal/surreal.hpp>
+
+namespace surreal::cli {
+namespace {
+
+class StreamReader final : public LineReader {
+ public:
+  explicit StreamReader(std::istream& in) : in_(in) {}
+  std::optional<std::string> read(const std::string&) override {
+    std::string line;
+    if (!std::getline(in_, line)) return std::nullopt;
+    return line;
+  }
+
+ private:
+  std::istream& in_;
+};
+
+class TerminalReader final : public LineReader {
+ public:
+  std::optional<std::string> read(const std::string& prompt) override {
+    char* raw = readline(prompt.c_str());
+    if (raw == nullptr) return std::nullopt;
+    std::string line(raw);
+    std::free(raw);
+    if (line.find_first_not_of(" \t") != std::string::npos) add_history(line.c_str());
+    return line;
+  }
+};
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+void print_response(const Response& response, double ms, std::ostream& out) {
+  for (std::size_t i = 0; i < response.size(); ++i) {
+    if (response.size() > 1) out << "-- statement " << i + 1 << '\n';
+    if (const auto& error = response.error(i)) {
+      out << "error: " << *error << '\n';
+    } else {
+      out << response.results()[i].dump(2) << '\n';
+    }
+  }
+  out << "(" << response.size() << (response.size() == 1 ? " statement" : " statements")
+      << " in " << std::fixed << std::setprecision(2) << ms << " ms)\n";
+}
+
+}  // namespace
+
+std::unique_ptr<LineReader> stream_reader(std::istream& in) {
+  return std::make_unique<StreamReader>(in);
+}
+
+std::unique_ptr<LineReader> terminal_reader() { return std::make_unique<TerminalReader>(); }
+
+int run_shell(const ShellOptions& options, LineReader& reader, std::ostream& out,
+              std::ostream& err) {
+  std::optional<Database> db;
+  try {
+    db.emplace(Database::connect(options.endpoint, options.ns, options.db).get());
+  } catch (const std::exception& e) {
+    err << "cannot open " << options.endpoint << ": " << e.what() << '\n';
+    return 1;
+  }
+  out << "Connected to " << options.endpoint << " (namespace " << options.ns << ", database "
+      << options.db << "). End statements with ';'. Type exit or press Ctrl-D to leave.\n";
+
+  const std::string prompt = options.ns + "/" + options.db + "> ";
+  const std::string continuation = std::string(prompt.size() - 2, '.') + "> ";
+  std::string statement;
+  while (auto line = reader.read(statement.empty() ? prompt : continuation)) {
+    const std::string trimmed = trim(*line);
+    if (statement.empty() && (trimmed == "exit" || trimmed == "quit")) break;
+    if (trimmed.empty() && statement.empty()) continue;
+    statement += *line;
+    statement += '\n';
+    if (trimmed.empty() || trimmed.back() != ';') continue;
+
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      Response response = db->query(statement).get();
+      const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
+      print_response(response, ms.count(), out);
+    } catch (const std::exception& e) {
+      out << "error: " << e.what() << '\n';
+    }
+    out << std::flush;
+    statement.clear();
+  }
+  if (!trim(statement).empty()) out << "(discarded an unfinished statement: no closing ';')\n";
+  try {
+    db->close().get();
+  } catch (const std::exception& e) {
+    err << "error while closing: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace surreal::cli

@@ -1,0 +1,55 @@
+// The exceptions surrealcpp throws. Catch surreal::DatabaseException for all of
+// them, or a subclass for the one failure you can act on.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace surreal {
+
+/// Root of every error the library reports. `code()` is the native status
+/// code (negative, see `error_code`), `native_details()` SurrealDB's own text.
+/// Immutable; safe to share between threads.
+class DatabaseException : public std::runtime_error {
+ public:
+  DatabaseException(int code, std::string native_details);
+  DatabaseException(int code, const std::string& what, std::string native_details);
+
+  int code() const noexcept { return code_; }
+  const std::string& native_details() const noexcept { return native_details_; }
+
+ private:
+  int code_;
+  std::string native_details_;
+};
+
+/// The datastore could not be opened, or the database was closed or never connected.
+class ConnectionException : public DatabaseException {
+ public:
+  using DatabaseException::DatabaseException;
+};
+
+/// SurrealDB rejected a query or a record operation (syntax, types, constraints).
+class QueryException : public DatabaseException {
+ public:
+  using DatabaseException::DatabaseException;
+};
+
+/// SurrealDB refused an operation for lack of credentials or permission.
+class AuthenticationException : public DatabaseException {
+ public:
+  using DatabaseException::DatabaseException;
+};
+
+/// The native status codes carried by `DatabaseException::code()`.
+namespace error_code {
+inline constexpr int ok = 0;
+inline constexpr int invalid_argument = -1;
+inline constexpr int connection = -2;
+inline constexpr int query = -3;
+inline constexpr int authentication = -4;
+inline constexpr int internal = -5;
+inline constexpr int panic = -6;
+}  // namespace error_code
+
+}  // namespace surreal

@@ -1,0 +1,5 @@
+// surrealcpp: embedded SurrealDB for C++20. Include this one header.
+#pragma once
+
+#include "surreal/database.hpp"    // IWYU pragma: export
+#include "surreal/exceptions.hpp"  // IWYU pragma: export

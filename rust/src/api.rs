@@ -1,0 +1,283 @@
+//! The exported C functions. Each one checks its arguments, runs inside the
+//! panic boundary, and for async work enters the shared runtime from the
+//! calling thread. The logic lives in `database` and `response`.
+
+use std::ffi::c_char;
+
+use crate::database::SurrealDatabase;
+use crate::error::{self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_OK};
+use crate::response::SurrealResponse;
+use crate::runtime::block_on;
+use crate::strings::{borrow_optional_str, borrow_str, into_c_string};
+
+/// Borrows the object behind a handle.
+///
+/// # Safety
+/// `pointer` is NULL or a live handle returned by this library.
+unsafe fn borrow<'a, T>(pointer: *const T, what: &str) -> FfiResult<&'a T> {
+    // SAFETY: forwarded from the caller; `as_ref` handles NULL.
+    unsafe { pointer.as_ref() }.ok_or_else(|| FfiError::invalid_argument(format!("{what} is NULL")))
+}
+
+fn into_handle<T>(value: T) -> *mut T {
+    Box::into_raw(Box::new(value))
+}
+
+/// Starts the shared async runtime if it is not running yet. Optional: every
+/// other function starts it on first use.
+#[no_mangle]
+pub extern "C" fn surreal_init() -> i32 {
+    boundary(|| block_on(async {}))
+}
+
+/// Creates a database handle for `endpoint` ("mem://" or "rocksdb://<path>")
+/// without opening anything yet; see surreal_db_connect. NULL on error.
+///
+/// # Safety
+/// `endpoint` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_new(endpoint: *const c_char) -> *mut SurrealDatabase {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a C string.
+        let endpoint = unsafe { borrow_str(endpoint, "endpoint") }?;
+        SurrealDatabase::new(endpoint).map(into_handle)
+    })
+}
+
+/// Opens the datastore. Connecting a connected handle does nothing.
+///
+/// # Safety
+/// `db` is NULL or a live handle from surreal_db_new.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_connect(db: *const SurrealDatabase) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle.
+        let db = unsafe { borrow(db, "db") }?;
+        block_on(db.connect())?
+    })
+}
+
+/// Selects the namespace later calls work in.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `ns` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_use_ns(db: *const SurrealDatabase, ns: *const c_char) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a C string.
+        let (db, ns) = unsafe { (borrow(db, "db")?, borrow_str(ns, "ns")?) };
+        block_on(db.use_ns(ns))?
+    })
+}
+
+/// Selects the database later calls work in.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `name` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_use_db(db: *const SurrealDatabase, name: *const c_char) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a C string.
+        let (db, name) = unsafe { (borrow(db, "db")?, borrow_str(name, "name")?) };
+        block_on(db.use_db(name))?
+    })
+}
+
+/// Closes the handle and shuts its datastore down completely: when this
+/// returns, a RocksDB directory can be opened again. The handle is freed
+/// whatever the outcome. NULL is accepted.
+///
+/// # Safety
+/// `db` is NULL or a live handle not used by any other thread any more.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_close(db: *mut SurrealDatabase) -> i32 {
+    if db.is_null() {
+        return SURREAL_OK;
+    }
+    boundary(|| {
+        // SAFETY: the caller hands over a handle from surreal_db_new, once.
+        let db = unsafe { Box::from_raw(db) };
+        block_on(db.close())?
+    })
+}
+
+/// Runs SurrealQL. `bindings_json` is NULL or a JSON object of variables
+/// (`{"min": 18}` for `$min`). NULL on an error that stops the whole query,
+/// such as invalid syntax; the failure of single statements is reported in
+/// the response instead.
+///
+/// # Safety
+/// `db` is NULL or a live handle; the strings are NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_query(
+    db: *const SurrealDatabase,
+    sql: *const c_char,
+    bindings_json: *const c_char,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and C strings.
+        let (db, sql, bindings) = unsafe {
+            (
+                borrow(db, "db")?,
+                borrow_str(sql, "sql")?,
+                borrow_optional_str(bindings_json, "bindings_json")?,
+            )
+        };
+        block_on(db.query(sql, bindings))?.map(into_handle)
+    })
+}
+
+/// Selects a whole table ("person") or one record ("person:tobie"). An
+/// unknown table or record selects as empty.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `resource` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_select(
+    db: *const SurrealDatabase,
+    resource: *const c_char,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and a C string.
+        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        block_on(db.select(resource))?.map(into_handle)
+    })
+}
+
+/// Creates a record in `table` (a random id) or at a given id ("person:tobie")
+/// with the JSON object `data_json` as its content.
+///
+/// # Safety
+/// `db` is NULL or a live handle; the strings are NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_create(
+    db: *const SurrealDatabase,
+    table: *const c_char,
+    data_json: *const c_char,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and C strings.
+        let (db, table, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                borrow_str(table, "table")?,
+                borrow_str(data_json, "data_json")?,
+            )
+        };
+        block_on(db.create(table, data))?.map(into_handle)
+    })
+}
+
+/// Replaces the content of a record, or of every record of a table, with the
+/// JSON object `data_json`.
+///
+/// # Safety
+/// `db` is NULL or a live handle; the strings are NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_update(
+    db: *const SurrealDatabase,
+    resource: *const c_char,
+    data_json: *const c_char,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and C strings.
+        let (db, resource, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                borrow_str(resource, "resource")?,
+                borrow_str(data_json, "data_json")?,
+            )
+        };
+        block_on(db.update(resource, data))?.map(into_handle)
+    })
+}
+
+/// Deletes a record, or every record of a table; the response holds what was
+/// deleted.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `resource` is NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_delete(
+    db: *const SurrealDatabase,
+    resource: *const c_char,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and a C string.
+        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        block_on(db.delete(resource))?.map(into_handle)
+    })
+}
+
+/// The results as a JSON array, one entry per statement (null where the
+/// statement failed). Free with surreal_free_string. NULL on error.
+///
+/// # Safety
+/// `response` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_get_results(response: *const SurrealResponse) -> *mut c_char {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live response.
+        let response = unsafe { borrow(response, "response") }?;
+        into_c_string(response.results_json()?)
+    })
+}
+
+/// 1 if any statement failed, 0 if none did, a negative status on error.
+///
+/// # Safety
+/// `response` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_has_errors(response: *const SurrealResponse) -> i32 {
+    boundary_int(|| {
+        // SAFETY: the caller passes a live response.
+        let response = unsafe { borrow(response, "response") }?;
+        Ok(i32::from(response.has_errors()))
+    })
+}
+
+/// The errors as a JSON array, one entry per statement: the error text, or
+/// null where the statement succeeded. Free with surreal_free_string.
+///
+/// # Safety
+/// `response` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_get_errors(response: *const SurrealResponse) -> *mut c_char {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live response.
+        let response = unsafe { borrow(response, "response") }?;
+        into_c_string(response.errors_json()?)
+    })
+}
+
+/// Frees a response. NULL is accepted.
+///
+/// # Safety
+/// `response` is NULL or a live response, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_free(response: *mut SurrealResponse) {
+    if !response.is_null() {
+        let _ = std::panic::catch_unwind(|| {
+            // SAFETY: the caller hands over a response from this library, once.
+            drop(unsafe { Box::from_raw(response) });
+        });
+    }
+}
+
+/// The calling thread's last error message, or NULL if the last call
+/// succeeded. Free with surreal_free_string.
+#[no_mangle]
+pub extern "C" fn surreal_get_last_error() -> *mut c_char {
+    std::panic::catch_unwind(|| {
+        error::last_error()
+            .and_then(|error| into_c_string(error.message.replace('\0', "\u{FFFD}")).ok())
+            .unwrap_or(std::ptr::null_mut())
+    })
+    .unwrap_or(std::ptr::null_mut())
+}
+
+/// The calling thread's last status code: SURREAL_OK if the last call succeeded.
+#[no_mangle]
+pub extern "C" fn surreal_get_last_error_code() -> i32 {
+    error::last_error().map_or(SURREAL_OK, |error| error.code)
+}

@@ -1,0 +1,234 @@
+//! The native database handle: an endpoint, and once connected, an SDK
+//! connection over a datastore this crate owns.
+//!
+//! The datastore is built here rather than by `surrealdb::engine::any` so
+//! that closing is deterministic. The SDK offers no close: the last handle's
+//! drop merely tells a background task to shut the datastore down, and
+//! RocksDB's directory lock is released only when the last reference to the
+//! datastore goes. [`Connection::close`] therefore shuts the datastore down
+//! itself and returns once that background task has let go of it, so the
+//! same directory can be opened again straight away.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use surrealdb::engine::local::Db;
+use surrealdb::opt::capabilities::Capabilities;
+use surrealdb::types::Value;
+use surrealdb::Surreal;
+use surrealdb_engine_local::Datastore;
+use tokio::sync::OnceCell;
+
+use crate::error::{FfiError, FfiResult};
+use crate::response::{sdk_error, SurrealResponse};
+use crate::{convert, resource};
+
+/// How long close waits for the SDK's session task to release the datastore
+/// after shutting it down. It normally takes well under a millisecond.
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where a database lives, in the form the datastore builder takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Memory,
+    RocksDb(String),
+}
+
+impl Endpoint {
+    pub fn parse(text: &str) -> FfiResult<Self> {
+        if matches!(text, "mem://" | "memory") {
+            return Ok(Endpoint::Memory);
+        }
+        match text.strip_prefix("rocksdb://") {
+            Some("") => Err(FfiError::invalid_argument(
+                "the rocksdb:// endpoint needs a directory path, as in rocksdb://path/to/dir",
+            )),
+            Some(path) => Ok(Endpoint::RocksDb(path.to_owned())),
+            None => Err(FfiError::invalid_argument(format!(
+                "unsupported endpoint '{text}': use mem:// or rocksdb://<path>"
+            ))),
+        }
+    }
+
+    fn datastore_path(&self) -> String {
+        match self {
+            Endpoint::Memory => "mem://".to_owned(),
+            Endpoint::RocksDb(path) => format!("rocksdb://{path}"),
+        }
+    }
+}
+
+struct Connection {
+    db: Surreal<Db>,
+    datastore: Arc<Datastore>,
+}
+
+fn open_error(endpoint: &Endpoint, error: impl std::fmt::Display) -> FfiError {
+    FfiError::connection(format!(
+        "cannot open {}: {error}",
+        endpoint.datastore_path()
+    ))
+}
+
+impl Connection {
+    async fn open(endpoint: &Endpoint) -> FfiResult<Self> {
+        // The same steps, in the same order, as surrealdb-engine-local's own
+        // `connect`; the capabilities are the SDK's defaults.
+        let datastore = Datastore::builder()
+            .with_capabilities(Capabilities::default().into())
+            .without_maintenance_tasks()
+            .build_with_path(&endpoint.datastore_path())
+            .await
+            .map_err(|e| open_error(endpoint, e))?;
+        let prepared = async {
+            datastore.check_version().await?;
+            datastore.bootstrap().await
+        };
+        if let Err(error) = prepared.await {
+            let _ = datastore.shutdown().await;
+            return Err(open_error(endpoint, error));
+        }
+        datastore.start_maintenance_tasks();
+        match Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), None).await {
+            Ok(db) => Ok(Connection { db, datastore }),
+            Err(error) => {
+                let _ = datastore.shutdown().await;
+                Err(open_error(endpoint, error))
+            }
+        }
+    }
+
+    async fn close(self) -> FfiResult<()> {
+        let Connection { db, datastore } = self;
+        // Dropping the only SDK handle ends its session task, which shuts the
+        // datastore down too; the datastore serialises the two calls.
+        drop(db);
+        let shutdown = datastore.shutdown().await;
+        // The session task holds a reference until its own shutdown call has
+        // returned, and there is no signal for that: poll for it, bounded.
+        let deadline = Instant::now() + RELEASE_TIMEOUT;
+        while Arc::strong_count(&datastore) > 1 {
+            if Instant::now() > deadline {
+                return Err(FfiError::internal(
+                    "the datastore was shut down but is still referenced; its files may stay locked",
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(datastore);
+        shutdown.map_err(|e| FfiError::internal(format!("error while closing the datastore: {e}")))
+    }
+}
+
+/// The object behind `SurrealDatabase*`. Shared by reference between
+/// threads: connecting happens at most once, and every operation borrows the
+/// connection immutably.
+pub struct SurrealDatabase {
+    endpoint: Endpoint,
+    connection: OnceCell<Connection>,
+}
+
+impl SurrealDatabase {
+    pub fn new(endpoint: &str) -> FfiResult<Self> {
+        Ok(Self {
+            endpoint: Endpoint::parse(endpoint)?,
+            connection: OnceCell::new(),
+        })
+    }
+
+    /// Opens the datastore. Connecting again after success does nothing.
+    pub async fn connect(&self) -> FfiResult<()> {
+        self.connection
+            .get_or_try_init(|| Connection::open(&self.endpoint))
+            .await
+            .map(|_| ())
+    }
+
+    fn db(&self) -> FfiResult<&Surreal<Db>> {
+        self.connection
+            .get()
+            .map(|connection| &connection.db)
+            .ok_or_else(|| FfiError::connection("the database is not connected"))
+    }
+
+    pub async fn use_ns(&self, ns: &str) -> FfiResult<()> {
+        self.db()?.use_ns(ns).await.map(|_| ()).map_err(sdk_error)
+    }
+
+    pub async fn use_db(&self, name: &str) -> FfiResult<()> {
+        self.db()?.use_db(name).await.map(|_| ()).map_err(sdk_error)
+    }
+
+    /// Runs SurrealQL with optional variables (a JSON object). An error that
+    /// stops the whole query (a syntax error, say) is an `Err`; the failure of
+    /// single statements is recorded in the response.
+    pub async fn query(&self, sql: &str, bindings: Option<&str>) -> FfiResult<SurrealResponse> {
+        let mut query = self.db()?.query(sql);
+        if let Some(text) = bindings {
+            query = query.bind(convert::parse_json_object(text, "bindings")?);
+        }
+        let results = query.await.map_err(sdk_error)?;
+        Ok(SurrealResponse::from_query(results))
+    }
+
+    pub async fn select(&self, resource: &str) -> FfiResult<SurrealResponse> {
+        let resource = resource::parse_resource(resource)?;
+        let result: Value = self.db()?.select(resource).await.map_err(sdk_error)?;
+        Ok(SurrealResponse::single(result))
+    }
+
+    pub async fn create(&self, table: &str, data: &str) -> FfiResult<SurrealResponse> {
+        let resource = resource::parse_resource(table)?;
+        let data = convert::parse_json_object(data, "data")?;
+        let result: Value = self
+            .db()?
+            .create(resource)
+            .content(data)
+            .await
+            .map_err(sdk_error)?;
+        Ok(SurrealResponse::single(result))
+    }
+
+    pub async fn update(&self, resource: &str, data: &str) -> FfiResult<SurrealResponse> {
+        let resource = resource::parse_resource(resource)?;
+        let data = convert::parse_json_object(data, "data")?;
+        let result: Value = self
+            .db()?
+            .update(resource)
+            .content(data)
+            .await
+            .map_err(sdk_error)?;
+        Ok(SurrealResponse::single(result))
+    }
+
+    pub async fn delete(&self, resource: &str) -> FfiResult<SurrealResponse> {
+        let resource = resource::parse_resource(resource)?;
+        let result: Value = self.db()?.delete(resource).await.map_err(sdk_error)?;
+        Ok(SurrealResponse::single(result))
+    }
+
+    /// Shuts the datastore down completely (see the module comment).
+    pub async fn close(self) -> FfiResult<()> {
+        match self.connection.into_inner() {
+            Some(connection) => connection.close().await,
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(Endpoint::parse("mem://"), Ok(Endpoint::Memory));
+        assert_eq!(
+            Endpoint::parse("rocksdb:///tmp/x"),
+            Ok(Endpoint::RocksDb("/tmp/x".into()))
+        );
+        assert!(Endpoint::parse("rocksdb://").is_err());
+        assert!(Endpoint::parse("ws://localhost:8000").is_err());
+        assert!(Endpoint::parse("").is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! surrealcpp's Rust core: an embedded SurrealDB behind a C ABI.
+//!
+//! The exported functions are in [`api`] (plus `surreal_free_string` in
+//! [`strings`]); `include/surreal_core.h` is generated from them by cbindgen.
+//! No panic crosses the boundary: see [`error`].
+
+pub mod api;
+pub mod convert;
+pub mod database;
+pub mod error;
+pub mod resource;
+pub mod response;
+pub mod runtime;
+pub mod strings;
+
+pub use error::{
+    SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
+    SURREAL_ERR_INVALID_ARGUMENT, SURREAL_ERR_PANIC, SURREAL_ERR_QUERY, SURREAL_OK,
+};

@@ -1,0 +1,83 @@
+//! The object behind `SurrealResponse*`: one outcome per statement.
+
+use surrealdb::types::Value;
+use surrealdb::IndexedResults;
+
+use crate::convert::JsonValue;
+use crate::error::{
+    FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_QUERY,
+};
+
+/// Maps an SDK error to a status code, keeping SurrealDB's own message.
+pub fn sdk_error(error: surrealdb::Error) -> FfiError {
+    let code = if error.is_connection() {
+        SURREAL_ERR_CONNECTION
+    } else if error.is_not_allowed() {
+        SURREAL_ERR_AUTHENTICATION
+    } else {
+        SURREAL_ERR_QUERY
+    };
+    FfiError::new(code, error.message())
+}
+
+/// The object behind `SurrealResponse*`: the outcome of each statement of a
+/// query, or the single result of a record operation. Immutable once made.
+pub struct SurrealResponse {
+    statements: Vec<Result<Value, String>>,
+}
+
+impl SurrealResponse {
+    pub fn single(value: Value) -> Self {
+        Self {
+            statements: vec![Ok(value)],
+        }
+    }
+
+    pub fn from_query(mut results: IndexedResults) -> Self {
+        // Results are keyed by statement index. KILL statements leave a gap,
+        // which `take` fills with NONE, so walk the indices until none remain.
+        let mut statements = Vec::with_capacity(results.num_statements());
+        let mut index = 0;
+        while results.num_statements() > 0 {
+            statements.push(
+                results
+                    .take::<Value>(index)
+                    .map_err(|error| error.message().to_owned()),
+            );
+            index += 1;
+        }
+        Self { statements }
+    }
+
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.statements.iter().any(Result::is_err)
+    }
+
+    /// A JSON array with one entry per statement: its result, or null where
+    /// the statement failed.
+    pub fn results_json(&self) -> FfiResult<String> {
+        let values: Vec<JsonValue<'_>> = self
+            .statements
+            .iter()
+            .map(|statement| JsonValue(statement.as_ref().unwrap_or(&Value::Null)))
+            .collect();
+        serde_json::to_string(&values)
+            .map_err(|e| FfiError::internal(format!("cannot render the results as JSON: {e}")))
+    }
+
+    /// A JSON array with one entry per statement: its error text, or null
+    /// where the statement succeeded.
+    pub fn errors_json(&self) -> FfiResult<String> {
+        let errors: Vec<Option<&str>> = self
+            .statements
+            .iter()
+            .map(|statement| statement.as_ref().err().map(String::as_str))
+            .collect();
+        serde_json::to_string(&errors)
+            .map_err(|e| FfiError::internal(format!("cannot render the errors as JSON: {e}")))
+    }
+}

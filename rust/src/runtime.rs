@@ -1,0 +1,40 @@
+//! The one Tokio runtime every handle shares.
+//!
+//! C callers are plain threads, so each entry point enters the runtime with
+//! `block_on` from the calling thread. The futures then run on that thread
+//! while the runtime's worker threads drive the datastore's background tasks.
+//! `block_on` from any number of threads at once is supported by Tokio; what
+//! must never happen is `block_on` from inside the runtime, which only our own
+//! code could do and does not.
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use tokio::runtime::{Builder, Runtime};
+
+use crate::error::{FfiError, FfiResult};
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+fn runtime() -> FfiResult<&'static Runtime> {
+    RUNTIME
+        .get_or_init(|| {
+            Builder::new_multi_thread()
+                .thread_name("surrealcpp-runtime")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(|message| FfiError::internal(message.clone()))
+}
+
+/// Runs `future` to completion on the shared runtime, from the calling thread.
+pub fn block_on<F: Future>(future: F) -> FfiResult<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(FfiError::internal(
+            "surrealcpp was called from inside its own async runtime",
+        ));
+    }
+    Ok(runtime()?.block_on(future))
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what building and testing surrealcpp needs on Debian 12, skipping
+# whatever is already there. Needs root (or sudo) for apt-get; without it,
+# prints the command to run instead.
+set -euo pipefail
+
+# Debian packages: compilers and build tools, libclang for RocksDB's bindgen,
+# cbindgen for the C header, nlohmann-json for documents, GoogleTest for the
+# tests, libedit for the CLI shell's line editing.
+packages=(
+  g++ cmake make pkg-config
+  clang libclang-dev
+  cbindgen
+  nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  libedit-dev
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  if [[ $(id -u) -eq 0 ]]; then
+    sudo=()
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo=(sudo)
+  else
+    echo "install-deps: cannot install packages without root. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null; then
+  echo "install-deps: Rust (cargo 1.85 or newer) is required: install it with rustup, then run this again" >&2
+  exit 1
+fi

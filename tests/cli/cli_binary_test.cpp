@@ -1,0 +1,131 @@
+// The built surreal-cli run the way a person or a script runs it: input on
+// stdin, output read back.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/temp_dir.hpp"
+
+namespace {
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// Runs the CLI with `input` on stdin and TMPDIR pointing into `tmp`.
+Run run_cli(const std::string& args, const std::string& input,
+            const surreal::testing::TempDir& tmp) {
+  const auto input_file = tmp.path() / "stdin.txt";
+  const auto output_file = tmp.path() / "stdout.txt";
+  std::ofstream(input_file) << input;
+  const auto scratch = tmp.path() / "scratch";
+  std::filesystem::create_directories(scratch);
+  const std::string command = "TMPDIR='" + scratch.string() + "' '" SURREAL_CLI_PATH "' " + args +
+                              " < '" + input_file.string() + "' > '" + output_file.string() +
+                              "' 2>&1";
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(output_file)};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(CliMenu, ScenariosOneTwoThreeThenExit) {
+  surreal::testing::TempDir tmp;
+  const Run run = run_cli("", "1\n2\n3\n4\n", tmp);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "Welcome to surrealcpp")) << run.output;
+  EXPECT_TRUE(contains(run.output, "== Connect and verify ==")) << run.output;
+  EXPECT_TRUE(contains(run.output, "status: connected")) << run.output;
+  EXPECT_TRUE(contains(run.output, "created: {")) << run.output;
+  EXPECT_TRUE(contains(run.output, "persons left: 0")) << run.output;
+  EXPECT_TRUE(contains(run.output, "records found after reopening: 1")) << run.output;
+  EXPECT_FALSE(contains(run.output, "scenario failed")) << run.output;
+  EXPECT_TRUE(contains(run.output, "Goodbye.")) << run.output;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path() / "scratch"))
+      << "the storage scenario left its directory behind";
+}
+
+TEST(CliMenu, InvalidInputGetsAMessageAndTheMenuAgain) {
+  surreal::testing::TempDir tmp;
+  const Run run = run_cli("", "abc\n\n0\n9\n2x\n4\n", tmp);
+  EXPECT_EQ(run.status, 0) << run.output;
+  std::size_t complaints = 0;
+  for (auto at = run.output.find("Please enter a number from 1 to 4."); at != std::string::npos;
+       at = run.output.find("Please enter a number from 1 to 4.", at + 1)) {
+    ++complaints;
+  }
+  EXPECT_EQ(complaints, 5u) << run.output;
+  EXPECT_TRUE(contains(run.output, "Goodbye.")) << run.output;
+}
+
+TEST(CliMenu, EndOfInputExitsCleanly) {
+  surreal::testing::TempDir tmp;
+  const Run run = run_cli("", "1\n", tmp);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "End of input: goodbye.")) << run.output;
+}
+
+TEST(CliShell, RunsAMultiLineScriptAndSurvivesAFailingStatement) {
+  surreal::testing::TempDir tmp;
+  const std::string script =
+      "CREATE person:ann\n"
+      "  SET name = 'Ann',\n"
+      "      age = 31;\n"
+      "SELEC broken;\n"
+      "RETURN 1; THROW 'custom failure'; RETURN 3;\n"
+      "SELECT VALUE name FROM person;\n"
+      "exit\n"
+      "RETURN 'never reached';\n";
+  const Run run = run_cli("sql --endpoint mem:// --ns demo --db demo", script, tmp);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "\"name\": \"Ann\"")) << run.output;
+  EXPECT_TRUE(contains(run.output, "error: ")) << run.output;
+  EXPECT_TRUE(contains(run.output, "custom failure")) << run.output;
+  EXPECT_TRUE(contains(run.output, "(3 statements in ")) << run.output;
+  EXPECT_TRUE(contains(run.output, "\"Ann\"\n]")) << run.output;
+  EXPECT_FALSE(contains(run.output, "never reached")) << run.output;
+}
+
+TEST(CliShell, PersistsOnRocksDbAcrossRuns) {
+  surreal::testing::TempDir tmp;
+  const std::string endpoint = "rocksdb://" + (tmp / "db");
+  ASSERT_EQ(run_cli("sql --endpoint " + endpoint, "CREATE note:1 SET text = 'kept';\n", tmp).status,
+            0);
+  const Run run = run_cli("sql --endpoint " + endpoint, "SELECT VALUE text FROM note;\n", tmp);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "\"kept\"")) << run.output;
+}
+
+TEST(CliShell, BadEndpointIsAClearErrorAndExitStatusOne) {
+  surreal::testing::TempDir tmp;
+  const Run run = run_cli("sql --endpoint ftp://nowhere", "", tmp);
+  EXPECT_EQ(run.status, 1);
+  EXPECT_TRUE(contains(run.output, "cannot open ftp://nowhere")) << run.output;
+}
+
+TEST(CliHelp, DocumentsBothModes) {
+  surreal::testing::TempDir tmp;
+  const Run run = run_cli("--help", "", tmp);
+  EXPECT_EQ(run.status, 0);
+  EXPECT_TRUE(contains(run.output, "menu")) << run.output;
+  EXPECT_TRUE(contains(run.output, "sql")) << run.output;
+  const Run sql_help = run_cli("sql --help", "", tmp);
+  EXPECT_TRUE(contains(sql_help.output, "--endpoint")) << sql_help.output;
+}
+
+}  // namespace

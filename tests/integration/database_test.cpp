@@ -1,0 +1,243 @@
+// surreal::Database end to end, on both storage backends.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.hpp"
+#include "surreal/surreal.hpp"
+
+namespace {
+
+using namespace surreal;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kHangLimit = 120s;
+
+template <typename T>
+T get(std::future<T>&& future) {
+  if (future.wait_for(kHangLimit) != std::future_status::ready) {
+    ADD_FAILURE() << "future not ready: hang";
+    std::abort();
+  }
+  return future.get();
+}
+
+TEST(Endpoint, FromBackend) {
+  EXPECT_EQ(to_endpoint(StorageBackend::memory), "mem://");
+  EXPECT_EQ(to_endpoint(StorageBackend::rocksdb, "/data/x"), "rocksdb:///data/x");
+  EXPECT_THROW(to_endpoint(StorageBackend::rocksdb), std::invalid_argument);
+  EXPECT_THROW(to_endpoint(StorageBackend::rocksdb, ""), std::invalid_argument);
+  EXPECT_THROW(Database::connect(StorageBackend::rocksdb), std::invalid_argument);
+}
+
+class DatabaseTest : public ::testing::TestWithParam<StorageBackend> {
+ protected:
+  std::optional<std::string> path() const {
+    if (GetParam() == StorageBackend::memory) return std::nullopt;
+    return dir_ / "db";
+  }
+  Database connect(std::optional<std::string> ns = "test", std::optional<std::string> db = "test") {
+    return get(Database::connect(GetParam(), path(), std::move(ns), std::move(db)));
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_P(DatabaseTest, ConnectWithNamespaceAndDatabase) {
+  Database db = connect();
+  Response info = get(db.query("RETURN [session::ns(), session::db()]"));
+  EXPECT_EQ(info.take(0), json::parse(R"(["test","test"])"));
+  get(db.close());
+}
+
+TEST_P(DatabaseTest, ConnectWithoutThenSelectLater) {
+  Database db = connect(std::nullopt, std::nullopt);
+  get(db.use_namespace("app"));
+  get(db.use_database("main"));
+  EXPECT_EQ(get(db.query("RETURN session::ns() + '/' + session::db()")).take(0), "app/main");
+}
+
+TEST_P(DatabaseTest, QueryWithBindings) {
+  Database db = connect();
+  get(db.query("CREATE person:1 SET age = 20; CREATE person:2 SET age = 40"));
+  const std::string sql = "SELECT VALUE age FROM person WHERE age > $min ORDER BY age";
+  EXPECT_EQ(get(db.query(sql, {{"min", 10}})).take(0), json::parse("[20, 40]"));
+  EXPECT_EQ(get(db.query(sql, {{"min", 30}})).take(0), json::parse("[40]"));
+  // A binding is a value, never SurrealQL.
+  auto injected = get(db.query("RETURN $text", {{"text", "x'; REMOVE TABLE person; '"}}));
+  EXPECT_EQ(injected.take(0), "x'; REMOVE TABLE person; '");
+  EXPECT_EQ(get(db.select("person")).size(), 2u);
+}
+
+TEST_P(DatabaseTest, MultiStatementResponseWithOneFailure) {
+  Database db = connect();
+  Response response = get(db.query("RETURN 1; THROW 'second fails'; RETURN 3"));
+  EXPECT_EQ(response.size(), 3u);
+  EXPECT_TRUE(response.has_errors());
+  ASSERT_EQ(response.errors().size(), 1u);
+  EXPECT_NE(response.errors()[0].find("second fails"), std::string::npos);
+  EXPECT_EQ(response.take(0), 1);
+  EXPECT_EQ(response.take(2), 3);
+  try {
+    response.take(1);
+    FAIL() << "take() of a failed statement returned";
+  } catch (const QueryException& e) {
+    EXPECT_NE(e.native_details().find("second fails"), std::string::npos);
+  }
+  EXPECT_THROW(response.take(3), std::out_of_range);
+}
+
+TEST_P(DatabaseTest, InvalidSurrealQlIsAQueryExceptionAndTheDatabaseStaysUsable) {
+  Database db = connect();
+  try {
+    get(db.query("SELEC * FORM person"));
+    FAIL() << "invalid SurrealQL was accepted";
+  } catch (const QueryException& e) {
+    EXPECT_FALSE(e.native_details().empty());
+  }
+  EXPECT_EQ(get(db.query("RETURN 5")).take(0), 5);
+}
+
+TEST_P(DatabaseTest, TypeErrorIsReportedForItsStatement) {
+  Database db = connect();
+  get(db.query("DEFINE TABLE typed SCHEMAFULL; DEFINE FIELD n ON typed TYPE int"));
+  EXPECT_THROW(get(db.create("typed", {{"n", "not a number"}})), QueryException);
+  Response response = get(db.query("CREATE typed SET n = 'text'"));
+  EXPECT_TRUE(response.has_errors());
+}
+
+TEST_P(DatabaseTest, CrudRoundTrip) {
+  Database db = connect();
+  const json created = get(db.create("person", {{"name", "John"}, {"age", 30}}));
+  ASSERT_TRUE(created.is_object()) << created;
+  EXPECT_EQ(created["name"], "John");
+  const std::string id = created["id"].get<std::string>();
+  EXPECT_EQ(id.rfind("person:", 0), 0u) << id;
+
+  const auto by_id = get(db.select(id));
+  ASSERT_EQ(by_id.size(), 1u);
+  EXPECT_EQ(by_id[0], created);
+  EXPECT_EQ(get(db.select("person")).size(), 1u);
+
+  const json updated = get(db.update(id, {{"name", "John"}, {"age", 31}}));
+  EXPECT_EQ(updated["age"], 31);
+  EXPECT_EQ(updated["id"], id);
+  EXPECT_EQ(get(db.select(id))[0]["age"], 31);
+
+  get(db.remove(id));
+  EXPECT_TRUE(get(db.select(id)).empty());
+  EXPECT_TRUE(get(db.select("person")).empty());
+}
+
+TEST_P(DatabaseTest, CreateAtAGivenId) {
+  Database db = connect();
+  const json created = get(db.create("person:tobie", {{"name", "Tobie"}}));
+  EXPECT_EQ(created["id"], "person:tobie");
+  EXPECT_EQ(get(db.select("person:tobie"))[0]["name"], "Tobie");
+  const json numbered = get(db.create("person:42", {{"name", "Numbered"}}));
+  EXPECT_EQ(numbered["id"], "person:42");
+  EXPECT_EQ(get(db.query("SELECT VALUE name FROM person:42")).take(0), json::parse(R"(["Numbered"])"));
+}
+
+TEST_P(DatabaseTest, UnknownTableSelectsAsEmpty) {
+  Database db = connect();
+  EXPECT_TRUE(get(db.select("nothing_here")).empty());
+  EXPECT_TRUE(get(db.select("nothing_here:1")).empty());
+}
+
+TEST_P(DatabaseTest, ResourceStringsNeverExecute) {
+  Database db = connect();
+  get(db.create("person:keep", {{"name", "kept"}}));
+  EXPECT_THROW(get(db.select("person:x; REMOVE TABLE person")), DatabaseException);
+  EXPECT_TRUE(get(db.select("person; REMOVE TABLE person")).empty());
+  EXPECT_EQ(get(db.select("person")).size(), 1u);
+}
+
+TEST_P(DatabaseTest, CallsAfterCloseFailAndCloseTwiceIsHarmless) {
+  Database db = connect();
+  get(db.close());
+  EXPECT_THROW(get(db.query("RETURN 1")), ConnectionException);
+  EXPECT_THROW(get(db.select("person")), ConnectionException);
+  EXPECT_THROW(get(db.use_namespace("x")), ConnectionException);
+  EXPECT_NO_THROW(get(db.close()));
+}
+
+TEST_P(DatabaseTest, MovedFromDatabaseFailsClearly) {
+  Database db = connect();
+  Database other = std::move(db);
+  EXPECT_THROW(db.query("RETURN 1"), ConnectionException);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(get(other.query("RETURN 1")).take(0), 1);
+}
+
+TEST_P(DatabaseTest, SeveralThreadsShareOneDatabase) {
+  Database db = connect();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        try {
+          const json record = get(db.create("item", {{"t", t}, {"i", i}}));
+          if (get(db.select(record["id"].get<std::string>())).size() != 1) ++failures;
+        } catch (...) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(get(db.query("RETURN count(SELECT * FROM item)")).take(0), kThreads * kPerThread);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
+                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
+                         [](const auto& info) {
+                           return info.param == StorageBackend::memory ? "memory" : "rocksdb";
+                         });
+
+TEST(RocksDb, DataPersistsAcrossCloseAndReopen) {
+  testing::TempDir dir;
+  const std::string path = dir / "db";
+  {
+    Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+    get(db.create("note:first", {{"text", "kept on disk"}}));
+    get(db.close());
+  }
+  Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+  EXPECT_EQ(get(db.select("note:first"))[0]["text"], "kept on disk");
+}
+
+TEST(RocksDb, DestroyingWithoutCloseReleasesTheDirectory) {
+  testing::TempDir dir;
+  const std::string path = dir / "db";
+  for (int round = 0; round < 3; ++round) {
+    Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+    get(db.create("visit", {{"round", round}}));
+    // No close(): the destructor must release the directory for the next round.
+  }
+  Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+  EXPECT_EQ(get(db.select("visit")).size(), 3u);
+}
+
+TEST(RocksDb, SecondOpenOfTheSameDirectoryIsAConnectionException) {
+  testing::TempDir dir;
+  const std::string path = dir / "db";
+  Database first = get(Database::connect(StorageBackend::rocksdb, path));
+  EXPECT_THROW(get(Database::connect(StorageBackend::rocksdb, path)), ConnectionException);
+  EXPECT_EQ(get(first.query("RETURN 1")).take(0), 1);
+}
+
+TEST(Connect, UnsupportedEndpointFails) {
+  EXPECT_THROW(get(Database::connect("ws://localhost:8000")), DatabaseException);
+}
+
+}  // namespace
