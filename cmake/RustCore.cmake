@@ -21,10 +21,10 @@ set(_rust_dir "${PROJECT_SOURCE_DIR}/rust")
 # Multi-config generators are not supported: the profile is fixed at configure time.
 if(CMAKE_BUILD_TYPE STREQUAL "Debug" OR CMAKE_BUILD_TYPE STREQUAL "")
   set(SURREALCPP_CARGO_PROFILE_DIR debug)
-  set(_cargo_profile_args)
+  set(SURREALCPP_CARGO_PROFILE_ARGS)
 else()
   set(SURREALCPP_CARGO_PROFILE_DIR release)
-  set(_cargo_profile_args --release)
+  set(SURREALCPP_CARGO_PROFILE_ARGS --release)
 endif()
 
 set(SURREALCPP_RUST_LIBRARY
@@ -37,7 +37,7 @@ file(GLOB_RECURSE _rust_sources CONFIGURE_DEPENDS "${_rust_dir}/src/*.rs")
 add_custom_command(
   OUTPUT "${SURREALCPP_RUST_LIBRARY}"
   COMMAND "${CARGO_EXECUTABLE}" rustc --locked --lib --crate-type staticlib
-          ${_cargo_profile_args}
+          ${SURREALCPP_CARGO_PROFILE_ARGS}
           --manifest-path "${_rust_dir}/Cargo.toml"
           --target-dir "${SURREALCPP_CARGO_TARGET_DIR}"
   DEPENDS ${_rust_sources} "${_rust_dir}/Cargo.toml" "${_rust_dir}/Cargo.lock"

@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
 # Quick start, second command: installs what is missing, builds surrealcpp and
-# runs every test (C++ GoogleTest suites, the Rust crate's tests, the C header
-# check, the CLI tests) through ctest.
+# runs every test through ctest:
+#   1. the Debug build: C++ GoogleTest suites (labels unit, worker, integration,
+#      cli, durability), the Rust crate's tests, the C header check, and the
+#      benchmark harnesses at 1/100 size (label bench);
+#   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the worker's tests under ThreadSanitizer.
+# SURREALCPP_SKIP_SANITIZERS=1 runs step 1 only. Extra arguments go to the
+# first ctest run (e.g. -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
-build_dir=${BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Debug}" >/dev/null
-cmake --build "$build_dir" --parallel
-ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
+
+configure_and_build() {  # <build dir> [cmake options...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+  cmake --build "$dir" --parallel
+}
+
+configure_and_build build
+ctest --test-dir build --output-on-failure --timeout 3600 "$@"
+
+if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
+  configure_and_build build-asan -DSURREALCPP_SANITIZE=address,undefined
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure --timeout 1800 -LE rust
+
+  echo "== ThreadSanitizer =="
+  configure_and_build build-tsan -DSURREALCPP_SANITIZE=thread
+  TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
+    ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L worker
+fi

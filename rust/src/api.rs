@@ -215,7 +215,9 @@ pub unsafe extern "C" fn surreal_db_delete(
 /// # Safety
 /// `response` is NULL or a live response.
 #[no_mangle]
-pub unsafe extern "C" fn surreal_response_get_results(response: *const SurrealResponse) -> *mut c_char {
+pub unsafe extern "C" fn surreal_response_get_results(
+    response: *const SurrealResponse,
+) -> *mut c_char {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live response.
         let response = unsafe { borrow(response, "response") }?;
@@ -242,7 +244,9 @@ pub unsafe extern "C" fn surreal_response_has_errors(response: *const SurrealRes
 /// # Safety
 /// `response` is NULL or a live response.
 #[no_mangle]
-pub unsafe extern "C" fn surreal_response_get_errors(response: *const SurrealResponse) -> *mut c_char {
+pub unsafe extern "C" fn surreal_response_get_errors(
+    response: *const SurrealResponse,
+) -> *mut c_char {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live response.
         let response = unsafe { borrow(response, "response") }?;

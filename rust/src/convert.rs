@@ -24,7 +24,9 @@ pub fn parse_json(text: &str, what: &str) -> FfiResult<Value> {
 pub fn parse_json_object(text: &str, what: &str) -> FfiResult<Value> {
     let json = parse_serde_json(text, what)?;
     if !json.is_object() {
-        return Err(FfiError::invalid_argument(format!("{what} must be a JSON object")));
+        return Err(FfiError::invalid_argument(format!(
+            "{what} must be a JSON object"
+        )));
     }
     Ok(json.into_value())
 }
@@ -107,7 +109,11 @@ mod tests {
         assert_eq!(error.code, crate::error::SURREAL_ERR_INVALID_ARGUMENT);
         assert!(error.message.starts_with("data is not valid JSON"));
         let error = parse_json_object("[1]", "data").unwrap_err();
-        assert!(error.message.contains("must be a JSON object"), "{}", error.message);
+        assert!(
+            error.message.contains("must be a JSON object"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -9,12 +9,13 @@
 //! itself and returns once that background task has let go of it, so the
 //! same directory can be opened again straight away.
 
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use surrealdb::engine::local::Db;
 use surrealdb::opt::capabilities::Capabilities;
-use surrealdb::types::Value;
+use surrealdb::types::{NotFoundError, QueryError, Value};
 use surrealdb::Surreal;
 use surrealdb_engine_local::Datastore;
 use tokio::sync::OnceCell;
@@ -22,6 +23,11 @@ use tokio::sync::OnceCell;
 use crate::error::{FfiError, FfiResult};
 use crate::response::{sdk_error, SurrealResponse};
 use crate::{convert, resource};
+
+/// How often a record operation is attempted when it keeps losing a
+/// transaction conflict (concurrent first writes to a table that does not
+/// exist yet conflict while defining it).
+const CONFLICT_ATTEMPTS: usize = 16;
 
 /// How long close waits for the SDK's session task to release the datastore
 /// after shutting it down. It normally takes well under a millisecond.
@@ -171,40 +177,50 @@ impl SurrealDatabase {
         Ok(SurrealResponse::from_query(results))
     }
 
+    /// Selects a table or a record. A table that does not exist selects as
+    /// empty, as it would in SurrealDB 2, rather than as SurrealDB 3's error.
     pub async fn select(&self, resource: &str) -> FfiResult<SurrealResponse> {
         let resource = resource::parse_resource(resource)?;
-        let result: Value = self.db()?.select(resource).await.map_err(sdk_error)?;
-        Ok(SurrealResponse::single(result))
+        let db = self.db()?;
+        let result = retry_conflicts(|| db.select(resource.clone()).into_future()).await;
+        match result {
+            Ok(value) => Ok(SurrealResponse::single(value)),
+            Err(error) if is_missing_table(&error) => {
+                Ok(SurrealResponse::single(Value::Array(Default::default())))
+            }
+            Err(error) => Err(sdk_error(error)),
+        }
     }
 
     pub async fn create(&self, table: &str, data: &str) -> FfiResult<SurrealResponse> {
         let resource = resource::parse_resource(table)?;
         let data = convert::parse_json_object(data, "data")?;
-        let result: Value = self
-            .db()?
-            .create(resource)
-            .content(data)
-            .await
-            .map_err(sdk_error)?;
-        Ok(SurrealResponse::single(result))
+        let db = self.db()?;
+        let result = retry_conflicts(|| {
+            db.create(resource.clone())
+                .content(data.clone())
+                .into_future()
+        });
+        Ok(SurrealResponse::single(result.await.map_err(sdk_error)?))
     }
 
     pub async fn update(&self, resource: &str, data: &str) -> FfiResult<SurrealResponse> {
         let resource = resource::parse_resource(resource)?;
         let data = convert::parse_json_object(data, "data")?;
-        let result: Value = self
-            .db()?
-            .update(resource)
-            .content(data)
-            .await
-            .map_err(sdk_error)?;
-        Ok(SurrealResponse::single(result))
+        let db = self.db()?;
+        let result = retry_conflicts(|| {
+            db.update(resource.clone())
+                .content(data.clone())
+                .into_future()
+        });
+        Ok(SurrealResponse::single(result.await.map_err(sdk_error)?))
     }
 
     pub async fn delete(&self, resource: &str) -> FfiResult<SurrealResponse> {
         let resource = resource::parse_resource(resource)?;
-        let result: Value = self.db()?.delete(resource).await.map_err(sdk_error)?;
-        Ok(SurrealResponse::single(result))
+        let db = self.db()?;
+        let result = retry_conflicts(|| db.delete(resource.clone()).into_future()).await;
+        Ok(SurrealResponse::single(result.map_err(sdk_error)?))
     }
 
     /// Shuts the datastore down completely (see the module comment).
@@ -214,6 +230,32 @@ impl SurrealDatabase {
             None => Ok(()),
         }
     }
+}
+
+/// Runs a single-statement record operation again while it fails with a
+/// transaction conflict, which SurrealDB reports as safe to retry: nothing of
+/// the failed attempt was committed.
+async fn retry_conflicts<F, Fut>(mut operation: F) -> surrealdb::Result<Value>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = surrealdb::Result<Value>>,
+{
+    let mut attempt = 1;
+    loop {
+        match operation().await {
+            Err(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
+            result => return result,
+        }
+    }
+}
+
+fn is_conflict(error: &surrealdb::Error) -> bool {
+    matches!(error.query_details(), Some(QueryError::TransactionConflict))
+        || error.message().contains("This transaction can be retried")
+}
+
+fn is_missing_table(error: &surrealdb::Error) -> bool {
+    matches!(error.not_found_details(), Some(NotFoundError::Table { .. }))
 }
 
 #[cfg(test)]

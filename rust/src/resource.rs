@@ -39,7 +39,10 @@ mod tests {
 
     #[test]
     fn numeric_and_string_keys() {
-        assert_eq!(parse_record_id("person:42").unwrap().key, RecordIdKey::Number(42));
+        assert_eq!(
+            parse_record_id("person:42").unwrap().key,
+            RecordIdKey::Number(42)
+        );
         let id = parse_record_id("person:tobie").unwrap();
         assert_eq!(id.key, RecordIdKey::String("tobie".into()));
         assert_eq!(id.to_sql(), "person:tobie");

@@ -49,10 +49,6 @@ impl SurrealResponse {
         Self { statements }
     }
 
-    pub fn len(&self) -> usize {
-        self.statements.len()
-    }
-
     pub fn has_errors(&self) -> bool {
         self.statements.iter().any(Result::is_err)
     }

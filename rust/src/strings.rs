@@ -84,10 +84,17 @@ mod tests {
         let invalid = b"\xff\xfe\0";
         // SAFETY: NUL-terminated static bytes.
         let error = unsafe { borrow_str(invalid.as_ptr().cast(), "sql") }.unwrap_err();
-        assert!(error.message.starts_with("sql is not valid UTF-8"), "{}", error.message);
+        assert!(
+            error.message.starts_with("sql is not valid UTF-8"),
+            "{}",
+            error.message
+        );
 
         // SAFETY: NULL is allowed.
-        assert_eq!(unsafe { borrow_optional_str(std::ptr::null(), "x") }, Ok(None));
+        assert_eq!(
+            unsafe { borrow_optional_str(std::ptr::null(), "x") },
+            Ok(None)
+        );
     }
 
     #[test]

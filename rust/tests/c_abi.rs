@@ -14,9 +14,16 @@ fn c(text: &str) -> CString {
 
 /// Takes ownership of a returned string.
 fn take(pointer: *mut c_char) -> String {
-    assert!(!pointer.is_null(), "unexpected NULL string; last error: {:?}", last_error());
+    assert!(
+        !pointer.is_null(),
+        "unexpected NULL string; last error: {:?}",
+        last_error()
+    );
     // SAFETY: a live string from the library, freed right after copying.
-    let text = unsafe { CStr::from_ptr(pointer) }.to_str().unwrap().to_owned();
+    let text = unsafe { CStr::from_ptr(pointer) }
+        .to_str()
+        .unwrap()
+        .to_owned();
     unsafe { surreal_free_string(pointer) };
     text
 }
@@ -36,9 +43,20 @@ impl Db {
     fn open(endpoint: &str) -> Db {
         let db = unsafe { surreal_db_new(c(endpoint).as_ptr()) };
         assert!(!db.is_null(), "{:?}", last_error());
-        assert_eq!(unsafe { surreal_db_connect(db) }, SURREAL_OK, "{:?}", last_error());
-        assert_eq!(unsafe { surreal_db_use_ns(db, c("test").as_ptr()) }, SURREAL_OK);
-        assert_eq!(unsafe { surreal_db_use_db(db, c("test").as_ptr()) }, SURREAL_OK);
+        assert_eq!(
+            unsafe { surreal_db_connect(db) },
+            SURREAL_OK,
+            "{:?}",
+            last_error()
+        );
+        assert_eq!(
+            unsafe { surreal_db_use_ns(db, c("test").as_ptr()) },
+            SURREAL_OK
+        );
+        assert_eq!(
+            unsafe { surreal_db_use_db(db, c("test").as_ptr()) },
+            SURREAL_OK
+        );
         Db(db)
     }
 
@@ -60,7 +78,12 @@ impl Db {
     }
 
     fn close(self) {
-        assert_eq!(unsafe { surreal_db_close(self.0) }, SURREAL_OK, "{:?}", last_error());
+        assert_eq!(
+            unsafe { surreal_db_close(self.0) },
+            SURREAL_OK,
+            "{:?}",
+            last_error()
+        );
     }
 }
 
@@ -69,17 +92,24 @@ fn memory_database_end_to_end() {
     let db = Db::open("mem://");
 
     let created = unsafe {
-        surreal_db_create(db.0, c("person").as_ptr(), c(r#"{"name":"Ann","age":31}"#).as_ptr())
+        surreal_db_create(
+            db.0,
+            c("person").as_ptr(),
+            c(r#"{"name":"Ann","age":31}"#).as_ptr(),
+        )
     };
     let created = json(&take(unsafe { surreal_response_get_results(created) }));
-    let record = &created[0];
+    let record = &created[0][0];
     assert_eq!(record["name"], "Ann");
-    let id = record["id"].as_str().expect("the id is a string").to_owned();
+    let id = record["id"]
+        .as_str()
+        .expect("the id is a string")
+        .to_owned();
     assert!(id.starts_with("person:"), "{id}");
 
     let selected = unsafe { surreal_db_select(db.0, c(&id).as_ptr()) };
     let selected = json(&take(unsafe { surreal_response_get_results(selected) }));
-    assert_eq!(selected[0]["age"], 31, "{selected}");
+    assert_eq!(selected[0][0]["age"], 31, "{selected}");
 
     let (results, errors) = db.query(
         "SELECT name FROM person WHERE age > $min",
@@ -87,8 +117,15 @@ fn memory_database_end_to_end() {
     );
     assert_eq!(results, json(r#"[[{"name":"Ann"}]]"#));
     assert_eq!(errors, json("[null]"));
-    let (results, _) = db.query("SELECT name FROM person WHERE age > $min", Some(r#"{"min": 31}"#));
-    assert_eq!(results, json("[[]]"), "the bound value must really be applied");
+    let (results, _) = db.query(
+        "SELECT name FROM person WHERE age > $min",
+        Some(r#"{"min": 31}"#),
+    );
+    assert_eq!(
+        results,
+        json("[[]]"),
+        "the bound value must really be applied"
+    );
 
     db.close();
 }
@@ -97,7 +134,11 @@ fn memory_database_end_to_end() {
 fn statement_failures_are_reported_per_statement() {
     let db = Db::open("mem://");
     let response = unsafe {
-        surreal_db_query(db.0, c("RETURN 1; THROW 'broken'; RETURN 3").as_ptr(), ptr::null())
+        surreal_db_query(
+            db.0,
+            c("RETURN 1; THROW 'broken'; RETURN 3").as_ptr(),
+            ptr::null(),
+        )
     };
     assert!(!response.is_null());
     assert_eq!(unsafe { surreal_response_has_errors(response) }, 1);
@@ -113,7 +154,8 @@ fn statement_failures_are_reported_per_statement() {
 #[test]
 fn invalid_surrealql_is_a_query_error() {
     let db = Db::open("mem://");
-    let response = unsafe { surreal_db_query(db.0, c("SELEC * FROM").as_ptr(), ptr::null()) };
+    let response =
+        unsafe { surreal_db_query(db.0, c("SELECT * FROM person WHERE").as_ptr(), ptr::null()) };
     assert!(response.is_null());
     assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_QUERY);
     assert!(!last_error().unwrap().is_empty());
@@ -131,9 +173,17 @@ fn null_and_invalid_arguments_are_rejected() {
     assert!(unsafe { surreal_db_new(c("ftp://x").as_ptr()) }.is_null());
     assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
 
-    assert_eq!(unsafe { surreal_db_connect(ptr::null()) }, SURREAL_ERR_INVALID_ARGUMENT);
-    assert!(unsafe { surreal_db_query(ptr::null(), c("RETURN 1").as_ptr(), ptr::null()) }.is_null());
-    assert_eq!(unsafe { surreal_response_has_errors(ptr::null()) }, SURREAL_ERR_INVALID_ARGUMENT);
+    assert_eq!(
+        unsafe { surreal_db_connect(ptr::null()) },
+        SURREAL_ERR_INVALID_ARGUMENT
+    );
+    assert!(
+        unsafe { surreal_db_query(ptr::null(), c("RETURN 1").as_ptr(), ptr::null()) }.is_null()
+    );
+    assert_eq!(
+        unsafe { surreal_response_has_errors(ptr::null()) },
+        SURREAL_ERR_INVALID_ARGUMENT
+    );
     assert!(unsafe { surreal_response_get_results(ptr::null()) }.is_null());
     // Freeing NULL is allowed everywhere.
     unsafe {
@@ -162,9 +212,15 @@ fn null_and_invalid_arguments_are_rejected() {
     let response = unsafe { surreal_db_select(db.0, c("person:x; REMOVE TABLE person").as_ptr()) };
     assert!(response.is_null());
     let response = unsafe { surreal_db_select(db.0, c("person; REMOVE TABLE person").as_ptr()) };
-    assert_eq!(json(&take(unsafe { surreal_response_get_results(response) })), json("[[]]"));
+    assert_eq!(
+        json(&take(unsafe { surreal_response_get_results(response) })),
+        json("[[]]")
+    );
     unsafe { surreal_response_free(response) };
-    assert_eq!(db.query("SELECT VALUE name FROM person", None).0, json(r#"[["kept"]]"#));
+    assert_eq!(
+        db.query("SELECT VALUE name FROM person", None).0,
+        json(r#"[["kept"]]"#)
+    );
     db.close();
 }
 
@@ -172,7 +228,10 @@ fn null_and_invalid_arguments_are_rejected() {
 fn operations_before_connect_fail_with_a_connection_error() {
     let db = unsafe { surreal_db_new(c("mem://").as_ptr()) };
     assert!(!db.is_null());
-    assert_eq!(unsafe { surreal_db_use_ns(db, c("x").as_ptr()) }, SURREAL_ERR_CONNECTION);
+    assert_eq!(
+        unsafe { surreal_db_use_ns(db, c("x").as_ptr()) },
+        SURREAL_ERR_CONNECTION
+    );
     assert_eq!(last_error().unwrap(), "the database is not connected");
     assert_eq!(unsafe { surreal_db_close(db) }, SURREAL_OK);
 }
@@ -190,18 +249,26 @@ fn last_error_is_cleared_by_success() {
 fn rocksdb_reopens_at_once_with_data_intact() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = format!("rocksdb://{}", dir.path().join("db").display());
+    let db = Db::open(&endpoint);
+    db.query("DEFINE TABLE counter", None);
+    db.close();
     for round in 0..5 {
         let db = Db::open(&endpoint);
         let (results, _) = db.query("SELECT VALUE n FROM counter ORDER BY n", None);
         let expected: Vec<i64> = (0..round).collect();
         assert_eq!(results[0], serde_json::json!(expected));
-        db.query("CREATE counter SET n = $n", Some(&format!(r#"{{"n": {round}}}"#)));
+        db.query(
+            "CREATE counter SET n = $n",
+            Some(&format!(r#"{{"n": {round}}}"#)),
+        );
         db.close();
     }
 }
 
 #[test]
 fn concurrent_calls_on_one_handle() {
+    // No DEFINE TABLE: the concurrent first writes to "item" conflict while
+    // defining it, which the record operations retry.
     let db = Db::open("mem://");
     let handle = db.0 as usize;
     let threads: Vec<_> = (0..8)
@@ -210,8 +277,9 @@ fn concurrent_calls_on_one_handle() {
                 let db = handle as *mut surrealcpp::database::SurrealDatabase;
                 for i in 0..50 {
                     let data = c(&format!(r#"{{"t":{t},"i":{i}}}"#));
-                    let response = unsafe { surreal_db_create(db, c("item").as_ptr(), data.as_ptr()) };
-                    assert!(!response.is_null());
+                    let response =
+                        unsafe { surreal_db_create(db, c("item").as_ptr(), data.as_ptr()) };
+                    assert!(!response.is_null(), "{:?}", last_error());
                     unsafe { surreal_response_free(response) };
                 }
             })
@@ -220,6 +288,9 @@ fn concurrent_calls_on_one_handle() {
     for thread in threads {
         thread.join().unwrap();
     }
-    assert_eq!(db.query("RETURN count(SELECT * FROM item)", None).0, json("[400]"));
+    assert_eq!(
+        db.query("RETURN count(SELECT * FROM item)", None).0,
+        json("[400]")
+    );
     db.close();
 }

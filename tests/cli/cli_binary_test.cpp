@@ -13,7 +13,7 @@
 
 namespace {
 
-struct Run {
+struct CliRun {
   int status;
   std::string output;
 };
@@ -26,8 +26,8 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 /// Runs the CLI with `input` on stdin and TMPDIR pointing into `tmp`.
-Run run_cli(const std::string& args, const std::string& input,
-            const surreal::testing::TempDir& tmp) {
+CliRun run_cli(const std::string& args, const std::string& input,
+            const surreal::test_support::TempDir& tmp) {
   const auto input_file = tmp.path() / "stdin.txt";
   const auto output_file = tmp.path() / "stdout.txt";
   std::ofstream(input_file) << input;
@@ -45,8 +45,8 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 TEST(CliMenu, ScenariosOneTwoThreeThenExit) {
-  surreal::testing::TempDir tmp;
-  const Run run = run_cli("", "1\n2\n3\n4\n", tmp);
+  surreal::test_support::TempDir tmp;
+  const CliRun run = run_cli("", "1\n2\n3\n4\n", tmp);
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "Welcome to surrealcpp")) << run.output;
   EXPECT_TRUE(contains(run.output, "== Connect and verify ==")) << run.output;
@@ -61,8 +61,8 @@ TEST(CliMenu, ScenariosOneTwoThreeThenExit) {
 }
 
 TEST(CliMenu, InvalidInputGetsAMessageAndTheMenuAgain) {
-  surreal::testing::TempDir tmp;
-  const Run run = run_cli("", "abc\n\n0\n9\n2x\n4\n", tmp);
+  surreal::test_support::TempDir tmp;
+  const CliRun run = run_cli("", "abc\n\n0\n9\n2x\n4\n", tmp);
   EXPECT_EQ(run.status, 0) << run.output;
   std::size_t complaints = 0;
   for (auto at = run.output.find("Please enter a number from 1 to 4."); at != std::string::npos;
@@ -74,14 +74,14 @@ TEST(CliMenu, InvalidInputGetsAMessageAndTheMenuAgain) {
 }
 
 TEST(CliMenu, EndOfInputExitsCleanly) {
-  surreal::testing::TempDir tmp;
-  const Run run = run_cli("", "1\n", tmp);
+  surreal::test_support::TempDir tmp;
+  const CliRun run = run_cli("", "1\n", tmp);
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "End of input: goodbye.")) << run.output;
 }
 
 TEST(CliShell, RunsAMultiLineScriptAndSurvivesAFailingStatement) {
-  surreal::testing::TempDir tmp;
+  surreal::test_support::TempDir tmp;
   const std::string script =
       "CREATE person:ann\n"
       "  SET name = 'Ann',\n"
@@ -91,7 +91,7 @@ TEST(CliShell, RunsAMultiLineScriptAndSurvivesAFailingStatement) {
       "SELECT VALUE name FROM person;\n"
       "exit\n"
       "RETURN 'never reached';\n";
-  const Run run = run_cli("sql --endpoint mem:// --ns demo --db demo", script, tmp);
+  const CliRun run = run_cli("sql --endpoint mem:// --ns demo --db demo", script, tmp);
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "\"name\": \"Ann\"")) << run.output;
   EXPECT_TRUE(contains(run.output, "error: ")) << run.output;
@@ -102,29 +102,29 @@ TEST(CliShell, RunsAMultiLineScriptAndSurvivesAFailingStatement) {
 }
 
 TEST(CliShell, PersistsOnRocksDbAcrossRuns) {
-  surreal::testing::TempDir tmp;
+  surreal::test_support::TempDir tmp;
   const std::string endpoint = "rocksdb://" + (tmp / "db");
   ASSERT_EQ(run_cli("sql --endpoint " + endpoint, "CREATE note:1 SET text = 'kept';\n", tmp).status,
             0);
-  const Run run = run_cli("sql --endpoint " + endpoint, "SELECT VALUE text FROM note;\n", tmp);
+  const CliRun run = run_cli("sql --endpoint " + endpoint, "SELECT VALUE text FROM note;\n", tmp);
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "\"kept\"")) << run.output;
 }
 
 TEST(CliShell, BadEndpointIsAClearErrorAndExitStatusOne) {
-  surreal::testing::TempDir tmp;
-  const Run run = run_cli("sql --endpoint ftp://nowhere", "", tmp);
+  surreal::test_support::TempDir tmp;
+  const CliRun run = run_cli("sql --endpoint ftp://nowhere", "", tmp);
   EXPECT_EQ(run.status, 1);
   EXPECT_TRUE(contains(run.output, "cannot open ftp://nowhere")) << run.output;
 }
 
 TEST(CliHelp, DocumentsBothModes) {
-  surreal::testing::TempDir tmp;
-  const Run run = run_cli("--help", "", tmp);
+  surreal::test_support::TempDir tmp;
+  const CliRun run = run_cli("--help", "", tmp);
   EXPECT_EQ(run.status, 0);
   EXPECT_TRUE(contains(run.output, "menu")) << run.output;
   EXPECT_TRUE(contains(run.output, "sql")) << run.output;
-  const Run sql_help = run_cli("sql --help", "", tmp);
+  const CliRun sql_help = run_cli("sql --help", "", tmp);
   EXPECT_TRUE(contains(sql_help.output, "--endpoint")) << sql_help.output;
 }
 

@@ -46,7 +46,7 @@ class DatabaseTest : public ::testing::TestWithParam<StorageBackend> {
     return get(Database::connect(GetParam(), path(), std::move(ns), std::move(db)));
   }
 
-  testing::TempDir dir_;
+  surreal::test_support::TempDir dir_;
 };
 
 TEST_P(DatabaseTest, ConnectWithNamespaceAndDatabase) {
@@ -205,7 +205,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
                          });
 
 TEST(RocksDb, DataPersistsAcrossCloseAndReopen) {
-  testing::TempDir dir;
+  surreal::test_support::TempDir dir;
   const std::string path = dir / "db";
   {
     Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
@@ -217,7 +217,7 @@ TEST(RocksDb, DataPersistsAcrossCloseAndReopen) {
 }
 
 TEST(RocksDb, DestroyingWithoutCloseReleasesTheDirectory) {
-  testing::TempDir dir;
+  surreal::test_support::TempDir dir;
   const std::string path = dir / "db";
   for (int round = 0; round < 3; ++round) {
     Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
@@ -229,7 +229,7 @@ TEST(RocksDb, DestroyingWithoutCloseReleasesTheDirectory) {
 }
 
 TEST(RocksDb, SecondOpenOfTheSameDirectoryIsAConnectionException) {
-  testing::TempDir dir;
+  surreal::test_support::TempDir dir;
   const std::string path = dir / "db";
   Database first = get(Database::connect(StorageBackend::rocksdb, path));
   EXPECT_THROW(get(Database::connect(StorageBackend::rocksdb, path)), ConnectionException);

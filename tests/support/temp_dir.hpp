@@ -8,7 +8,7 @@
 #include <string>
 #include <system_error>
 
-namespace surreal::testing {
+namespace surreal::test_support {
 
 class TempDir {
  public:
@@ -32,4 +32,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace surreal::testing
+}  // namespace surreal::test_support

@@ -89,7 +89,7 @@ TEST(EndToEnd, MemoryCreateSelectQueryClose) {
 }
 
 TEST(EndToEnd, RocksDbReopensAtOnceWithItsData) {
-  testing::TempDir dir;
+  surreal::test_support::TempDir dir;
   const std::string endpoint = "rocksdb://" + (dir / "db");
   {
     ffi::DatabaseHandle db = open(endpoint);
@@ -101,7 +101,7 @@ TEST(EndToEnd, RocksDbReopensAtOnceWithItsData) {
 }
 
 TEST(EndToEnd, ASecondOpenOfALiveRocksDbDirectoryIsAConnectionError) {
-  testing::TempDir dir;
+  surreal::test_support::TempDir dir;
   const std::string endpoint = "rocksdb://" + (dir / "db");
   ffi::DatabaseHandle first = open(endpoint);
   ffi::DatabaseHandle second(ffi::check(surreal_db_new(endpoint.c_str())));

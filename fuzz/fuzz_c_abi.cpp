@@ -1,0 +1,100 @@
+// libFuzzer target over the C ABI: arbitrary query text, bindings JSON, data
+// JSON and resource strings against one in-memory database. It checks the
+// ABI's contract, not just for crashes: a NULL result always comes with an
+// error code and text, a response always renders, and the database still
+// answers afterwards.
+//
+// Input layout: byte 0 picks the operation, the rest is split at '\x1f' into
+// up to three string fields (NUL bytes end a C string early, as they would).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "surreal_core.h"
+
+namespace {
+
+SurrealDatabase* database() {
+  static SurrealDatabase* db = [] {
+    SurrealDatabase* created = surreal_db_new("mem://");
+    if (created == nullptr || surreal_db_connect(created) != SURREAL_OK ||
+        surreal_db_use_ns(created, "fuzz") != SURREAL_OK ||
+        surreal_db_use_db(created, "fuzz") != SURREAL_OK) {
+      std::abort();
+    }
+    return created;
+  }();
+  return db;
+}
+
+void require(bool condition, const char* what) {
+  if (!condition) {
+    std::fprintf(stderr, "contract violated: %s\n", what);
+    std::abort();
+  }
+}
+
+void check_response(SurrealResponse* response) {
+  if (response == nullptr) {
+    require(surreal_get_last_error_code() < 0, "NULL response without an error code");
+    char* message = surreal_get_last_error();
+    require(message != nullptr, "NULL response without an error message");
+    surreal_free_string(message);
+    return;
+  }
+  char* results = surreal_response_get_results(response);
+  require(results != nullptr, "a response that cannot render its results");
+  surreal_free_string(results);
+  const int has_errors = surreal_response_has_errors(response);
+  require(has_errors == 0 || has_errors == 1, "has_errors is not 0 or 1");
+  char* errors = surreal_response_get_errors(response);
+  require(errors != nullptr, "a response that cannot render its errors");
+  surreal_free_string(errors);
+  surreal_response_free(response);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  std::vector<std::string> fields(3);
+  std::size_t field = 0;
+  for (std::size_t i = 1; i < size; ++i) {
+    if (data[i] == 0x1f && field < 2) {
+      ++field;
+    } else {
+      fields[field].push_back(static_cast<char>(data[i]));
+    }
+  }
+  const char* a = fields[0].c_str();
+  const char* b = fields[1].c_str();
+  SurrealDatabase* db = database();
+  switch (data[0] % 6) {
+    case 0:
+      check_response(surreal_db_query(db, a, nullptr));
+      break;
+    case 1:
+      check_response(surreal_db_query(db, a, b));
+      break;
+    case 2:
+      check_response(surreal_db_create(db, a, b));
+      break;
+    case 3:
+      check_response(surreal_db_select(db, a));
+      break;
+    case 4:
+      check_response(surreal_db_update(db, a, b));
+      break;
+    case 5:
+      check_response(surreal_db_delete(db, a));
+      break;
+  }
+  // The database must still answer.
+  SurrealResponse* alive = surreal_db_query(db, "RETURN 1", nullptr);
+  require(alive != nullptr, "the database stopped answering");
+  surreal_response_free(alive);
+  return 0;
+}

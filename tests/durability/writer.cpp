@@ -1,0 +1,36 @@
+// Test helper for the crash-durability test: writes records to a RocksDB
+// directory one at a time and prints each id as soon as its create() future
+// has completed, i.e. once the write was acknowledged. Runs until killed or
+// until `count` records are written.
+//   durability_writer <rocksdb-dir> <count>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include <surreal/surreal.hpp>
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s <rocksdb-dir> <count>\n", argv[0]);
+    return 2;
+  }
+  try {
+    const long count = std::strtol(argv[2], nullptr, 10);
+    auto db = surreal::Database::connect(surreal::StorageBackend::rocksdb, argv[1], "crash", "test")
+                  .get();
+    std::printf("ready\n");
+    std::fflush(stdout);
+    for (long i = 0; i < count; ++i) {
+      const std::string id = "entry:" + std::to_string(i);
+      db.create(id, {{"n", i}, {"payload", std::string(64, 'x')}}).get();
+      std::printf("%s\n", id.c_str());
+      std::fflush(stdout);
+    }
+    db.close().get();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "writer failed: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
