@@ -1,5 +1,5 @@
 # Builds the Rust crate in rust/ with cargo and exposes it as the imported
-# target surrealcpp::rust_core (a static library).
+# target surrealcpp::rust_core (a static library, or shared with SURREALCPP_RUST_CORE_SHARED).
 #
 # Cargo's target directory lives outside the source tree by default, so a
 # fresh clone (CI's, for one) reuses the SurrealDB build an earlier one left.
@@ -27,29 +27,45 @@ else()
   set(SURREALCPP_CARGO_PROFILE_ARGS --release)
 endif()
 
+option(SURREALCPP_RUST_CORE_SHARED
+  "Link the Rust core as a shared library (for ThreadSanitizer, which can then tell its uninstrumented code apart)"
+  OFF)
+if(SURREALCPP_RUST_CORE_SHARED)
+  set(_rust_crate_type cdylib)
+  set(_rust_library_kind SHARED)
+  set(_rust_library_file libsurrealcpp.so)
+  set(_rust_extra_args -- -C link-arg=-Wl,-soname,libsurrealcpp.so)
+else()
+  set(_rust_crate_type staticlib)
+  set(_rust_library_kind STATIC)
+  set(_rust_library_file libsurrealcpp.a)
+  set(_rust_extra_args)
+endif()
 set(SURREALCPP_RUST_LIBRARY
-    "${SURREALCPP_CARGO_TARGET_DIR}/${SURREALCPP_CARGO_PROFILE_DIR}/libsurrealcpp.a")
+    "${SURREALCPP_CARGO_TARGET_DIR}/${SURREALCPP_CARGO_PROFILE_DIR}/${_rust_library_file}")
 
 file(GLOB_RECURSE _rust_sources CONFIGURE_DEPENDS "${_rust_dir}/src/*.rs")
 
-# Only the static library is built here (`cargo rustc --crate-type`), not the
-# cdylib beside it, which would cost a second link of all of SurrealDB.
+# Only the library kind needed is built (`cargo rustc --crate-type`), not the
+# other one beside it, which would cost a second link of all of SurrealDB.
 add_custom_command(
   OUTPUT "${SURREALCPP_RUST_LIBRARY}"
-  COMMAND "${CARGO_EXECUTABLE}" rustc --locked --lib --crate-type staticlib
+  COMMAND "${CARGO_EXECUTABLE}" rustc --locked --lib --crate-type ${_rust_crate_type}
           ${SURREALCPP_CARGO_PROFILE_ARGS}
           --manifest-path "${_rust_dir}/Cargo.toml"
           --target-dir "${SURREALCPP_CARGO_TARGET_DIR}"
+          ${_rust_extra_args}
   DEPENDS ${_rust_sources} "${_rust_dir}/Cargo.toml" "${_rust_dir}/Cargo.lock"
   WORKING_DIRECTORY "${_rust_dir}"
-  COMMENT "Building the Rust core (cargo, ${SURREALCPP_CARGO_PROFILE_DIR} profile)"
+  COMMENT "Building the Rust core (cargo, ${SURREALCPP_CARGO_PROFILE_DIR} profile, ${_rust_crate_type})"
   USES_TERMINAL
   VERBATIM)
 add_custom_target(surrealcpp_rust_build DEPENDS "${SURREALCPP_RUST_LIBRARY}")
 
-add_library(surrealcpp_rust_core STATIC IMPORTED GLOBAL)
+add_library(surrealcpp_rust_core ${_rust_library_kind} IMPORTED GLOBAL)
 set_target_properties(surrealcpp_rust_core PROPERTIES
   IMPORTED_LOCATION "${SURREALCPP_RUST_LIBRARY}"
+  IMPORTED_SONAME libsurrealcpp.so
   INTERFACE_INCLUDE_DIRECTORIES "${_rust_dir}/include")
 # What the Rust standard library and the bundled RocksDB need from the system.
 find_package(Threads REQUIRED)

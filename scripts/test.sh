@@ -12,24 +12,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
 
-configure_and_build() {  # <build dir> [cmake options...]
-  local dir=$1
-  shift
+configure_and_build() {  # <build dir> <target> [cmake options...]
+  local dir=$1 target=$2
+  shift 2
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
-  cmake --build "$dir" --parallel
+  cmake --build "$dir" --parallel --target "$target"
 }
 
-configure_and_build build
+configure_and_build build all
 ctest --test-dir build --output-on-failure --timeout 3600 "$@"
 
 if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
-  configure_and_build build-asan -DSURREALCPP_SANITIZE=address,undefined
+  configure_and_build build-asan all -DSURREALCPP_SANITIZE=address,undefined
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
     ctest --test-dir build-asan --output-on-failure --timeout 1800 -LE rust
 
   echo "== ThreadSanitizer =="
-  configure_and_build build-tsan -DSURREALCPP_SANITIZE=thread
+  configure_and_build build-tsan surrealcpp_worker_tests -DSURREALCPP_SANITIZE=thread \
+    -DSURREALCPP_RUST_CORE_SHARED=ON
   TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
     ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L worker
 fi

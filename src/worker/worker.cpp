@@ -1,5 +1,9 @@
 #include "worker/worker.hpp"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -17,6 +21,16 @@ struct Job {
   Command command;
   Completion completion;
 };
+
+/// Hands memory freed by a closed datastore back to the system. RocksDB's
+/// threads allocate from many glibc arenas, which keep what they free; without
+/// this, each open/close cycle of a RocksDB datastore left ~120 kB of resident
+/// memory behind (tests/analysis/memory_verification.md).
+void release_freed_memory() noexcept {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
 
 Error disposed_error() {
   return Error{"the database was shut down before this operation ran", error_code::connection};
@@ -106,7 +120,11 @@ class Executor {
 
   Success operator()(const Close&) {
     closed_ = true;
-    if (handle_) ffi::check(surreal_db_close(handle_.release()));
+    if (handle_) {
+      const int status = surreal_db_close(handle_.release());
+      release_freed_memory();
+      ffi::check(status);
+    }
     return {};
   }
 
@@ -206,7 +224,10 @@ void Worker::start() {
       abandoned.swap(state->queue);
     }
     for (auto& job : abandoned) complete(job.completion, disposed_error());
-    state->handle.reset();  // closes the datastore if still open
+    if (state->handle) {
+      state->handle.reset();  // closes the datastore
+      release_freed_memory();
+    }
   });
   handshake.get();
 }
