@@ -20,8 +20,9 @@ RESULT = re.compile(r"^(W\d) ops_per_s=([\d.]+) n=(\d+) engine=(\w+)$")
 PEAK = re.compile(r"^(W\d) peak_rss_kb=(\d+)$")
 
 
-def build(build_dir):
+def build(build_dir, cargo_target_dir):
     subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
+                    f"-DSURREALCPP_CARGO_TARGET_DIR={cargo_target_dir}",
                     "-DSURREALCPP_BUILD_TESTS=OFF", "-DSURREALCPP_BUILD_EXAMPLES=OFF"],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", build_dir, "--parallel", "--target", "bench-cpp",
@@ -57,11 +58,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build-release"))
+    parser.add_argument("--cargo-target-dir",
+                        default=os.path.expanduser("~/.cache/surrealcpp/target-release"),
+                        help="kept apart from the debug builds' so that both can build at once")
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
 
     if not args.no_build:
-        build(args.build_dir)
+        build(args.build_dir, args.cargo_target_dir)
     sides = {
         "C++": os.path.join(args.build_dir, "bench", "bench-cpp"),
         "Rust": os.path.join(cargo_target_dir(args.build_dir), "release", "bench-rust"),

@@ -56,8 +56,9 @@
 
 /**
  * The object behind `SurrealDatabase*`. Shared by reference between
- * threads: connecting happens at most once, and every operation borrows the
- * connection immutably.
+ * threads. Operations hold a read lock on the connection while they run, so
+ * connecting and closing (write locks) wait for the operations in flight,
+ * asynchronous ones included.
  */
 typedef struct SurrealDatabase SurrealDatabase;
 
@@ -66,6 +67,16 @@ typedef struct SurrealDatabase SurrealDatabase;
  * query, or the single result of a record operation. Immutable once made.
  */
 typedef struct SurrealResponse SurrealResponse;
+
+/**
+ * Receives the outcome of an asynchronous operation, exactly once, on one of
+ * the library's runtime threads. On success `status` is SURREAL_OK,
+ * `response` the result (the callee frees it with surreal_response_free) and
+ * `error` NULL; on failure `status` is negative, `response` NULL and `error`
+ * the message (the callee frees it with surreal_free_string). It must return
+ * quickly and must not unwind.
+ */
+typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *response, char *error);
 
 #ifdef __cplusplus
 extern "C" {
@@ -166,6 +177,52 @@ SurrealResponse *surreal_db_update(const SurrealDatabase *db, const char *resour
  * `db` is NULL or a live handle; `resource` is NULL or a C string.
  */
 SurrealResponse *surreal_db_delete(const SurrealDatabase *db, const char *resource);
+
+/**
+ * Like surreal_db_query, but returns at once: the outcome goes to `callback`
+ * with `context`, on a runtime thread. Answers SURREAL_OK when the query was
+ * scheduled (the callback will run exactly once), or an error status (it
+ * will not run). Independent operations run concurrently; the caller keeps
+ * the order of those that depend on each other, and must not close the
+ * handle before every callback has run.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; the strings are NULL or C strings;
+ * `callback` is safe to call from another thread with `context`.
+ */
+int32_t surreal_db_query_async(const SurrealDatabase *db, const char *sql, const char *bindings_json, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_select, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_query_async.
+ */
+int32_t surreal_db_select_async(const SurrealDatabase *db, const char *resource, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_create, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_query_async.
+ */
+int32_t surreal_db_create_async(const SurrealDatabase *db, const char *table, const char *data_json, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_update, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_query_async.
+ */
+int32_t surreal_db_update_async(const SurrealDatabase *db, const char *resource, const char *data_json, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_delete, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_query_async.
+ */
+int32_t surreal_db_delete_async(const SurrealDatabase *db, const char *resource, SurrealCallback callback, void *context);
 
 /**
  * The results as a JSON array, one entry per statement (null where the

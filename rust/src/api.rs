@@ -4,7 +4,9 @@
 
 use std::ffi::c_char;
 
-use crate::database::SurrealDatabase;
+use std::ffi::c_void;
+
+use crate::database::{Operation, SurrealDatabase};
 use crate::error::{self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_OK};
 use crate::response::SurrealResponse;
 use crate::runtime::block_on;
@@ -21,6 +23,57 @@ unsafe fn borrow<'a, T>(pointer: *const T, what: &str) -> FfiResult<&'a T> {
 
 fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
+}
+
+fn run_blocking(db: &SurrealDatabase, operation: Operation) -> FfiResult<*mut SurrealResponse> {
+    block_on(db.execute(operation))?.map(into_handle)
+}
+
+/// Receives the outcome of an asynchronous operation, exactly once, on one of
+/// the library's runtime threads. On success `status` is SURREAL_OK,
+/// `response` the result (the callee frees it with surreal_response_free) and
+/// `error` NULL; on failure `status` is negative, `response` NULL and `error`
+/// the message (the callee frees it with surreal_free_string). It must return
+/// quickly and must not unwind.
+pub type SurrealCallback = Option<
+    unsafe extern "C" fn(
+        context: *mut c_void,
+        status: i32,
+        response: *mut SurrealResponse,
+        error: *mut c_char,
+    ),
+>;
+
+/// The caller's context pointer, carried to the runtime thread that calls back.
+struct CallbackContext(*mut c_void);
+// SAFETY: the pointer is only handed back to the caller's callback, which is
+// documented to run on a runtime thread; what it points to is the caller's.
+unsafe impl Send for CallbackContext {}
+
+/// Validates the callback and schedules `operation`; the callback then runs
+/// exactly once. On an error here it never runs.
+fn run_async(
+    db: &SurrealDatabase,
+    operation: FfiResult<Operation>,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> FfiResult<()> {
+    let callback = callback.ok_or_else(|| FfiError::invalid_argument("callback is NULL"))?;
+    let operation = operation?;
+    let context = CallbackContext(context);
+    db.spawn(operation, move |outcome| {
+        let context = context;
+        let (status, response, error) = match outcome {
+            Ok(response) => (SURREAL_OK, into_handle(response), std::ptr::null_mut()),
+            Err(error) => {
+                let message = error.message.replace('\0', "\u{FFFD}");
+                let text = into_c_string(message).unwrap_or(std::ptr::null_mut());
+                (error.code, std::ptr::null_mut(), text)
+            }
+        };
+        // SAFETY: the caller supplied this callback and context for this call.
+        unsafe { callback(context.0, status, response, error) };
+    })
 }
 
 /// Starts the shared async runtime if it is not running yet. Optional: every
@@ -123,7 +176,7 @@ pub unsafe extern "C" fn surreal_db_query(
                 borrow_optional_str(bindings_json, "bindings_json")?,
             )
         };
-        block_on(db.query(sql, bindings))?.map(into_handle)
+        run_blocking(db, Operation::query(sql, bindings)?)
     })
 }
 
@@ -140,7 +193,7 @@ pub unsafe extern "C" fn surreal_db_select(
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
-        block_on(db.select(resource))?.map(into_handle)
+        run_blocking(db, Operation::select(resource)?)
     })
 }
 
@@ -164,7 +217,7 @@ pub unsafe extern "C" fn surreal_db_create(
                 borrow_str(data_json, "data_json")?,
             )
         };
-        block_on(db.create(table, data))?.map(into_handle)
+        run_blocking(db, Operation::create(table, data)?)
     })
 }
 
@@ -188,7 +241,7 @@ pub unsafe extern "C" fn surreal_db_update(
                 borrow_str(data_json, "data_json")?,
             )
         };
-        block_on(db.update(resource, data))?.map(into_handle)
+        run_blocking(db, Operation::update(resource, data)?)
     })
 }
 
@@ -205,7 +258,124 @@ pub unsafe extern "C" fn surreal_db_delete(
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
-        block_on(db.delete(resource))?.map(into_handle)
+        run_blocking(db, Operation::delete(resource)?)
+    })
+}
+
+/// Like surreal_db_query, but returns at once: the outcome goes to `callback`
+/// with `context`, on a runtime thread. Answers SURREAL_OK when the query was
+/// scheduled (the callback will run exactly once), or an error status (it
+/// will not run). Independent operations run concurrently; the caller keeps
+/// the order of those that depend on each other, and must not close the
+/// handle before every callback has run.
+///
+/// # Safety
+/// `db` is NULL or a live handle; the strings are NULL or C strings;
+/// `callback` is safe to call from another thread with `context`.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_query_async(
+    db: *const SurrealDatabase,
+    sql: *const c_char,
+    bindings_json: *const c_char,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and C strings.
+        let (db, sql, bindings) = unsafe {
+            (
+                borrow(db, "db")?,
+                borrow_str(sql, "sql")?,
+                borrow_optional_str(bindings_json, "bindings_json")?,
+            )
+        };
+        run_async(db, Operation::query(sql, bindings), callback, context)
+    })
+}
+
+/// Like surreal_db_select, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_select_async(
+    db: *const SurrealDatabase,
+    resource: *const c_char,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a C string.
+        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        run_async(db, Operation::select(resource), callback, context)
+    })
+}
+
+/// Like surreal_db_create, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_create_async(
+    db: *const SurrealDatabase,
+    table: *const c_char,
+    data_json: *const c_char,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and C strings.
+        let (db, table, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                borrow_str(table, "table")?,
+                borrow_str(data_json, "data_json")?,
+            )
+        };
+        run_async(db, Operation::create(table, data), callback, context)
+    })
+}
+
+/// Like surreal_db_update, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_update_async(
+    db: *const SurrealDatabase,
+    resource: *const c_char,
+    data_json: *const c_char,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and C strings.
+        let (db, resource, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                borrow_str(resource, "resource")?,
+                borrow_str(data_json, "data_json")?,
+            )
+        };
+        run_async(db, Operation::update(resource, data), callback, context)
+    })
+}
+
+/// Like surreal_db_delete, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_delete_async(
+    db: *const SurrealDatabase,
+    resource: *const c_char,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a C string.
+        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        run_async(db, Operation::delete(resource), callback, context)
     })
 }
 

@@ -10,6 +10,7 @@
 //! same directory can be opened again straight away.
 
 use std::future::{Future, IntoFuture};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,11 +19,13 @@ use surrealdb::opt::capabilities::Capabilities;
 use surrealdb::types::{NotFoundError, QueryError, Value};
 use surrealdb::Surreal;
 use surrealdb_engine_local::Datastore;
-use tokio::sync::OnceCell;
+use futures::FutureExt;
+use surrealdb::opt::Resource;
+use tokio::sync::RwLock;
 
-use crate::error::{FfiError, FfiResult};
+use crate::error::{self, FfiError, FfiResult};
 use crate::response::{sdk_error, SurrealResponse};
-use crate::{convert, resource};
+use crate::{convert, resource, runtime};
 
 /// How often a record operation is attempted when it keeps losing a
 /// transaction conflict (concurrent first writes to a table that does not
@@ -126,106 +129,161 @@ impl Connection {
     }
 }
 
+/// One data operation, with its arguments already checked and parsed, so that
+/// the blocking and the asynchronous entry points run the very same code and
+/// bad input is refused before anything is scheduled.
+pub enum Operation {
+    Query { sql: String, bindings: Option<Value> },
+    Select(Resource),
+    Create(Resource, Value),
+    Update(Resource, Value),
+    Delete(Resource),
+}
+
+impl Operation {
+    /// SurrealQL with optional variables (JSON text of an object).
+    pub fn query(sql: &str, bindings: Option<&str>) -> FfiResult<Self> {
+        let bindings = bindings
+            .map(|text| convert::parse_json_object(text, "bindings"))
+            .transpose()?;
+        Ok(Operation::Query {
+            sql: sql.to_owned(),
+            bindings,
+        })
+    }
+
+    pub fn select(resource: &str) -> FfiResult<Self> {
+        Ok(Operation::Select(resource::parse_resource(resource)?))
+    }
+
+    pub fn create(table: &str, data: &str) -> FfiResult<Self> {
+        Ok(Operation::Create(
+            resource::parse_resource(table)?,
+            convert::parse_json_object(data, "data")?,
+        ))
+    }
+
+    pub fn update(resource: &str, data: &str) -> FfiResult<Self> {
+        Ok(Operation::Update(
+            resource::parse_resource(resource)?,
+            convert::parse_json_object(data, "data")?,
+        ))
+    }
+
+    pub fn delete(resource: &str) -> FfiResult<Self> {
+        Ok(Operation::Delete(resource::parse_resource(resource)?))
+    }
+
+    /// Runs the operation. For a query, an error that stops the whole query
+    /// (a syntax error, say) is an `Err`; the failure of single statements is
+    /// recorded in the response. Selecting a table that does not exist gives
+    /// an empty result, as in SurrealDB 2, rather than SurrealDB 3's error.
+    async fn run(self, db: &Surreal<Db>) -> FfiResult<SurrealResponse> {
+        let result = match self {
+            Operation::Query { sql, bindings } => {
+                let mut query = db.query(sql);
+                if let Some(bindings) = bindings {
+                    query = query.bind(bindings);
+                }
+                let results = query.await.map_err(sdk_error)?;
+                return Ok(SurrealResponse::from_query(results));
+            }
+            Operation::Select(resource) => {
+                match retry_conflicts(|| db.select(resource.clone()).into_future()).await {
+                    Err(error) if is_missing_table(&error) => Ok(Value::Array(Default::default())),
+                    other => other,
+                }
+            }
+            Operation::Create(resource, data) => {
+                retry_conflicts(|| db.create(resource.clone()).content(data.clone()).into_future())
+                    .await
+            }
+            Operation::Update(resource, data) => {
+                retry_conflicts(|| db.update(resource.clone()).content(data.clone()).into_future())
+                    .await
+            }
+            Operation::Delete(resource) => {
+                retry_conflicts(|| db.delete(resource.clone()).into_future()).await
+            }
+        };
+        result.map(SurrealResponse::single).map_err(sdk_error)
+    }
+}
+
+fn not_connected() -> FfiError {
+    FfiError::connection("the database is not connected")
+}
+
 /// The object behind `SurrealDatabase*`. Shared by reference between
-/// threads: connecting happens at most once, and every operation borrows the
-/// connection immutably.
+/// threads. Operations hold a read lock on the connection while they run, so
+/// connecting and closing (write locks) wait for the operations in flight,
+/// asynchronous ones included.
 pub struct SurrealDatabase {
     endpoint: Endpoint,
-    connection: OnceCell<Connection>,
+    connection: Arc<RwLock<Option<Connection>>>,
 }
 
 impl SurrealDatabase {
     pub fn new(endpoint: &str) -> FfiResult<Self> {
         Ok(Self {
             endpoint: Endpoint::parse(endpoint)?,
-            connection: OnceCell::new(),
+            connection: Arc::new(RwLock::new(None)),
         })
     }
 
     /// Opens the datastore. Connecting again after success does nothing.
     pub async fn connect(&self) -> FfiResult<()> {
-        self.connection
-            .get_or_try_init(|| Connection::open(&self.endpoint))
-            .await
-            .map(|_| ())
-    }
-
-    fn db(&self) -> FfiResult<&Surreal<Db>> {
-        self.connection
-            .get()
-            .map(|connection| &connection.db)
-            .ok_or_else(|| FfiError::connection("the database is not connected"))
+        let mut connection = self.connection.write().await;
+        if connection.is_none() {
+            *connection = Some(Connection::open(&self.endpoint).await?);
+        }
+        Ok(())
     }
 
     pub async fn use_ns(&self, ns: &str) -> FfiResult<()> {
-        self.db()?.use_ns(ns).await.map(|_| ()).map_err(sdk_error)
+        let connection = self.connection.read().await;
+        let db = &connection.as_ref().ok_or_else(not_connected)?.db;
+        db.use_ns(ns).await.map(|_| ()).map_err(sdk_error)
     }
 
     pub async fn use_db(&self, name: &str) -> FfiResult<()> {
-        self.db()?.use_db(name).await.map(|_| ()).map_err(sdk_error)
+        let connection = self.connection.read().await;
+        let db = &connection.as_ref().ok_or_else(not_connected)?.db;
+        db.use_db(name).await.map(|_| ()).map_err(sdk_error)
     }
 
-    /// Runs SurrealQL with optional variables (a JSON object). An error that
-    /// stops the whole query (a syntax error, say) is an `Err`; the failure of
-    /// single statements is recorded in the response.
-    pub async fn query(&self, sql: &str, bindings: Option<&str>) -> FfiResult<SurrealResponse> {
-        let mut query = self.db()?.query(sql);
-        if let Some(text) = bindings {
-            query = query.bind(convert::parse_json_object(text, "bindings")?);
-        }
-        let results = query.await.map_err(sdk_error)?;
-        Ok(SurrealResponse::from_query(results))
+    /// Runs an operation and waits for it.
+    pub async fn execute(&self, operation: Operation) -> FfiResult<SurrealResponse> {
+        let connection = self.connection.read().await;
+        let connection = connection.as_ref().ok_or_else(not_connected)?;
+        operation.run(&connection.db).await
     }
 
-    /// Selects a table or a record. A table that does not exist selects as
-    /// empty, as it would in SurrealDB 2, rather than as SurrealDB 3's error.
-    pub async fn select(&self, resource: &str) -> FfiResult<SurrealResponse> {
-        let resource = resource::parse_resource(resource)?;
-        let db = self.db()?;
-        let result = retry_conflicts(|| db.select(resource.clone()).into_future()).await;
-        match result {
-            Ok(value) => Ok(SurrealResponse::single(value)),
-            Err(error) if is_missing_table(&error) => {
-                Ok(SurrealResponse::single(Value::Array(Default::default())))
-            }
-            Err(error) => Err(sdk_error(error)),
-        }
+    /// Runs an operation on the shared runtime without waiting for it; `done`
+    /// receives the outcome on a runtime thread. A panic inside the operation
+    /// reaches `done` as an error, so `done` is called exactly once.
+    pub fn spawn<F>(&self, operation: Operation, done: F) -> FfiResult<()>
+    where
+        F: FnOnce(FfiResult<SurrealResponse>) + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        runtime::spawn(async move {
+            let outcome = AssertUnwindSafe(async move {
+                let connection = connection.read_owned().await;
+                let connection = connection.as_ref().ok_or_else(not_connected)?;
+                operation.run(&connection.db).await
+            })
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|payload| Err(error::from_panic(&*payload)));
+            done(outcome);
+        })
     }
 
-    pub async fn create(&self, table: &str, data: &str) -> FfiResult<SurrealResponse> {
-        let resource = resource::parse_resource(table)?;
-        let data = convert::parse_json_object(data, "data")?;
-        let db = self.db()?;
-        let result = retry_conflicts(|| {
-            db.create(resource.clone())
-                .content(data.clone())
-                .into_future()
-        });
-        Ok(SurrealResponse::single(result.await.map_err(sdk_error)?))
-    }
-
-    pub async fn update(&self, resource: &str, data: &str) -> FfiResult<SurrealResponse> {
-        let resource = resource::parse_resource(resource)?;
-        let data = convert::parse_json_object(data, "data")?;
-        let db = self.db()?;
-        let result = retry_conflicts(|| {
-            db.update(resource.clone())
-                .content(data.clone())
-                .into_future()
-        });
-        Ok(SurrealResponse::single(result.await.map_err(sdk_error)?))
-    }
-
-    pub async fn delete(&self, resource: &str) -> FfiResult<SurrealResponse> {
-        let resource = resource::parse_resource(resource)?;
-        let db = self.db()?;
-        let result = retry_conflicts(|| db.delete(resource.clone()).into_future()).await;
-        Ok(SurrealResponse::single(result.map_err(sdk_error)?))
-    }
-
-    /// Shuts the datastore down completely (see the module comment).
+    /// Shuts the datastore down completely (see the module comment), once
+    /// every operation in flight has finished.
     pub async fn close(self) -> FfiResult<()> {
-        match self.connection.into_inner() {
+        match self.connection.write().await.take() {
             Some(connection) => connection.close().await,
             None => Ok(()),
         }

@@ -76,6 +76,11 @@ pub fn last_error() -> Option<FfiError> {
     LAST_ERROR.with(|slot| slot.borrow().clone())
 }
 
+/// The error a caught panic becomes.
+pub fn from_panic(payload: &(dyn Any + Send)) -> FfiError {
+    FfiError::new(SURREAL_ERR_PANIC, panic_message(payload))
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
         format!("panic in surrealcpp: {text}")
@@ -90,7 +95,7 @@ fn run<T>(body: impl FnOnce() -> FfiResult<T>) -> FfiResult<T> {
     clear_last_error();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,
-        Err(payload) => Err(FfiError::new(SURREAL_ERR_PANIC, panic_message(&*payload))),
+        Err(payload) => Err(from_panic(&*payload)),
     }
 }
 

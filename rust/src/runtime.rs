@@ -38,3 +38,12 @@ pub fn block_on<F: Future>(future: F) -> FfiResult<F::Output> {
     }
     Ok(runtime()?.block_on(future))
 }
+
+/// Starts `future` on the shared runtime and returns at once.
+pub fn spawn<F>(future: F) -> FfiResult<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    drop(runtime()?.spawn(future));
+    Ok(())
+}

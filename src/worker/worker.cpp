@@ -5,6 +5,7 @@
 #endif
 
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -22,10 +23,17 @@ struct Job {
   Completion completion;
 };
 
+/// Data commands are handed to the native runtime and may run concurrently;
+/// every other command changes or reads session state, so it runs alone, on
+/// the worker thread, after everything sent before it has finished.
+template <typename T>
+constexpr bool is_data_command =
+    std::is_same_v<T, Query> || std::is_same_v<T, Select> || std::is_same_v<T, Create> ||
+    std::is_same_v<T, Update> || std::is_same_v<T, Delete>;
+
 /// Hands memory freed by a closed datastore back to the system. RocksDB's
-/// threads allocate from many glibc arenas, which keep what they free; without
-/// this, each open/close cycle of a RocksDB datastore left ~120 kB of resident
-/// memory behind (tests/analysis/memory_verification.md).
+/// threads allocate from many glibc arenas, which keep what they free; this
+/// returns most of it (tests/analysis/memory_verification.md).
 void release_freed_memory() noexcept {
 #ifdef __GLIBC__
   malloc_trim(0);
@@ -44,130 +52,32 @@ void complete(const Completion& completion, Reply reply) noexcept {
   }
 }
 
-}  // namespace
-
-struct Worker::State {
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Job> queue;  // guarded by mutex
-  bool started = false;   // guarded by mutex
-  bool stopping = false;  // guarded by mutex
-
-  // Owned by the worker thread alone.
-  ffi::DatabaseHandle handle;
-  bool closed = false;
-};
-
-namespace {
-
-/// Runs one command against the worker's handle. Exhaustive: a command
-/// without an operator() here does not compile.
-class Executor {
- public:
-  Executor(ffi::DatabaseHandle& handle, bool& closed) : handle_(handle), closed_(closed) {}
-
-  Success operator()(const Initialize&) {
-    ffi::check(surreal_init());
-    return {};
-  }
-
-  Success operator()(const Connect& command) {
-    if (closed_) throw_closed();
-    if (handle_) {
-      throw ConnectionException(error_code::connection, "the database is already connected");
+/// Converts a native response into a Success, taking ownership of it.
+Success to_success(ffi::ResponseHandle response) {
+  SurrealResponse* raw = response.get();
+  Success success;
+  success.data =
+      nlohmann::json::parse(ffi::take_string(ffi::check(surreal_response_get_results(raw))));
+  const int has_errors = surreal_response_has_errors(raw);
+  ffi::check(has_errors < 0 ? has_errors : SURREAL_OK);
+  if (has_errors == 1) {
+    const auto errors =
+        nlohmann::json::parse(ffi::take_string(ffi::check(surreal_response_get_errors(raw))));
+    for (const auto& error : errors) {
+      success.statement_errors.push_back(
+          error.is_string() ? std::optional(error.get<std::string>()) : std::nullopt);
     }
-    ffi::DatabaseHandle handle(ffi::check(surreal_db_new(command.endpoint.c_str())));
-    ffi::check(surreal_db_connect(handle.get()));
-    if (command.ns) ffi::check(surreal_db_use_ns(handle.get(), command.ns->c_str()));
-    if (command.db) ffi::check(surreal_db_use_db(handle.get(), command.db->c_str()));
-    handle_ = std::move(handle);
-    return {};
+  } else {
+    success.statement_errors.resize(success.data.size());
   }
+  return success;
+}
 
-  Success operator()(const Query& command) {
-    const bool no_bindings = command.bindings.is_object() && command.bindings.empty();
-    const std::string bindings = no_bindings ? std::string() : command.bindings.dump();
-    return response(surreal_db_query(db(), command.sql.c_str(),
-                                     no_bindings ? nullptr : bindings.c_str()));
-  }
-
-  Success operator()(const Select& command) {
-    return response(surreal_db_select(db(), command.resource.c_str()));
-  }
-
-  Success operator()(const Create& command) {
-    return response(surreal_db_create(db(), command.table.c_str(), command.data.dump().c_str()));
-  }
-
-  Success operator()(const Update& command) {
-    return response(
-        surreal_db_update(db(), command.resource.c_str(), command.data.dump().c_str()));
-  }
-
-  Success operator()(const Delete& command) {
-    return response(surreal_db_delete(db(), command.resource.c_str()));
-  }
-
-  Success operator()(const UseNamespace& command) {
-    ffi::check(surreal_db_use_ns(db(), command.ns.c_str()));
-    return {};
-  }
-
-  Success operator()(const UseDatabase& command) {
-    ffi::check(surreal_db_use_db(db(), command.db.c_str()));
-    return {};
-  }
-
-  Success operator()(const Close&) {
-    closed_ = true;
-    if (handle_) {
-      const int status = surreal_db_close(handle_.release());
-      release_freed_memory();
-      ffi::check(status);
-    }
-    return {};
-  }
-
- private:
-  [[noreturn]] void throw_closed() const {
-    throw ConnectionException(error_code::connection, "the database is closed");
-  }
-
-  SurrealDatabase* db() const {
-    if (closed_) throw_closed();
-    if (!handle_) {
-      throw ConnectionException(error_code::connection, "the database is not connected");
-    }
-    return handle_.get();
-  }
-
-  static Success response(SurrealResponse* raw) {
-    ffi::ResponseHandle response(ffi::check(raw));
-    Success success;
-    success.data =
-        nlohmann::json::parse(ffi::take_string(ffi::check(surreal_response_get_results(raw))));
-    const int has_errors = surreal_response_has_errors(raw);
-    ffi::check(has_errors < 0 ? has_errors : SURREAL_OK);
-    if (has_errors == 1) {
-      const auto errors =
-          nlohmann::json::parse(ffi::take_string(ffi::check(surreal_response_get_errors(raw))));
-      for (const auto& error : errors) {
-        success.statement_errors.push_back(
-            error.is_string() ? std::optional(error.get<std::string>()) : std::nullopt);
-      }
-    } else {
-      success.statement_errors.resize(success.data.size());
-    }
-    return success;
-  }
-
-  ffi::DatabaseHandle& handle_;
-  bool& closed_;
-};
-
-Reply execute(Executor& executor, const Command& command) noexcept {
+/// Runs `body` and turns what it throws into an Error reply.
+template <typename Body>
+Reply guarded(Body&& body) noexcept {
   try {
-    return std::visit(executor, command);
+    return body();
   } catch (const DatabaseException& e) {
     return Error{e.native_details(), e.code()};
   } catch (const nlohmann::json::exception& e) {
@@ -181,7 +91,180 @@ Reply execute(Executor& executor, const Command& command) noexcept {
 
 }  // namespace
 
-Worker::Worker() : state_(std::make_shared<State>()) {}
+struct WorkerState {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Job> queue;  // guarded by mutex
+  bool started = false;   // guarded by mutex
+  bool stopping = false;  // guarded by mutex
+
+  std::mutex flight_mutex;
+  std::condition_variable flight_done;
+  std::size_t in_flight = 0;  // data commands handed to the runtime; guarded by flight_mutex
+
+  // Owned by the worker thread alone.
+  ffi::DatabaseHandle handle;
+  bool closed = false;
+
+  void begin_operation() {
+    std::lock_guard lock(flight_mutex);
+    ++in_flight;
+  }
+  void end_operation() {
+    std::lock_guard lock(flight_mutex);
+    if (--in_flight == 0) flight_done.notify_all();
+  }
+  /// Waits until every data command handed to the runtime has completed.
+  void wait_until_idle() {
+    std::unique_lock lock(flight_mutex);
+    flight_done.wait(lock, [&] { return in_flight == 0; });
+  }
+};
+
+namespace {
+
+/// A data command on its way through the runtime: freed by the callback.
+struct AsyncCall {
+  Completion completion;
+  std::shared_ptr<WorkerState> state;
+};
+
+/// The native callback: runs once per data command, on a runtime thread.
+void on_async_done(void* context, int32_t status, SurrealResponse* response,
+                   char* error) noexcept {
+  std::unique_ptr<AsyncCall> call(static_cast<AsyncCall*>(context));
+  ffi::ResponseHandle owned(response);
+  std::string message = ffi::take_string(error);
+  Reply reply = status == SURREAL_OK
+                    ? guarded([&]() -> Reply { return to_success(std::move(owned)); })
+                    : Reply(Error{std::move(message), status});
+  complete(call->completion, std::move(reply));
+  call->state->end_operation();
+}
+
+/// Runs the commands the worker thread takes off its queue. Exhaustive: a
+/// command without a `run` or `start` overload here does not compile.
+class Executor {
+ public:
+  explicit Executor(std::shared_ptr<WorkerState> state) : state_(std::move(state)) {}
+
+  void execute(Job job) {
+    std::visit(
+        [&](const auto& command) {
+          using T = std::decay_t<decltype(command)>;
+          if constexpr (is_data_command<T>) {
+            dispatch(command, std::move(job.completion));
+          } else {
+            state_->wait_until_idle();
+            complete(job.completion, guarded([&]() -> Reply { return run(command); }));
+          }
+        },
+        job.command);
+  }
+
+  Reply initialize() {
+    return guarded([&]() -> Reply { return run(Initialize{}); });
+  }
+
+ private:
+  // Session commands, run on the worker thread.
+  Success run(const Initialize&) {
+    ffi::check(surreal_init());
+    return {};
+  }
+
+  Success run(const Connect& command) {
+    if (state_->closed) throw_closed();
+    if (state_->handle) {
+      throw ConnectionException(error_code::connection, "the database is already connected");
+    }
+    ffi::DatabaseHandle handle(ffi::check(surreal_db_new(command.endpoint.c_str())));
+    ffi::check(surreal_db_connect(handle.get()));
+    if (command.ns) ffi::check(surreal_db_use_ns(handle.get(), command.ns->c_str()));
+    if (command.db) ffi::check(surreal_db_use_db(handle.get(), command.db->c_str()));
+    state_->handle = std::move(handle);
+    return {};
+  }
+
+  Success run(const UseNamespace& command) {
+    ffi::check(surreal_db_use_ns(db(), command.ns.c_str()));
+    return {};
+  }
+
+  Success run(const UseDatabase& command) {
+    ffi::check(surreal_db_use_db(db(), command.db.c_str()));
+    return {};
+  }
+
+  Success run(const Close&) {
+    state_->closed = true;
+    if (state_->handle) {
+      const int status = surreal_db_close(state_->handle.release());
+      release_freed_memory();
+      ffi::check(status);
+    }
+    return {};
+  }
+
+  // Data commands, handed to the runtime; each `start` returns its native status.
+  int start(const Query& command, AsyncCall* call) {
+    const bool no_bindings = command.bindings.is_object() && command.bindings.empty();
+    const std::string bindings = no_bindings ? std::string() : command.bindings.dump();
+    return surreal_db_query_async(db(), command.sql.c_str(),
+                                  no_bindings ? nullptr : bindings.c_str(), on_async_done, call);
+  }
+
+  int start(const Select& command, AsyncCall* call) {
+    return surreal_db_select_async(db(), command.resource.c_str(), on_async_done, call);
+  }
+
+  int start(const Create& command, AsyncCall* call) {
+    return surreal_db_create_async(db(), command.table.c_str(), command.data.dump().c_str(),
+                                   on_async_done, call);
+  }
+
+  int start(const Update& command, AsyncCall* call) {
+    return surreal_db_update_async(db(), command.resource.c_str(), command.data.dump().c_str(),
+                                   on_async_done, call);
+  }
+
+  int start(const Delete& command, AsyncCall* call) {
+    return surreal_db_delete_async(db(), command.resource.c_str(), on_async_done, call);
+  }
+
+  template <typename T>
+  void dispatch(const T& command, Completion completion) {
+    auto call = std::make_unique<AsyncCall>(AsyncCall{std::move(completion), state_});
+    state_->begin_operation();
+    const Reply refused = guarded([&]() -> Reply {
+      ffi::check(start(command, call.get()));  // throws the native error if not scheduled
+      call.release();                          // scheduled: the callback owns it now
+      return Success{};
+    });
+    if (call) {  // not scheduled, so the callback will not run: reply here
+      state_->end_operation();
+      complete(call->completion, refused);
+    }
+  }
+
+  [[noreturn]] static void throw_closed() {
+    throw ConnectionException(error_code::connection, "the database is closed");
+  }
+
+  SurrealDatabase* db() const {
+    if (state_->closed) throw_closed();
+    if (!state_->handle) {
+      throw ConnectionException(error_code::connection, "the database is not connected");
+    }
+    return state_->handle.get();
+  }
+
+  std::shared_ptr<WorkerState> state_;
+};
+
+}  // namespace
+
+Worker::Worker() : state_(std::make_shared<WorkerState>()) {}
 
 Worker::~Worker() { dispose(); }
 
@@ -195,9 +278,9 @@ void Worker::start() {
   std::promise<void> ready;
   std::future<void> handshake = ready.get_future();
   thread_ = std::thread([state = state_, ready = std::move(ready)]() mutable {
-    Executor executor(state->handle, state->closed);
+    Executor executor(state);
     // The handshake: the worker is ready once the native runtime is.
-    const Reply initialized = execute(executor, Initialize{});
+    const Reply initialized = executor.initialize();
     if (const auto* error = std::get_if<Error>(&initialized)) {
       {
         std::lock_guard lock(state->mutex);
@@ -216,7 +299,7 @@ void Worker::start() {
         job = std::move(state->queue.front());
         state->queue.pop_front();
       }
-      complete(job.completion, execute(executor, job.command));
+      executor.execute(std::move(job));
     }
     std::deque<Job> abandoned;
     {
@@ -224,6 +307,7 @@ void Worker::start() {
       abandoned.swap(state->queue);
     }
     for (auto& job : abandoned) complete(job.completion, disposed_error());
+    state->wait_until_idle();
     if (state->handle) {
       state->handle.reset();  // closes the datastore
       release_freed_memory();

@@ -11,10 +11,21 @@
 
 namespace surreal::worker {
 
-/// Receives a command's reply on the worker thread. It must not block for
-/// long: the next command waits for it.
+/// Receives a command's reply: on the worker thread for session commands
+/// (Initialize, Connect, UseNamespace, UseDatabase, Close), on a thread of the
+/// native runtime for data commands (Query, Select, Create, Update, Delete).
+/// It must not block for long.
 using Completion = std::function<void(Reply)>;
 
+/// The queue and flags a worker shares with its thread (worker.cpp).
+struct WorkerState;
+
+/// Commands are taken in the order they were sent. Data commands are handed
+/// to the native runtime without waiting for the ones before them, so
+/// independent reads and writes are in flight together; a session command
+/// waits until every command before it has finished, and the commands after
+/// it wait for it, so namespace and database changes keep their order.
+///
 /// Thread-safety: `send` and `post` may be called from any thread at once;
 /// `start` and `dispose` from one thread at a time (the owner's).
 class Worker {
@@ -44,8 +55,7 @@ class Worker {
   void dispose() noexcept;
 
  private:
-  struct State;
-  std::shared_ptr<State> state_;
+  std::shared_ptr<WorkerState> state_;
   std::thread thread_;
 };
 

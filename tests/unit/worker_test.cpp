@@ -117,6 +117,25 @@ TEST(Worker, SessionCommandsKeepTheirOrder) {
   EXPECT_EQ(get(in_b).data, json::parse(R"(["b"])"));
 }
 
+TEST(Worker, SessionCommandsWaitForDataCommandsInFlight) {
+  Worker worker;
+  worker.start();
+  connect_memory(worker);
+  // The write is still running when the namespace change is taken off the
+  // queue; it must land in the namespace it was sent under.
+  auto write = worker.send(Query{"SLEEP 50ms; CREATE marker:1 SET ns = session::ns()"});
+  auto switched = worker.send(UseNamespace{"other"});
+  auto in_other = worker.send(Query{"SELECT VALUE ns FROM marker"});
+  get(write);
+  get(switched);
+  // In the new namespace the table does not even exist.
+  const Success other = get(in_other);
+  EXPECT_TRUE(other.data[0].is_null() && other.statement_errors[0]) << other.data;
+  get(worker.send(UseNamespace{"test"}));
+  EXPECT_EQ(get(worker.send(Query{"SELECT VALUE ns FROM marker"})).data,
+            json::parse(R"([["test"]])"));
+}
+
 TEST(Worker, SendIsSafeFromManyThreads) {
   Worker worker;
   worker.start();
@@ -141,10 +160,11 @@ TEST(Worker, DisposeFailsEveryPendingCommand) {
   worker.start();
   connect_memory(worker);
 
-  // Hold the worker inside a completion so that the next commands stay queued.
+  // Hold the worker thread inside the completion of a session command (those
+  // run on the worker thread) so that the next commands stay queued.
   std::promise<void> entered;
   std::promise<void> release;
-  worker.post(Query{"RETURN 0"}, [&](Reply) {
+  worker.post(UseNamespace{"test"}, [&](Reply) {
     entered.set_value();
     release.get_future().wait();
   });
