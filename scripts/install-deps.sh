@@ -4,12 +4,13 @@
 # prints the command to run instead.
 set -euo pipefail
 
-# Debian packages: compilers and build tools, libclang for RocksDB's bindgen,
+# Debian packages: compilers and build tools, libclang for RocksDB's bindgen
+# (clang and its runtime also build the fuzz target),
 # cbindgen for the C header, nlohmann-json for documents, GoogleTest for the
 # tests, libedit for the CLI shell's line editing.
 packages=(
   g++ cmake make pkg-config
-  clang libclang-dev
+  clang libclang-dev libclang-rt-14-dev
   cbindgen
   nlohmann-json3-dev
   libgtest-dev libgmock-dev

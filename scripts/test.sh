@@ -5,7 +5,8 @@
 #      cli, durability), the Rust crate's tests, the C header check, and the
 #      benchmark harnesses at 1/100 size (label bench);
 #   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the worker's tests under ThreadSanitizer.
+#   3. the worker's tests under ThreadSanitizer;
+#   4. the libFuzzer target over the C ABI for SURREALCPP_FUZZ_SECONDS (60).
 # SURREALCPP_SKIP_SANITIZERS=1 runs step 1 only. Extra arguments go to the
 # first ctest run (e.g. -L unit).
 set -euo pipefail
@@ -34,4 +35,15 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
     -DSURREALCPP_RUST_CORE_SHARED=ON
   TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
     ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L worker
+
+  echo "== libFuzzer over the C ABI (${SURREALCPP_FUZZ_SECONDS:-60} s) =="
+  CC=clang CXX=clang++ configure_and_build build-fuzz fuzz_c_abi -DSURREALCPP_BUILD_FUZZ=ON \
+    -DSURREALCPP_BUILD_TESTS=OFF -DSURREALCPP_BUILD_EXAMPLES=OFF -DSURREALCPP_BUILD_BENCH=OFF
+  corpus=$(mktemp -d)
+  trap 'rm -rf "$corpus"' EXIT
+  cp fuzz/corpus/* "$corpus"
+  (cd build-fuzz && LSAN_OPTIONS="suppressions=$PWD/../tests/lsan.supp" \
+    ./fuzz/fuzz_c_abi -max_total_time="${SURREALCPP_FUZZ_SECONDS:-60}" -timeout=30 \
+    -rss_limit_mb=4096 -print_final_stats=1 "$corpus")
+  echo "fuzz: no crash, leak or contract violation"
 fi
