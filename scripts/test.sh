@@ -4,7 +4,8 @@
 #   1. the Debug build: C++ GoogleTest suites (labels unit, worker, integration,
 #      cli, durability), the Rust crate's tests, the C header check, and the
 #      benchmark harnesses at 1/100 size (label bench);
-#   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (but the soak test: ASan's quarantine holds freed memory on purpose);
 #   3. the worker's tests under ThreadSanitizer;
 #   4. the libFuzzer target over the C ABI for SURREALCPP_FUZZ_SECONDS (60).
 # SURREALCPP_SKIP_SANITIZERS=1 runs step 1 only. Extra arguments go to the
@@ -28,7 +29,7 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   configure_and_build build-asan all -DSURREALCPP_SANITIZE=address,undefined
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
-    ctest --test-dir build-asan --output-on-failure --timeout 1800 -LE rust
+    ctest --test-dir build-asan --output-on-failure --timeout 1800 -LE 'rust|soak'
 
   echo "== ThreadSanitizer =="
   configure_and_build build-tsan surrealcpp_worker_tests -DSURREALCPP_SANITIZE=thread \
