@@ -76,6 +76,39 @@ fn run_async(
     })
 }
 
+// The C arguments of each data operation, borrowed and parsed into an
+// `Operation`; shared by the blocking and the asynchronous entry points.
+
+/// # Safety
+/// `sql` is NULL or a C string; `bindings_json` is NULL or a C string.
+unsafe fn query_operation(
+    sql: *const c_char,
+    bindings_json: *const c_char,
+) -> FfiResult<Operation> {
+    // SAFETY: forwarded from the caller.
+    let (sql, bindings) = unsafe {
+        (
+            borrow_str(sql, "sql")?,
+            borrow_optional_str(bindings_json, "bindings_json")?,
+        )
+    };
+    Operation::query(sql, bindings)
+}
+
+/// # Safety
+/// `resource` is NULL or a C string.
+unsafe fn resource_arg<'a>(resource: *const c_char) -> FfiResult<&'a str> {
+    // SAFETY: forwarded from the caller.
+    unsafe { borrow_str(resource, "resource") }
+}
+
+/// # Safety
+/// `data_json` is NULL or a C string.
+unsafe fn data_arg<'a>(data_json: *const c_char) -> FfiResult<&'a str> {
+    // SAFETY: forwarded from the caller.
+    unsafe { borrow_str(data_json, "data_json") }
+}
+
 /// Starts the shared async runtime if it is not running yet. Optional: every
 /// other function starts it on first use.
 #[no_mangle]
@@ -169,14 +202,8 @@ pub unsafe extern "C" fn surreal_db_query(
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and C strings.
-        let (db, sql, bindings) = unsafe {
-            (
-                borrow(db, "db")?,
-                borrow_str(sql, "sql")?,
-                borrow_optional_str(bindings_json, "bindings_json")?,
-            )
-        };
-        run_blocking(db, Operation::query(sql, bindings)?)
+        let (db, operation) = unsafe { (borrow(db, "db")?, query_operation(sql, bindings_json)?) };
+        run_blocking(db, operation)
     })
 }
 
@@ -192,7 +219,7 @@ pub unsafe extern "C" fn surreal_db_select(
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a C string.
-        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
         run_blocking(db, Operation::select(resource)?)
     })
 }
@@ -214,7 +241,7 @@ pub unsafe extern "C" fn surreal_db_create(
             (
                 borrow(db, "db")?,
                 borrow_str(table, "table")?,
-                borrow_str(data_json, "data_json")?,
+                data_arg(data_json)?,
             )
         };
         run_blocking(db, Operation::create(table, data)?)
@@ -237,8 +264,8 @@ pub unsafe extern "C" fn surreal_db_update(
         let (db, resource, data) = unsafe {
             (
                 borrow(db, "db")?,
-                borrow_str(resource, "resource")?,
-                borrow_str(data_json, "data_json")?,
+                resource_arg(resource)?,
+                data_arg(data_json)?,
             )
         };
         run_blocking(db, Operation::update(resource, data)?)
@@ -257,7 +284,7 @@ pub unsafe extern "C" fn surreal_db_delete(
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a C string.
-        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
         run_blocking(db, Operation::delete(resource)?)
     })
 }
@@ -282,14 +309,8 @@ pub unsafe extern "C" fn surreal_db_query_async(
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes a live handle and C strings.
-        let (db, sql, bindings) = unsafe {
-            (
-                borrow(db, "db")?,
-                borrow_str(sql, "sql")?,
-                borrow_optional_str(bindings_json, "bindings_json")?,
-            )
-        };
-        run_async(db, Operation::query(sql, bindings), callback, context)
+        let (db, operation) = unsafe { (borrow(db, "db")?, query_operation(sql, bindings_json)) };
+        run_async(db, operation, callback, context)
     })
 }
 
@@ -306,7 +327,7 @@ pub unsafe extern "C" fn surreal_db_select_async(
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes a live handle and a C string.
-        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
         run_async(db, Operation::select(resource), callback, context)
     })
 }
@@ -329,7 +350,7 @@ pub unsafe extern "C" fn surreal_db_create_async(
             (
                 borrow(db, "db")?,
                 borrow_str(table, "table")?,
-                borrow_str(data_json, "data_json")?,
+                data_arg(data_json)?,
             )
         };
         run_async(db, Operation::create(table, data), callback, context)
@@ -353,8 +374,8 @@ pub unsafe extern "C" fn surreal_db_update_async(
         let (db, resource, data) = unsafe {
             (
                 borrow(db, "db")?,
-                borrow_str(resource, "resource")?,
-                borrow_str(data_json, "data_json")?,
+                resource_arg(resource)?,
+                data_arg(data_json)?,
             )
         };
         run_async(db, Operation::update(resource, data), callback, context)
@@ -374,7 +395,7 @@ pub unsafe extern "C" fn surreal_db_delete_async(
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes a live handle and a C string.
-        let (db, resource) = unsafe { (borrow(db, "db")?, borrow_str(resource, "resource")?) };
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
         run_async(db, Operation::delete(resource), callback, context)
     })
 }

@@ -14,13 +14,13 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use surrealdb::engine::local::Db;
 use surrealdb::opt::capabilities::Capabilities;
+use surrealdb::opt::Resource;
 use surrealdb::types::{NotFoundError, QueryError, Value};
 use surrealdb::Surreal;
 use surrealdb_engine_local::Datastore;
-use futures::FutureExt;
-use surrealdb::opt::Resource;
 use tokio::sync::RwLock;
 
 use crate::error::{self, FfiError, FfiResult};
@@ -133,7 +133,10 @@ impl Connection {
 /// the blocking and the asynchronous entry points run the very same code and
 /// bad input is refused before anything is scheduled.
 pub enum Operation {
-    Query { sql: String, bindings: Option<Value> },
+    Query {
+        sql: String,
+        bindings: Option<Value>,
+    },
     Select(Resource),
     Create(Resource, Value),
     Update(Resource, Value),
@@ -195,12 +198,20 @@ impl Operation {
                 }
             }
             Operation::Create(resource, data) => {
-                retry_conflicts(|| db.create(resource.clone()).content(data.clone()).into_future())
-                    .await
+                retry_conflicts(|| {
+                    db.create(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
             }
             Operation::Update(resource, data) => {
-                retry_conflicts(|| db.update(resource.clone()).content(data.clone()).into_future())
-                    .await
+                retry_conflicts(|| {
+                    db.update(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
             }
             Operation::Delete(resource) => {
                 retry_conflicts(|| db.delete(resource.clone()).into_future()).await

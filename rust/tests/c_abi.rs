@@ -294,3 +294,74 @@ fn concurrent_calls_on_one_handle() {
     );
     db.close();
 }
+
+/// Collects what an asynchronous call hands its callback.
+unsafe extern "C" fn record_outcome(
+    context: *mut std::ffi::c_void,
+    status: i32,
+    response: *mut surrealcpp::response::SurrealResponse,
+    error: *mut c_char,
+) {
+    let sender = unsafe { Box::from_raw(context.cast::<std::sync::mpsc::Sender<(i32, String)>>()) };
+    let text = if response.is_null() {
+        take(error)
+    } else {
+        let results = take(unsafe { surreal_response_get_results(response) });
+        unsafe { surreal_response_free(response) };
+        results
+    };
+    sender.send((status, text)).unwrap();
+}
+
+fn run_async(
+    schedule: impl FnOnce(SurrealCallback, *mut std::ffi::c_void) -> i32,
+) -> (i32, String) {
+    let (sender, receiver) = std::sync::mpsc::channel::<(i32, String)>();
+    let context = Box::into_raw(Box::new(sender)).cast();
+    assert_eq!(
+        schedule(Some(record_outcome), context),
+        SURREAL_OK,
+        "{:?}",
+        last_error()
+    );
+    let outcome = receiver.recv().unwrap();
+    assert!(
+        receiver.try_recv().is_err(),
+        "the callback ran more than once"
+    );
+    outcome
+}
+
+#[test]
+fn asynchronous_calls_call_back_once() {
+    let db = Db::open("mem://");
+    let handle = db.0;
+    let (status, results) = run_async(|callback, context| unsafe {
+        surreal_db_query_async(
+            handle,
+            c("RETURN $x * 2").as_ptr(),
+            c(r#"{"x": 21}"#).as_ptr(),
+            callback,
+            context,
+        )
+    });
+    assert_eq!((status, json(&results)), (SURREAL_OK, json("[42]")));
+
+    let (status, message) = run_async(|callback, context| unsafe {
+        surreal_db_query_async(
+            handle,
+            c("SELECT * FROM person WHERE").as_ptr(),
+            ptr::null(),
+            callback,
+            context,
+        )
+    });
+    assert_eq!(status, SURREAL_ERR_QUERY, "{message}");
+
+    // Refused before scheduling: the callback never runs.
+    assert_eq!(
+        unsafe { surreal_db_select_async(handle, c("person").as_ptr(), None, ptr::null_mut()) },
+        SURREAL_ERR_INVALID_ARGUMENT
+    );
+    db.close();
+}
