@@ -182,9 +182,8 @@ std::future<std::vector<nlohmann::json>> Database::select(std::string resource) 
 }
 
 std::future<nlohmann::json> Database::create(std::string table, nlohmann::json data) {
-  std::string resource = table;
   return submit<nlohmann::json>(worker(), worker::Create{std::move(table), std::move(data)},
-                                [resource = std::move(resource)](worker::Success&& success) {
+                                [](worker::Success&& success) {
                                   // Creating always makes one record, even in a table.
                                   nlohmann::json result = single_result(success);
                                   if (result.is_array() && result.size() == 1) {
