@@ -105,12 +105,21 @@ const std::optional<std::string>& Response::error(std::size_t index) const {
   return errors_.at(index);
 }
 
-nlohmann::json Response::take(std::size_t index) const {
+void Response::check_statement(std::size_t index) const {
   if (const auto& failure = error(index)) {
     throw QueryException(error_code::query,
                          "statement " + std::to_string(index) + " failed: " + *failure, *failure);
   }
+}
+
+nlohmann::json Response::take(std::size_t index) const& {
+  check_statement(index);
   return results_.at(index);
+}
+
+nlohmann::json Response::take(std::size_t index) && {
+  check_statement(index);
+  return std::move(results_.at(index));
 }
 
 std::future<Database> Database::connect(StorageBackend backend, std::optional<std::string> path,

@@ -46,9 +46,14 @@ class Response {
   const nlohmann::json& results() const noexcept { return results_; }
   /// That statement's result. Throws QueryException if it failed,
   /// std::out_of_range for an index >= size().
-  nlohmann::json take(std::size_t index) const;
+  nlohmann::json take(std::size_t index) const&;
+  /// The same from a Response about to go away (`query(...).get().take(0)`):
+  /// the result is moved out rather than copied.
+  nlohmann::json take(std::size_t index) &&;
 
  private:
+  void check_statement(std::size_t index) const;
+
   nlohmann::json results_ = nlohmann::json::array();
   std::vector<std::optional<std::string>> errors_;
 };

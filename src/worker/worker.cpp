@@ -52,18 +52,23 @@ void complete(const Completion& completion, Reply reply) noexcept {
   }
 }
 
-/// Converts a native response into a Success, taking ownership of it.
+/// Converts a native response into a Success, taking ownership of it. The
+/// native response is freed as soon as its text is out, before parsing, so
+/// that a large result is not held twice over (three times with the text).
 Success to_success(ffi::ResponseHandle response) {
   SurrealResponse* raw = response.get();
-  Success success;
-  success.data =
-      nlohmann::json::parse(ffi::take_string(ffi::check(surreal_response_get_results(raw))));
+  std::string results = ffi::take_string(ffi::check(surreal_response_get_results(raw)));
   const int has_errors = surreal_response_has_errors(raw);
   ffi::check(has_errors < 0 ? has_errors : SURREAL_OK);
+  const std::string errors =
+      has_errors == 1 ? ffi::take_string(ffi::check(surreal_response_get_errors(raw))) : "";
+  response.reset();
+
+  Success success;
+  success.data = nlohmann::json::parse(results);
+  std::string().swap(results);
   if (has_errors == 1) {
-    const auto errors =
-        nlohmann::json::parse(ffi::take_string(ffi::check(surreal_response_get_errors(raw))));
-    for (const auto& error : errors) {
+    for (const auto& error : nlohmann::json::parse(errors)) {
       success.statement_errors.push_back(
           error.is_string() ? std::optional(error.get<std::string>()) : std::nullopt);
     }

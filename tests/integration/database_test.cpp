@@ -93,6 +93,16 @@ TEST_P(DatabaseTest, MultiStatementResponseWithOneFailure) {
   EXPECT_THROW(response.take(3), std::out_of_range);
 }
 
+TEST_P(DatabaseTest, TakeCopiesFromAResponseAndMovesFromATemporary) {
+  Database db = connect();
+  Response response = get(db.query("RETURN [1, 2, 3]"));
+  EXPECT_EQ(response.take(0), json::parse("[1, 2, 3]"));
+  EXPECT_EQ(response.take(0), json::parse("[1, 2, 3]")) << "take() on an lvalue must not move";
+  EXPECT_EQ(get(db.query("RETURN 'moved'")).take(0), "moved");
+  Response failing = get(db.query("THROW 'no'"));
+  EXPECT_THROW(std::move(failing).take(0), QueryException);
+}
+
 TEST_P(DatabaseTest, InvalidSurrealQlIsAQueryExceptionAndTheDatabaseStaysUsable) {
   Database db = connect();
   try {
