@@ -14,7 +14,7 @@ namespace {
 /// successful reply. `convert` runs on the worker thread; an exception it
 /// throws fails the future.
 template <typename T, typename Convert>
-std::future<T> submit(worker::Worker& worker, worker::Command command, Convert convert) {
+Future<T> submit(worker::Worker& worker, worker::Command command, Convert convert) {
   auto promise = std::make_shared<std::promise<T>>();
   std::future<T> future = promise->get_future();
   worker.post(std::move(command), [promise, convert = std::move(convert)](
@@ -58,7 +58,7 @@ nlohmann::json one_record(worker::Success& success, const std::string& resource)
 }
 
 template <typename T>
-std::future<T> failed(std::exception_ptr error) {
+Future<T> failed(std::exception_ptr error) {
   std::promise<T> promise;
   promise.set_exception(std::move(error));
   return promise.get_future();
@@ -122,13 +122,13 @@ nlohmann::json Response::take(std::size_t index) && {
   return std::move(results_.at(index));
 }
 
-std::future<Database> Database::connect(StorageBackend backend, std::optional<std::string> path,
+Future<Database> Database::connect(StorageBackend backend, std::optional<std::string> path,
                                         std::optional<std::string> ns,
                                         std::optional<std::string> db) {
   return connect(to_endpoint(backend, path), std::move(ns), std::move(db));
 }
 
-std::future<Database> Database::connect(std::string endpoint, std::optional<std::string> ns,
+Future<Database> Database::connect(std::string endpoint, std::optional<std::string> ns,
                                         std::optional<std::string> db) {
   auto worker = std::make_shared<worker::Worker>();
   worker->start();
@@ -155,15 +155,15 @@ worker::Worker& Database::worker() const {
   return *worker_;
 }
 
-std::future<void> Database::use_namespace(std::string ns) {
+Future<void> Database::use_namespace(std::string ns) {
   return submit<void>(worker(), worker::UseNamespace{std::move(ns)}, ignore);
 }
 
-std::future<void> Database::use_database(std::string db) {
+Future<void> Database::use_database(std::string db) {
   return submit<void>(worker(), worker::UseDatabase{std::move(db)}, ignore);
 }
 
-std::future<Response> Database::query(std::string sql, nlohmann::json bindings) {
+Future<Response> Database::query(std::string sql, nlohmann::json bindings) {
   if (!bindings.is_object()) {
     return failed<Response>(std::make_exception_ptr(DatabaseException(
         error_code::invalid_argument, "surreal: query bindings must be a JSON object")));
@@ -175,7 +175,7 @@ std::future<Response> Database::query(std::string sql, nlohmann::json bindings) 
                           });
 }
 
-std::future<std::vector<nlohmann::json>> Database::select(std::string resource) {
+Future<std::vector<nlohmann::json>> Database::select(std::string resource) {
   return submit<std::vector<nlohmann::json>>(
       worker(), worker::Select{std::move(resource)}, [](worker::Success&& success) {
         nlohmann::json result = single_result(success);
@@ -190,7 +190,7 @@ std::future<std::vector<nlohmann::json>> Database::select(std::string resource) 
       });
 }
 
-std::future<nlohmann::json> Database::create(std::string table, nlohmann::json data) {
+Future<nlohmann::json> Database::create(std::string table, nlohmann::json data) {
   return submit<nlohmann::json>(worker(), worker::Create{std::move(table), std::move(data)},
                                 [](worker::Success&& success) {
                                   // Creating always makes one record, even in a table.
@@ -202,7 +202,7 @@ std::future<nlohmann::json> Database::create(std::string table, nlohmann::json d
                                 });
 }
 
-std::future<nlohmann::json> Database::update(std::string resource, nlohmann::json data) {
+Future<nlohmann::json> Database::update(std::string resource, nlohmann::json data) {
   std::string target = resource;
   return submit<nlohmann::json>(
       worker(), worker::Update{std::move(resource), std::move(data)},
@@ -211,11 +211,11 @@ std::future<nlohmann::json> Database::update(std::string resource, nlohmann::jso
       });
 }
 
-std::future<void> Database::remove(std::string resource) {
+Future<void> Database::remove(std::string resource) {
   return submit<void>(worker(), worker::Delete{std::move(resource)}, ignore);
 }
 
-std::future<void> Database::close() {
+Future<void> Database::close() {
   return submit<void>(worker(), worker::Close{}, ignore);
 }
 

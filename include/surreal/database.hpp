@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "surreal/exceptions.hpp"
+#include "surreal/future.hpp"
 
 namespace surreal {
 
@@ -63,7 +63,8 @@ class Worker;
 }
 
 /// A connection to an embedded datastore, served by a background thread that
-/// owns it. Every call returns at once with a future; commands run in the
+/// owns it. Every call returns at once with a future (surreal::Future, a
+/// std::future that polls briefly before it sleeps); commands run in the
 /// order they were made, so use_namespace() before query() takes effect for
 /// that query. Errors arrive through the future as the exceptions of
 /// surreal/exceptions.hpp.
@@ -76,12 +77,12 @@ class Database {
   /// Throws std::invalid_argument at once for rocksdb without a path; the
   /// future fails with ConnectionException when the datastore cannot be
   /// opened (e.g. a RocksDB directory already open in this process).
-  static std::future<Database> connect(StorageBackend backend,
+  static Future<Database> connect(StorageBackend backend,
                                        std::optional<std::string> path = std::nullopt,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
   /// The same from an endpoint string: "mem://" or "rocksdb://<path>".
-  static std::future<Database> connect(std::string endpoint,
+  static Future<Database> connect(std::string endpoint,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
 
@@ -93,32 +94,32 @@ class Database {
   /// Never throws; call close() first to see errors from closing.
   ~Database();
 
-  std::future<void> use_namespace(std::string ns);
-  std::future<void> use_database(std::string db);
+  Future<void> use_namespace(std::string ns);
+  Future<void> use_database(std::string db);
 
   /// Runs SurrealQL (one or more statements). `bindings` is a JSON object
   /// whose members become `$name` parameters: user input belongs there, never
   /// in the SQL text. A query that cannot run at all (a syntax error) fails
   /// with QueryException; a failing statement is reported in the Response.
-  std::future<Response> query(std::string sql,
+  Future<Response> query(std::string sql,
                               nlohmann::json bindings = nlohmann::json::object());
 
   /// Every record of a table ("person"), or the record with an id
   /// ("person:tobie"): empty if there is none.
-  std::future<std::vector<nlohmann::json>> select(std::string resource);
+  Future<std::vector<nlohmann::json>> select(std::string resource);
   /// Creates a record with content `data` (a JSON object) in `table`, with a
   /// random id, or at an id given as "table:id". Returns the record, with its
   /// "id" as a "table:id" string.
-  std::future<nlohmann::json> create(std::string table, nlohmann::json data);
+  Future<nlohmann::json> create(std::string table, nlohmann::json data);
   /// Replaces the content of a record ("person:tobie"), returning it, or of
   /// every record of a table ("person"), returning them as an array.
-  std::future<nlohmann::json> update(std::string resource, nlohmann::json data);
+  Future<nlohmann::json> update(std::string resource, nlohmann::json data);
   /// Deletes a record, or every record of a table.
-  std::future<void> remove(std::string resource);
+  Future<void> remove(std::string resource);
 
   /// Shuts the datastore down; afterwards every call fails with
   /// ConnectionException. Closing again does nothing.
-  std::future<void> close();
+  Future<void> close();
 
  private:
   explicit Database(std::shared_ptr<worker::Worker> worker);

@@ -11,6 +11,7 @@ use crate::error::{self, boundary, boundary_int, boundary_ptr, FfiError, FfiResu
 use crate::response::SurrealResponse;
 use crate::runtime::block_on;
 use crate::strings::{borrow_optional_str, borrow_str, into_c_string};
+use crate::visit::{Events, SurrealJsonVisitor};
 
 /// Borrows the object behind a handle.
 ///
@@ -413,6 +414,30 @@ pub unsafe extern "C" fn surreal_response_get_results(
         // SAFETY: the caller passes a live response.
         let response = unsafe { borrow(response, "response") }?;
         into_c_string(response.results_json()?)
+    })
+}
+
+/// Walks the results -- the array surreal_response_get_results renders as
+/// text -- depth first, calling `visitor` for each scalar, key and container
+/// boundary (see SurrealJsonVisitor), with `context` passed through. Faster
+/// than the text for a caller that builds its own document tree: nothing is
+/// rendered or parsed. Returns SURREAL_OK, or a negative status when an
+/// argument is NULL or a callback returned false.
+///
+/// # Safety
+/// `response` is NULL or a live response; `visitor` is NULL or points to a
+/// visitor whose callbacks may be called with `context`.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_visit_results(
+    response: *const SurrealResponse,
+    visitor: *const SurrealJsonVisitor,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live response and visitor.
+        let response = unsafe { borrow(response, "response") }?;
+        let visitor = unsafe { borrow(visitor, "visitor") }?;
+        response.visit_results(&Events::new(visitor, context)?)
     })
 }
 

@@ -7,6 +7,7 @@ use crate::convert::JsonValue;
 use crate::error::{
     FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_QUERY,
 };
+use crate::visit::{visit, Events};
 
 /// Maps an SDK error to a status code, keeping SurrealDB's own message.
 pub fn sdk_error(error: surrealdb::Error) -> FfiError {
@@ -63,6 +64,18 @@ impl SurrealResponse {
             .collect();
         serde_json::to_string(&values)
             .map_err(|e| FfiError::internal(format!("cannot render the results as JSON: {e}")))
+    }
+
+    /// Walks the same array as `results_json` describes, as visitor events.
+    pub fn visit_results(&self, events: &Events) -> FfiResult<()> {
+        events.begin_array(self.statements.len())?;
+        for statement in &self.statements {
+            match statement {
+                Ok(value) => visit(value, events)?,
+                Err(_) => events.null()?,
+            }
+        }
+        events.end_array()
     }
 
     /// A JSON array with one entry per statement: its error text, or null

@@ -185,6 +185,10 @@ fn null_and_invalid_arguments_are_rejected() {
         SURREAL_ERR_INVALID_ARGUMENT
     );
     assert!(unsafe { surreal_response_get_results(ptr::null()) }.is_null());
+    assert_eq!(
+        unsafe { surreal_response_visit_results(ptr::null(), ptr::null(), ptr::null_mut()) },
+        SURREAL_ERR_INVALID_ARGUMENT
+    );
     // Freeing NULL is allowed everywhere.
     unsafe {
         surreal_response_free(ptr::null_mut());

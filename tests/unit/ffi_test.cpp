@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ffi/native.hpp"
+#include "ffi/results.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/exceptions.hpp"
 
@@ -114,6 +115,40 @@ TEST(EndToEnd, ASecondOpenOfALiveRocksDbDirectoryIsAConnectionError) {
   }
   // The first handle is unaffected.
   EXPECT_EQ(results(surreal_db_query(first.get(), "RETURN 1", nullptr)), json::parse("[1]"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Results, ReadResultsBuildsTheSameJsonAsTheText) {
+  auto db = open("mem://");
+  ffi::ResponseHandle response(ffi::check(surreal_db_query(
+      db.get(),
+      "RETURN {a: 1, n: -3, f: 0.25, s: 's\\\"ü', l: [true, NONE, {k: []}], o: {}};"
+      "RETURN person:tobie; RETURN d'2024-05-01T10:00:00Z'; RETURN 1.5dec;"
+      "THROW 'failed here'; RETURN [9223372036854775807, -9223372036854775807 - 1];",
+      nullptr)));
+  const json built = ffi::read_results(response.get());
+  const json parsed =
+      json::parse(ffi::take_string(ffi::check(surreal_response_get_results(response.get()))));
+  EXPECT_EQ(built, parsed);
+  EXPECT_EQ(built.dump(), parsed.dump());
+  ASSERT_EQ(built.size(), 6u);
+  EXPECT_TRUE(built[4].is_null()) << "a failed statement has a null result";
+  // Number kinds as a JSON parser reports them, so get<>() behaves the same.
+  EXPECT_TRUE(built[0]["a"].is_number_unsigned());
+  EXPECT_TRUE(built[0]["n"].is_number_integer());
+  EXPECT_TRUE(built[0]["f"].is_number_float());
+}
+
+TEST(Results, ReadResultsOfNullIsAnInvalidArgument) {
+  try {
+    ffi::read_results(nullptr);
+    FAIL() << "expected an exception";
+  } catch (const DatabaseException& e) {
+    EXPECT_EQ(e.code(), error_code::invalid_argument);
+  }
 }
 
 }  // namespace
