@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Builds both benchmark harnesses in release mode and runs them back to back.
 
-    python3 bench/run.py [--repeats N] [--scale F] [--build-dir DIR] [--no-build]
+    python3 bench/run.py [--repeats N] [--scale F] [--build-dir DIR] [--no-build] [--no-layers]
 
 Runs bench-cpp and bench-rust alternately, N times each, on mem:// (W1-W7)
 and then on RocksDB (W2, W5), and prints for each workload the median ops/s
 of each side with the spread (min-max), the ratio C++/Rust of the medians,
-and the largest peak resident memory of each process.
+and the largest peak resident memory of each process; then what one call
+costs in each layer (bench-layers).
 """
 import argparse
 import os
@@ -26,7 +27,7 @@ def build(build_dir, cargo_target_dir):
                     "-DSURREALCPP_BUILD_TESTS=OFF", "-DSURREALCPP_BUILD_EXAMPLES=OFF"],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", build_dir, "--parallel", "--target", "bench-cpp",
-                    "bench-rust"], check=True)
+                    "bench-rust", "bench-layers"], check=True)
 
 
 def cargo_target_dir(build_dir):
@@ -62,6 +63,8 @@ def main():
                         default=os.path.expanduser("~/.cache/surrealcpp/target-release"),
                         help="kept apart from the debug builds' so that both can build at once")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--no-layers", action="store_true",
+                        help="skip the per-layer cost breakdown (bench-layers) after the table")
     args = parser.parse_args()
 
     if not args.no_build:
@@ -108,6 +111,10 @@ def main():
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + " |")
+
+    if not args.no_layers:
+        print("\nWhere the time goes (bench-layers):", flush=True)
+        subprocess.run([os.path.join(args.build_dir, "bench", "bench-layers")], check=True)
 
 
 if __name__ == "__main__":

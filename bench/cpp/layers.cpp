@@ -1,0 +1,133 @@
+// What one call costs in each layer, for the README's performance section:
+// W1's "RETURN 1" per call and W6's "SELECT * FROM item" per row, measured
+// layer by layer on the calling thread and then through surreal::Database.
+//
+//   bench-layers [--rows N]
+//
+// Prints one line per measurement: `<layer> <microseconds> us/<unit>`.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <surreal/surreal.hpp>
+
+#include "ffi/native.hpp"
+#include "ffi/results.hpp"
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using surreal::ffi::check;
+using surreal::ffi::ResponseHandle;
+
+/// Microseconds per unit of `body()` run `n` times.
+template <typename Body>
+double per(int n, Body&& body) {
+  const auto start = Clock::now();
+  for (int i = 0; i < n; ++i) body();
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
+}
+
+void print(std::string_view layer, double micros, std::string_view unit) {
+  std::printf("%-58.*s %8.2f us/%.*s\n", static_cast<int>(layer.size()), layer.data(), micros,
+              static_cast<int>(unit.size()), unit.data());
+}
+
+ResponseHandle run(SurrealDatabase* db, const char* sql, const char* bindings = nullptr) {
+  return ResponseHandle(check(surreal_db_query(db, sql, bindings)));
+}
+
+void per_call(SurrealDatabase* db) {
+  constexpr int kCalls = 20'000;
+  per(kCalls, [&] { run(db, "RETURN 1"); });  // warm up
+  print("W1 engine + C ABI, blocking, on the calling thread",
+        per(kCalls, [&] { run(db, "RETURN 1"); }), "call");
+  print("  + results as JSON text, parsed by nlohmann::json", per(kCalls, [&] {
+          auto response = run(db, "RETURN 1");
+          json::parse(surreal::ffi::take_string(check(surreal_response_get_results(response.get()))));
+        }),
+        "call");
+  print("  + results built through the visitor (what the worker does)", per(kCalls, [&] {
+          auto response = run(db, "RETURN 1");
+          surreal::ffi::read_results(response.get());
+        }),
+        "call");
+}
+
+void per_call_through_database() {
+  constexpr int kCalls = 20'000;
+  auto db = surreal::Database::connect(surreal::StorageBackend::memory, std::nullopt, "bench",
+                                       "bench")
+                .get();
+  per(kCalls, [&] { db.query("RETURN 1").get(); });  // warm up
+  print("W1 through surreal::Database (worker hand-off and back)",
+        per(kCalls, [&] { db.query("RETURN 1").get(); }), "call");
+  print("  same, waiting with a plain std::future (no polling)", per(kCalls, [&] {
+          std::future<surreal::Response> plain = db.query("RETURN 1");
+          plain.get();
+        }),
+        "call");
+  db.close().get();
+}
+
+void per_row(SurrealDatabase* db, int rows) {
+  for (int start = 0; start < rows; start += 1000) {
+    json batch = json::array();
+    for (int i = start; i < start + 1000 && i < rows; ++i) {
+      batch.push_back({{"name", "user-" + std::to_string(i)},
+                       {"age", i % 90},
+                       {"tags", {"a", "b", "c"}},
+                       {"score", i * 0.5}});
+    }
+    run(db, "INSERT INTO item $rows", json{{"rows", batch}}.dump().c_str());
+  }
+  constexpr int kRounds = 3;
+  ResponseHandle response;
+  const double query = per(kRounds, [&] {
+    response.reset();
+    response = run(db, "SELECT * FROM item");
+  });
+  print("W6 engine + C ABI: the query, blocking", query / rows, "row");
+  std::string text;
+  print("  results rendered as JSON text (Rust, serde_json)", per(kRounds, [&] {
+          text = surreal::ffi::take_string(check(surreal_response_get_results(response.get())));
+        }) / rows,
+        "row");
+  json tree;
+  print("  JSON text parsed by nlohmann::json::parse", per(kRounds, [&] {
+          tree = nullptr;
+          tree = json::parse(text);
+        }) / rows,
+        "row");
+  print("  tree built through the visitor instead (no text)", per(kRounds, [&] {
+          tree = nullptr;
+          tree = surreal::ffi::read_results(response.get());
+        }) / rows,
+        "row");
+  print("  nlohmann::json tree destroyed", per(1, [&] { tree = nullptr; }) / rows, "row");
+  print("  native response freed", per(1, [&] { response.reset(); }) / rows, "row");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rows = 100'000;
+  if (argc == 3 && std::string_view(argv[1]) == "--rows") rows = std::atoi(argv[2]);
+  try {
+    surreal::ffi::DatabaseHandle db(check(surreal_db_new("mem://")));
+    check(surreal_db_connect(db.get()));
+    check(surreal_db_use_ns(db.get(), "bench"));
+    check(surreal_db_use_db(db.get(), "bench"));
+    per_call(db.get());
+    per_row(db.get(), rows);
+    db.reset();
+    per_call_through_database();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench-layers: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
