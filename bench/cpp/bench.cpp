@@ -22,8 +22,11 @@
 
 #include <surreal/surreal.hpp>
 
+#include "workload.hpp"
+
 namespace {
 
+using bench::payload;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -43,13 +46,6 @@ class SplitMix64 {
  private:
   std::uint64_t state_;
 };
-
-json payload(std::int64_t i) {
-  return {{"name", "user-" + std::to_string(i)},
-          {"age", i % 90},
-          {"tags", {"a", "b", "c"}},
-          {"score", static_cast<double>(i) * 0.5}};
-}
 
 long peak_rss_kb() {
   std::ifstream status("/proc/self/status");

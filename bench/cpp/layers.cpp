@@ -16,6 +16,7 @@
 
 #include "ffi/native.hpp"
 #include "ffi/results.hpp"
+#include "workload.hpp"
 
 namespace {
 
@@ -78,10 +79,7 @@ void per_row(SurrealDatabase* db, int rows) {
   for (int start = 0; start < rows; start += 1000) {
     json batch = json::array();
     for (int i = start; i < start + 1000 && i < rows; ++i) {
-      batch.push_back({{"name", "user-" + std::to_string(i)},
-                       {"age", i % 90},
-                       {"tags", {"a", "b", "c"}},
-                       {"score", i * 0.5}});
+      batch.push_back(bench::payload(i));
     }
     run(db, "INSERT INTO item $rows", json{{"rows", batch}}.dump().c_str());
   }

@@ -12,8 +12,9 @@
 namespace surreal::worker {
 
 /// Receives a command's reply: on the worker thread for session commands
-/// (Initialize, Connect, UseNamespace, UseDatabase, Close), on a thread of the
-/// native runtime for data commands (Query, Select, Create, Update, Delete).
+/// (Initialize, Connect, UseNamespace, UseDatabase, Close); for data commands
+/// (Query, Select, Create, Update, Delete) on the worker thread when the
+/// command ran there alone, else on a thread of the native runtime.
 /// It must not block for long.
 using Completion = std::function<void(Reply)>;
 

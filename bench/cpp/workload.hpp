@@ -1,0 +1,20 @@
+// What shared/BENCH_WORKLOAD.md fixes for every harness, shared by bench-cpp
+// and bench-layers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace bench {
+
+/// The record payload of W2 and W5 for index `i`.
+inline nlohmann::json payload(std::int64_t i) {
+  return {{"name", "user-" + std::to_string(i)},
+          {"age", i % 90},
+          {"tags", {"a", "b", "c"}},
+          {"score", static_cast<double>(i) * 0.5}};
+}
+
+}  // namespace bench
