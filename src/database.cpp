@@ -5,36 +5,51 @@
 #include <utility>
 
 #include "ffi/native.hpp"
+#include "poll.hpp"
 #include "worker/worker.hpp"
 
 namespace surreal {
 namespace {
 
+/// Fulfils `promise` with what `convert` makes of a successful `reply`; an
+/// error reply, or an exception from `convert`, fails it.
+template <typename T, typename Convert>
+void fulfil(std::promise<T>& promise, worker::Reply& reply, Convert& convert) {
+  if (auto* error = std::get_if<worker::Error>(&reply)) {
+    promise.set_exception(ffi::make_exception(error->code, std::move(error->message)));
+    return;
+  }
+  try {
+    auto& success = std::get<worker::Success>(reply);
+    if constexpr (std::is_void_v<T>) {
+      convert(std::move(success));
+      promise.set_value();
+    } else {
+      promise.set_value(convert(std::move(success)));
+    }
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+  }
+}
+
 /// Queues `command` and returns a future for what `convert` makes of its
-/// successful reply. `convert` runs on the worker thread; an exception it
-/// throws fails the future.
+/// successful reply. `convert` runs on the thread that replies; an exception
+/// it throws fails the future.
 template <typename T, typename Convert>
 Future<T> submit(worker::Worker& worker, worker::Command command, Convert convert) {
   auto promise = std::make_shared<std::promise<T>>();
   std::future<T> future = promise->get_future();
-  worker.post(std::move(command), [promise, convert = std::move(convert)](
-                                      worker::Reply reply) mutable {
-    if (auto* error = std::get_if<worker::Error>(&reply)) {
-      promise->set_exception(ffi::make_exception(error->code, std::move(error->message)));
-      return;
-    }
-    try {
-      auto& success = std::get<worker::Success>(reply);
-      if constexpr (std::is_void_v<T>) {
-        convert(std::move(success));
-        promise->set_value();
-      } else {
-        promise->set_value(convert(std::move(success)));
-      }
-    } catch (...) {
-      promise->set_exception(std::current_exception());
-    }
-  });
+  detail::request_sent();
+  try {
+    worker.post(std::move(command), [promise, convert = std::move(convert)](
+                                        worker::Reply reply) mutable {
+      detail::request_answered();  // before the reply: see poll.hpp
+      fulfil(*promise, reply, convert);
+    });
+  } catch (...) {  // not queued, so never answered
+    detail::request_answered();
+    throw;
+  }
   return future;
 }
 

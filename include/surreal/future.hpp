@@ -12,8 +12,8 @@ namespace detail {
 /// while (up to about 200 µs) when the calling thread's recent waits were
 /// that short, so that the thread does not go to sleep on a reply that is
 /// nearly there; destroying it records how long the whole wait took. It does
-/// not poll when as many threads already poll as the machine has cores to
-/// spare: a poller must not take the CPU the work needs.
+/// not poll unless a core is left idle by the requests in flight and the
+/// other pollers: a poller must not take the CPU the work needs.
 class ShortWait {
  public:
   ShortWait(bool (*ready)(const void* context), const void* context) noexcept;
@@ -33,11 +33,13 @@ class ShortWait {
 /// thread sleeping in std::future::get() is woken by the kernel, which on a
 /// virtual machine costs tens of microseconds (the wake-up of an idle vCPU);
 /// that is more than a whole "RETURN 1" query takes. Polling for the first
-/// ~200 µs catches most replies awake; a thread whose recent calls took
-/// longer than that does not poll at all. Everything else is std::future: it
-/// converts to one (std::future<T> f = db.query(...)), which keeps the
-/// result and only loses the polling, and wait_for(), wait_until(), valid()
-/// and share() behave as std::future's do.
+/// ~200 µs catches most replies awake. A thread whose recent calls took
+/// longer than that does not poll at all, and no thread polls while the
+/// requests in flight keep every core busy (several callers at once): the
+/// polling would take the CPU that makes the replies. Everything else is
+/// std::future: it converts to one (std::future<T> f = db.query(...)),
+/// which keeps the result and only loses the polling, and wait_for(),
+/// wait_until(), valid() and share() behave as std::future's do.
 ///
 /// Thread-safety: as std::future (one thread uses a given future).
 template <typename T>

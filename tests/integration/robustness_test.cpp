@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "poll.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
 
@@ -157,6 +158,39 @@ TEST(ErrorPaths, OperationsAfterCloseOnEveryMethod) {
   EXPECT_THROW(get(db.create("a", json::object())), ConnectionException);
   EXPECT_THROW(get(db.update("a:1", json::object())), ConnectionException);
   EXPECT_THROW(get(db.remove("a:1")), ConnectionException);
+}
+
+TEST(Concurrency, EveryRequestIsAnsweredOnceWhateverBecomesOfIt) {
+  // Waiting callers poll only while the requests in flight leave a core idle,
+  // so the count of unanswered requests must come back to zero: after
+  // successes, failures, replies nobody waits for, and requests abandoned
+  // when the Database goes with work still queued.
+  ASSERT_EQ(detail::requests_unanswered(), 0u);
+  std::vector<Future<Response>> late;
+  {
+    Database db = memory();
+    EXPECT_EQ(get(db.query("RETURN 1")).take(0), 1);
+    EXPECT_THROW(get(db.query("SELEC nonsense")), QueryException);
+    EXPECT_THROW(get(db.query("RETURN 1", json::array())), DatabaseException);
+    for (int i = 0; i < 100; ++i) {
+      (void)db.create("item", {{"i", i}});  // nobody waits for these replies
+    }
+    for (int i = 0; i < 100; ++i) late.push_back(db.query("SLEEP 1ms; RETURN 1"));
+  }  // gone with requests still queued: those fail with ConnectionException
+  EXPECT_EQ(detail::requests_unanswered(), 0u);
+  int abandoned = 0;
+  for (auto& future : late) {
+    try {
+      get(std::move(future));
+    } catch (const ConnectionException&) {
+      ++abandoned;
+    }
+  }
+  EXPECT_GT(abandoned, 0) << "the Database went before all of them ran";
+  Database closed = memory();
+  get(closed.close());
+  EXPECT_THROW(get(closed.select("item")), ConnectionException);
+  EXPECT_EQ(detail::requests_unanswered(), 0u);
 }
 
 TEST(Concurrency, EightThreadsTimesAThousandMixedOperations) {
