@@ -147,6 +147,33 @@ impl Events {
     fn end_object(&self) -> FfiResult<()> {
         accepted(unsafe { (self.end_object)(self.context) })
     }
+
+    /// An array: its boundaries around each of `items`, walked by `item`.
+    /// Shared by the two value types walked here (SurrealDB's and serde_json's).
+    fn array<'v, T: 'v>(
+        &self,
+        mut items: impl ExactSizeIterator<Item = &'v T>,
+        item: impl FnMut(&'v T) -> FfiResult<()>,
+    ) -> FfiResult<()> {
+        self.begin_array(items.len())?;
+        items.try_for_each(item)?;
+        self.end_array()
+    }
+
+    /// An object: its boundaries around each key of `fields` followed by its
+    /// value, walked by `value`.
+    fn object<'v, T: 'v>(
+        &self,
+        fields: impl ExactSizeIterator<Item = (&'v String, &'v T)>,
+        mut value: impl FnMut(&'v T) -> FfiResult<()>,
+    ) -> FfiResult<()> {
+        self.begin_object(fields.len())?;
+        for (key, field) in fields {
+            self.key(key)?;
+            value(field)?;
+        }
+        self.end_object()
+    }
 }
 
 /// Walks `value` depth first, mapping it to JSON as `JsonValue` does: record
@@ -161,19 +188,8 @@ pub fn visit(value: &Value, events: &Events) -> FfiResult<()> {
         Value::Number(Number::Float(_)) => events.null(),
         Value::String(text) => events.string(text),
         Value::RecordId(id) => events.string(&id.to_sql()),
-        Value::Array(items) => {
-            events.begin_array(items.len())?;
-            items.iter().try_for_each(|item| visit(item, events))?;
-            events.end_array()
-        }
-        Value::Object(fields) => {
-            events.begin_object(fields.len())?;
-            for (key, value) in fields.iter() {
-                events.key(key)?;
-                visit(value, events)?;
-            }
-            events.end_object()
-        }
+        Value::Array(items) => events.array(items.iter(), |item| visit(item, events)),
+        Value::Object(fields) => events.object(fields.iter(), |value| visit(value, events)),
         other => visit_json(&other.clone().into_json_value(), events),
     }
 }
@@ -196,19 +212,8 @@ fn visit_json(value: &serde_json::Value, events: &Events) -> FfiResult<()> {
             }
         }
         Json::String(text) => events.string(text),
-        Json::Array(items) => {
-            events.begin_array(items.len())?;
-            items.iter().try_for_each(|item| visit_json(item, events))?;
-            events.end_array()
-        }
-        Json::Object(fields) => {
-            events.begin_object(fields.len())?;
-            for (key, value) in fields {
-                events.key(key)?;
-                visit_json(value, events)?;
-            }
-            events.end_object()
-        }
+        Json::Array(items) => events.array(items.iter(), |item| visit_json(item, events)),
+        Json::Object(fields) => events.object(fields.iter(), |value| visit_json(value, events)),
     }
 }
 
