@@ -10,6 +10,36 @@
  *   its own free/close function. All of these accept NULL.
  * - Strings passed in are NUL-terminated UTF-8; JSON arguments are JSON text.
  * - A handle may be used from several threads at once.
+ * - The *_cbor functions take and give values as CBOR (RFC 8949) buffers,
+ *   losslessly, with SurrealDB's RPC tags (below). A buffer returned is freed
+ *   with surreal_buffer_free(data, len). A malformed buffer is
+ *   SURREAL_ERR_INVALID_ARGUMENT, the message naming the argument, the fault
+ *   and its byte offset ("bindings: unknown CBOR tag 99 at byte 4").
+ *
+ * Values as CBOR: definite lengths only; one value per buffer, nothing after
+ * it; at most SURREAL_CBOR_MAX_DEPTH (1024) arrays, maps and tags around any
+ * item.
+ *   NONE           tag 6 wrapping null           NULL      null
+ *   bool           true / false                  int       major type 0/1 (i64)
+ *   float          float: half, single or double (written: shortest exact)
+ *   decimal        tag 10 wrapping text ("1.50") string    text (UTF-8)
+ *   bytes          byte string                   array     array
+ *   object         map, text keys sorted by their bytes, no duplicates
+ *   duration       tag 14 [secs, nanos]; [] when zero, [secs] when nanos == 0
+ *   datetime       tag 12 [secs i64 since 1970 UTC, nanos < 1e9]
+ *                  (read also: tag 0 wrapping RFC 3339 text)
+ *   uuid           tag 37 wrapping 16 bytes (read also: tag 9 wrapping text)
+ *   set            tag 56 wrapping an array, in SurrealDB's value order
+ *   table          tag 7 wrapping text
+ *   record id      tag 8 [table text, key]; key: int, text, uuid, array, map,
+ *                  or tag 49 (a key range, its bounds keys)
+ *   range          tag 49 [begin, end]; a bound: null (unbounded),
+ *                  tag 50 v (inclusive), tag 51 v (exclusive)
+ *   file           tag 55 [bucket text, key text]
+ *   geometry       tag 88 point [x, y]; 89 line [points]; 90 polygon [lines,
+ *                  exterior first]; 91 multipoint; 92 multiline;
+ *                  93 multipolygon; 94 collection [geometries]
+ *   regex          tag 35 wrapping text: the pattern
  */
 
 #ifndef SURREAL_CORE_H
@@ -20,6 +50,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * How many arrays, maps and tags may enclose an item of a CBOR value, on
+ * both sides of the C ABI: more is an error.
+ */
+#define SURREAL_CBOR_MAX_DEPTH 1024
 
 /**
  * The call succeeded.
@@ -66,7 +102,8 @@ typedef struct SurrealDatabase SurrealDatabase;
 
 /**
  * The object behind `SurrealResponse*`: the outcome of each statement of a
- * query, or the single result of a record operation. Immutable once made.
+ * query, or the single result of a record operation. Immutable once made,
+ * except that [`SurrealResponse::take_results_cbor`] moves the values out.
  */
 typedef struct SurrealResponse SurrealResponse;
 
@@ -258,6 +295,164 @@ int32_t surreal_db_update_async(const SurrealDatabase *db, const char *resource,
  * As for surreal_db_query_async.
  */
 int32_t surreal_db_delete_async(const SurrealDatabase *db, const char *resource, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_query, with the variables as CBOR: `bindings` is NULL
+ * (with `bindings_len` 0) for none, else a CBOR map of them. A malformed
+ * buffer is SURREAL_ERR_INVALID_ARGUMENT, its message naming the byte.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `sql` is NULL or a C string; `bindings` is
+ * NULL or points to `bindings_len` readable bytes.
+ */
+SurrealResponse *surreal_db_query_cbor(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len);
+
+/**
+ * Like surreal_db_select, with the resource as CBOR: text is a table name
+ * or "table:key" (as surreal_db_select reads it), tag 7 a table exactly,
+ * tag 8 a record id (whose key may be a range: that range of the table).
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `resource` is NULL or points to
+ * `resource_len` readable bytes.
+ */
+SurrealResponse *surreal_db_select_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len);
+
+/**
+ * Like surreal_db_create, with CBOR arguments: `resource` as for
+ * surreal_db_select_cbor, `data` any value (normally a map); NONE (tag 6)
+ * creates the record without content.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `resource` and `data` are NULL or point
+ * to `resource_len` and `data_len` readable bytes.
+ */
+SurrealResponse *surreal_db_create_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len);
+
+/**
+ * Like surreal_db_update, with CBOR arguments (see surreal_db_create_cbor);
+ * NONE as `data` updates without new content.
+ *
+ * # Safety
+ * As for surreal_db_create_cbor.
+ */
+SurrealResponse *surreal_db_update_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len);
+
+/**
+ * Like surreal_db_delete, with the resource as CBOR (see
+ * surreal_db_select_cbor).
+ *
+ * # Safety
+ * As for surreal_db_select_cbor.
+ */
+SurrealResponse *surreal_db_delete_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len);
+
+/**
+ * Like surreal_db_query_cbor, asynchronously (see surreal_db_query_async).
+ * The buffer is decoded before this returns; the caller may free it then.
+ *
+ * # Safety
+ * As for surreal_db_query_cbor; `callback` is safe to call from another
+ * thread with `context`.
+ */
+int32_t surreal_db_query_cbor_async(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_select_cbor, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_select_cbor and surreal_db_query_async.
+ */
+int32_t surreal_db_select_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_create_cbor, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_create_cbor and surreal_db_query_async.
+ */
+int32_t surreal_db_create_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_update_cbor, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_update_cbor and surreal_db_query_async.
+ */
+int32_t surreal_db_update_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_delete_cbor, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_delete_cbor and surreal_db_query_async.
+ */
+int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, SurrealCallback callback, void *context);
+
+/**
+ * The results as one CBOR array, one item per statement (NONE where the
+ * statement failed). On success `*data` and `*len` receive a buffer to free
+ * with surreal_buffer_free; on error they are set to NULL and 0.
+ *
+ * # Safety
+ * `response` is NULL or a live response; `data` and `len` are NULL or
+ * valid for writes.
+ */
+int32_t surreal_response_results_cbor(const SurrealResponse *response, uint8_t **data, size_t *len);
+
+/**
+ * Like surreal_response_results_cbor, but moves the values out of the
+ * response as they are encoded, so the values and their encoding are never
+ * both held in full. Afterwards the response's results are all NONE;
+ * surreal_response_has_errors and surreal_response_get_errors are
+ * unaffected.
+ *
+ * # Safety
+ * As for surreal_response_results_cbor, and no other thread uses
+ * `response` during the call.
+ */
+int32_t surreal_response_take_results_cbor(SurrealResponse *response, uint8_t **data, size_t *len);
+
+/**
+ * Frees a buffer this library returned, given its length. NULL is accepted.
+ *
+ * # Safety
+ * `data` is NULL, or a buffer from this library with its length `len`,
+ * freed once.
+ */
+void surreal_buffer_free(uint8_t *data, size_t len);
+
+/**
+ * A CBOR value as SurrealQL text, exactly as SurrealDB renders it (what
+ * `surreal sql` prints). Free with surreal_free_string. NULL on error (a
+ * malformed buffer).
+ *
+ * # Safety
+ * `data` is NULL or points to `len` readable bytes.
+ */
+char *surreal_value_to_sql(const uint8_t *data, size_t len);
+
+/**
+ * A CBOR value as JSON text, as the SurrealDB SDK's `into_json_value`
+ * renders it (record ids, datetimes, decimals... as strings; NONE as null).
+ * Free with surreal_free_string. NULL on error.
+ *
+ * # Safety
+ * `data` is NULL or points to `len` readable bytes.
+ */
+char *surreal_value_to_json(const uint8_t *data, size_t len);
+
+/**
+ * Parses a SurrealQL literal value (`{ id: person:1, at: d'2024-01-01T00:00:00Z' }`)
+ * with SurrealDB's own parser; the whole text must be the value. On success
+ * `*data` and `*len` receive its CBOR, to free with surreal_buffer_free.
+ * Bad text is SURREAL_ERR_INVALID_ARGUMENT with the parser's message.
+ *
+ * # Safety
+ * `text` is NULL or a C string; `data` and `len` are NULL or valid for
+ * writes.
+ */
+int32_t surreal_value_parse(const char *text, uint8_t **data, size_t *len);
 
 /**
  * The results as a JSON array, one entry per statement (null where the

@@ -1,13 +1,23 @@
 //! The exported C functions. Each one checks its arguments, runs inside the
 //! panic boundary, and for async work enters the shared runtime from the
 //! calling thread. The logic lives in `database` and `response`.
+//!
+//! Documents cross either as JSON text or as CBOR buffers (see `cbor` for
+//! the encoding); both families share everything past argument decoding.
 
 use std::ffi::c_char;
 
 use std::ffi::c_void;
 
+use surrealdb::types::{ToSql, Value};
+
+use crate::cbor;
 use crate::database::{Operation, SurrealDatabase};
-use crate::error::{self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_OK};
+use crate::error::{
+    self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_ERR_INVALID_ARGUMENT,
+    SURREAL_OK,
+};
+use crate::resource;
 use crate::response::SurrealResponse;
 use crate::runtime::block_on;
 use crate::strings::{borrow_optional_str, borrow_str, into_c_string};
@@ -20,6 +30,16 @@ use crate::visit::{Events, SurrealJsonVisitor};
 unsafe fn borrow<'a, T>(pointer: *const T, what: &str) -> FfiResult<&'a T> {
     // SAFETY: forwarded from the caller; `as_ref` handles NULL.
     unsafe { pointer.as_ref() }.ok_or_else(|| FfiError::invalid_argument(format!("{what} is NULL")))
+}
+
+/// Borrows the object behind a handle for a call that changes it.
+///
+/// # Safety
+/// `pointer` is NULL or a live handle returned by this library, which no
+/// other thread uses during the call.
+unsafe fn borrow_mut<'a, T>(pointer: *mut T, what: &str) -> FfiResult<&'a mut T> {
+    // SAFETY: forwarded from the caller; `as_mut` handles NULL.
+    unsafe { pointer.as_mut() }.ok_or_else(|| FfiError::invalid_argument(format!("{what} is NULL")))
 }
 
 fn into_handle<T>(value: T) -> *mut T {
@@ -108,6 +128,97 @@ unsafe fn resource_arg<'a>(resource: *const c_char) -> FfiResult<&'a str> {
 unsafe fn data_arg<'a>(data_json: *const c_char) -> FfiResult<&'a str> {
     // SAFETY: forwarded from the caller.
     unsafe { borrow_str(data_json, "data_json") }
+}
+
+/// Borrows a buffer from C.
+///
+/// # Safety
+/// `data` is NULL or points to `len` readable bytes that stay unchanged
+/// during the call.
+unsafe fn borrow_bytes<'a>(data: *const u8, len: usize, what: &str) -> FfiResult<&'a [u8]> {
+    if data.is_null() {
+        return Err(FfiError::invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// Decodes the CBOR value in a buffer from C. `what` names the argument.
+///
+/// # Safety
+/// As for [`borrow_bytes`].
+unsafe fn cbor_arg(data: *const u8, len: usize, what: &str) -> FfiResult<Value> {
+    // SAFETY: forwarded from the caller.
+    cbor::decode(unsafe { borrow_bytes(data, len, what) }?, what)
+}
+
+/// # Safety
+/// `sql` is NULL or a C string; `bindings` is NULL (with `bindings_len` 0)
+/// or points to `bindings_len` bytes.
+unsafe fn query_cbor_operation(
+    sql: *const c_char,
+    bindings: *const u8,
+    bindings_len: usize,
+) -> FfiResult<Operation> {
+    // SAFETY: forwarded from the caller.
+    let sql = unsafe { borrow_str(sql, "sql") }?;
+    let bindings = if bindings.is_null() {
+        if bindings_len != 0 {
+            return Err(FfiError::invalid_argument(format!(
+                "bindings is NULL but bindings_len is {bindings_len}"
+            )));
+        }
+        None
+    } else {
+        // SAFETY: forwarded from the caller.
+        Some(unsafe { cbor_arg(bindings, bindings_len, "bindings") }?)
+    };
+    Operation::query_with(sql, bindings)
+}
+
+/// # Safety
+/// `resource` is NULL or points to `len` bytes.
+unsafe fn resource_cbor(resource: *const u8, len: usize) -> FfiResult<Value> {
+    // SAFETY: forwarded from the caller.
+    unsafe { cbor_arg(resource, len, "resource") }
+}
+
+/// # Safety
+/// `data` is NULL or points to `len` bytes.
+unsafe fn data_cbor(data: *const u8, len: usize) -> FfiResult<Value> {
+    // SAFETY: forwarded from the caller.
+    unsafe { cbor_arg(data, len, "data") }
+}
+
+/// Where a function that returns a buffer puts it.
+struct BufferOut<'a> {
+    data: &'a mut *mut u8,
+    len: &'a mut usize,
+}
+
+impl BufferOut<'_> {
+    /// Checks the out-parameters and sets them to NULL and 0, which is what
+    /// the caller reads if the call then fails.
+    ///
+    /// # Safety
+    /// `data` and `len` are NULL or valid for writes during the call.
+    unsafe fn new(data: *mut *mut u8, len: *mut usize) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller; `as_mut` handles NULL.
+        let (data, len) = unsafe { (data.as_mut(), len.as_mut()) };
+        let (Some(data), Some(len)) = (data, len) else {
+            return Err(FfiError::invalid_argument("data or len is NULL"));
+        };
+        *data = std::ptr::null_mut();
+        *len = 0;
+        Ok(Self { data, len })
+    }
+
+    /// Hands `bytes` to the caller, who frees them with surreal_buffer_free.
+    fn set(self, bytes: Vec<u8>) {
+        let bytes = bytes.into_boxed_slice();
+        *self.len = bytes.len();
+        *self.data = Box::into_raw(bytes).cast::<u8>();
+    }
 }
 
 /// Starts the shared async runtime if it is not running yet. Optional: every
@@ -398,6 +509,376 @@ pub unsafe extern "C" fn surreal_db_delete_async(
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
         run_async(db, Operation::delete(resource), callback, context)
+    })
+}
+
+/// Like surreal_db_query, with the variables as CBOR: `bindings` is NULL
+/// (with `bindings_len` 0) for none, else a CBOR map of them. A malformed
+/// buffer is SURREAL_ERR_INVALID_ARGUMENT, its message naming the byte.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `sql` is NULL or a C string; `bindings` is
+/// NULL or points to `bindings_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_query_cbor(
+    db: *const SurrealDatabase,
+    sql: *const c_char,
+    bindings: *const u8,
+    bindings_len: usize,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle, a C string and a buffer.
+        let (db, operation) = unsafe {
+            (
+                borrow(db, "db")?,
+                query_cbor_operation(sql, bindings, bindings_len)?,
+            )
+        };
+        run_blocking(db, operation)
+    })
+}
+
+/// Like surreal_db_select, with the resource as CBOR: text is a table name
+/// or "table:key" (as surreal_db_select reads it), tag 7 a table exactly,
+/// tag 8 a record id (whose key may be a range: that range of the table).
+///
+/// # Safety
+/// `db` is NULL or a live handle; `resource` is NULL or points to
+/// `resource_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_select_cbor(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and a buffer.
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)?) };
+        run_blocking(db, Operation::select_value(resource)?)
+    })
+}
+
+/// Like surreal_db_create, with CBOR arguments: `resource` as for
+/// surreal_db_select_cbor, `data` any value (normally a map); NONE (tag 6)
+/// creates the record without content.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `resource` and `data` are NULL or point
+/// to `resource_len` and `data_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_create_cbor(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and buffers.
+        let (db, resource, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                resource_cbor(resource, resource_len)?,
+                data_cbor(data, data_len)?,
+            )
+        };
+        run_blocking(db, Operation::create_value(resource, data)?)
+    })
+}
+
+/// Like surreal_db_update, with CBOR arguments (see surreal_db_create_cbor);
+/// NONE as `data` updates without new content.
+///
+/// # Safety
+/// As for surreal_db_create_cbor.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_update_cbor(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and buffers.
+        let (db, resource, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                resource_cbor(resource, resource_len)?,
+                data_cbor(data, data_len)?,
+            )
+        };
+        run_blocking(db, Operation::update_value(resource, data)?)
+    })
+}
+
+/// Like surreal_db_delete, with the resource as CBOR (see
+/// surreal_db_select_cbor).
+///
+/// # Safety
+/// As for surreal_db_select_cbor.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_delete_cbor(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle and a buffer.
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)?) };
+        run_blocking(db, Operation::delete_value(resource)?)
+    })
+}
+
+/// Like surreal_db_query_cbor, asynchronously (see surreal_db_query_async).
+/// The buffer is decoded before this returns; the caller may free it then.
+///
+/// # Safety
+/// As for surreal_db_query_cbor; `callback` is safe to call from another
+/// thread with `context`.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_query_cbor_async(
+    db: *const SurrealDatabase,
+    sql: *const c_char,
+    bindings: *const u8,
+    bindings_len: usize,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle, a C string and a buffer.
+        let (db, operation) = unsafe {
+            (
+                borrow(db, "db")?,
+                query_cbor_operation(sql, bindings, bindings_len),
+            )
+        };
+        run_async(db, operation, callback, context)
+    })
+}
+
+/// Like surreal_db_select_cbor, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_select_cbor and surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_select_cbor_async(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a buffer.
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)) };
+        run_async(
+            db,
+            resource.and_then(Operation::select_value),
+            callback,
+            context,
+        )
+    })
+}
+
+/// Like surreal_db_create_cbor, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_create_cbor and surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_create_cbor_async(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and buffers.
+        let (db, resource, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                resource_cbor(resource, resource_len),
+                data_cbor(data, data_len),
+            )
+        };
+        let operation = resource.and_then(|resource| Operation::create_value(resource, data?));
+        run_async(db, operation, callback, context)
+    })
+}
+
+/// Like surreal_db_update_cbor, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_update_cbor and surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_update_cbor_async(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and buffers.
+        let (db, resource, data) = unsafe {
+            (
+                borrow(db, "db")?,
+                resource_cbor(resource, resource_len),
+                data_cbor(data, data_len),
+            )
+        };
+        let operation = resource.and_then(|resource| Operation::update_value(resource, data?));
+        run_async(db, operation, callback, context)
+    })
+}
+
+/// Like surreal_db_delete_cbor, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_delete_cbor and surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_delete_cbor_async(
+    db: *const SurrealDatabase,
+    resource: *const u8,
+    resource_len: usize,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a buffer.
+        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)) };
+        run_async(
+            db,
+            resource.and_then(Operation::delete_value),
+            callback,
+            context,
+        )
+    })
+}
+
+/// The results as one CBOR array, one item per statement (NONE where the
+/// statement failed). On success `*data` and `*len` receive a buffer to free
+/// with surreal_buffer_free; on error they are set to NULL and 0.
+///
+/// # Safety
+/// `response` is NULL or a live response; `data` and `len` are NULL or
+/// valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_results_cbor(
+    response: *const SurrealResponse,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes valid out-parameters and a live response.
+        let out = unsafe { BufferOut::new(data, len) }?;
+        let response = unsafe { borrow(response, "response") }?;
+        out.set(response.results_cbor()?);
+        Ok(())
+    })
+}
+
+/// Like surreal_response_results_cbor, but moves the values out of the
+/// response as they are encoded, so the values and their encoding are never
+/// both held in full. Afterwards the response's results are all NONE;
+/// surreal_response_has_errors and surreal_response_get_errors are
+/// unaffected.
+///
+/// # Safety
+/// As for surreal_response_results_cbor, and no other thread uses
+/// `response` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_take_results_cbor(
+    response: *mut SurrealResponse,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes valid out-parameters and a live response
+        // that only this call uses.
+        let out = unsafe { BufferOut::new(data, len) }?;
+        let response = unsafe { borrow_mut(response, "response") }?;
+        out.set(response.take_results_cbor()?);
+        Ok(())
+    })
+}
+
+/// Frees a buffer this library returned, given its length. NULL is accepted.
+///
+/// # Safety
+/// `data` is NULL, or a buffer from this library with its length `len`,
+/// freed once.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_buffer_free(data: *mut u8, len: usize) {
+    if !data.is_null() {
+        let _ = std::panic::catch_unwind(|| {
+            // SAFETY: the buffer came from `Box::<[u8]>::into_raw` in
+            // `BufferOut::set`, with this length.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(data, len)) });
+        });
+    }
+}
+
+/// A CBOR value as SurrealQL text, exactly as SurrealDB renders it (what
+/// `surreal sql` prints). Free with surreal_free_string. NULL on error (a
+/// malformed buffer).
+///
+/// # Safety
+/// `data` is NULL or points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_value_to_sql(data: *const u8, len: usize) -> *mut c_char {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a buffer.
+        let value = unsafe { cbor_arg(data, len, "value") }?;
+        into_c_string(value.to_sql())
+    })
+}
+
+/// A CBOR value as JSON text, as the SurrealDB SDK's `into_json_value`
+/// renders it (record ids, datetimes, decimals... as strings; NONE as null).
+/// Free with surreal_free_string. NULL on error.
+///
+/// # Safety
+/// `data` is NULL or points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_value_to_json(data: *const u8, len: usize) -> *mut c_char {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a buffer.
+        let value = unsafe { cbor_arg(data, len, "value") }?;
+        let json = serde_json::to_string(&value.into_json_value())
+            .map_err(|e| FfiError::internal(format!("cannot render the value as JSON: {e}")))?;
+        into_c_string(json)
+    })
+}
+
+/// Parses a SurrealQL literal value (`{ id: person:1, at: d'2024-01-01T00:00:00Z' }`)
+/// with SurrealDB's own parser; the whole text must be the value. On success
+/// `*data` and `*len` receive its CBOR, to free with surreal_buffer_free.
+/// Bad text is SURREAL_ERR_INVALID_ARGUMENT with the parser's message.
+///
+/// # Safety
+/// `text` is NULL or a C string; `data` and `len` are NULL or valid for
+/// writes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_value_parse(
+    text: *const c_char,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes valid out-parameters and a C string.
+        let out = unsafe { BufferOut::new(data, len) }?;
+        let text = unsafe { borrow_str(text, "text") }?;
+        let value = resource::parse_value(text)?;
+        let bytes = cbor::encode(&value)
+            .map_err(|e| e.into_error(SURREAL_ERR_INVALID_ARGUMENT, "the value"))?;
+        out.set(bytes);
+        Ok(())
     })
 }
 

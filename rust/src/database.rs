@@ -138,7 +138,9 @@ pub enum Operation {
         bindings: Option<Value>,
     },
     Select(Resource),
+    /// NONE as the data means no content.
     Create(Resource, Value),
+    /// NONE as the data means no content.
     Update(Resource, Value),
     Delete(Resource),
 }
@@ -149,6 +151,19 @@ impl Operation {
         let bindings = bindings
             .map(|text| convert::parse_json_object(text, "bindings"))
             .transpose()?;
+        Self::query_with(sql, bindings)
+    }
+
+    /// SurrealQL with optional variables, already decoded: an object.
+    pub fn query_with(sql: &str, bindings: Option<Value>) -> FfiResult<Self> {
+        if bindings
+            .as_ref()
+            .is_some_and(|value| !matches!(value, Value::Object(_)))
+        {
+            return Err(FfiError::invalid_argument(
+                "bindings must be an object (a CBOR map)",
+            ));
+        }
         Ok(Operation::Query {
             sql: sql.to_owned(),
             bindings,
@@ -177,6 +192,26 @@ impl Operation {
         Ok(Operation::Delete(resource::parse_resource(resource)?))
     }
 
+    // The same operations with arguments that are already values (decoded
+    // from CBOR): a resource value is text, a table or a record id (see
+    // `resource::from_value`); data is any value, NONE meaning no content.
+
+    pub fn select_value(resource: Value) -> FfiResult<Self> {
+        Ok(Operation::Select(resource::from_value(resource)?))
+    }
+
+    pub fn create_value(resource: Value, data: Value) -> FfiResult<Self> {
+        Ok(Operation::Create(resource::from_value(resource)?, data))
+    }
+
+    pub fn update_value(resource: Value, data: Value) -> FfiResult<Self> {
+        Ok(Operation::Update(resource::from_value(resource)?, data))
+    }
+
+    pub fn delete_value(resource: Value) -> FfiResult<Self> {
+        Ok(Operation::Delete(resource::from_value(resource)?))
+    }
+
     /// Runs the operation. For a query, an error that stops the whole query
     /// (a syntax error, say) is an `Err`; the failure of single statements is
     /// recorded in the response. Selecting a table that does not exist gives
@@ -197,6 +232,9 @@ impl Operation {
                     other => other,
                 }
             }
+            Operation::Create(resource, Value::None) => {
+                retry_conflicts(|| db.create(resource.clone()).into_future()).await
+            }
             Operation::Create(resource, data) => {
                 retry_conflicts(|| {
                     db.create(resource.clone())
@@ -204,6 +242,9 @@ impl Operation {
                         .into_future()
                 })
                 .await
+            }
+            Operation::Update(resource, Value::None) => {
+                retry_conflicts(|| db.update(resource.clone()).into_future()).await
             }
             Operation::Update(resource, data) => {
                 retry_conflicts(|| {

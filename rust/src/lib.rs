@@ -2,9 +2,12 @@
 //!
 //! The exported functions are in [`api`] (plus `surreal_free_string` in
 //! [`strings`]); `include/surreal_core.h` is generated from them by cbindgen.
+//! Documents cross as JSON text ([`convert`]) or, losslessly, as CBOR
+//! ([`cbor`]).
 //! No panic crosses the boundary: see [`error`].
 
 pub mod api;
+pub mod cbor;
 pub mod convert;
 pub mod database;
 pub mod error;

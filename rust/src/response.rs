@@ -3,9 +3,11 @@
 use surrealdb::types::Value;
 use surrealdb::IndexedResults;
 
+use crate::cbor::{CborWriter, TooDeep};
 use crate::convert::JsonValue;
 use crate::error::{
-    FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_QUERY,
+    FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
+    SURREAL_ERR_QUERY,
 };
 use crate::visit::{visit, Events};
 
@@ -21,8 +23,13 @@ pub fn sdk_error(error: surrealdb::Error) -> FfiError {
     FfiError::new(code, error.message())
 }
 
+fn too_deep(error: TooDeep) -> FfiError {
+    error.into_error(SURREAL_ERR_INTERNAL, "the result")
+}
+
 /// The object behind `SurrealResponse*`: the outcome of each statement of a
-/// query, or the single result of a record operation. Immutable once made.
+/// query, or the single result of a record operation. Immutable once made,
+/// except that [`SurrealResponse::take_results_cbor`] moves the values out.
 pub struct SurrealResponse {
     statements: Vec<Result<Value, String>>,
 }
@@ -64,6 +71,47 @@ impl SurrealResponse {
             .collect();
         serde_json::to_string(&values)
             .map_err(|e| FfiError::internal(format!("cannot render the results as JSON: {e}")))
+    }
+
+    /// A CBOR array with one item per statement: its result, or NONE where
+    /// the statement failed.
+    pub fn results_cbor(&self) -> FfiResult<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut writer = CborWriter::new(&mut out);
+        writer
+            .begin_array(self.statements.len())
+            .map_err(too_deep)?;
+        for statement in &self.statements {
+            match statement {
+                Ok(value) => writer.value(value),
+                Err(_) => writer.none(),
+            }
+            .map_err(too_deep)?;
+        }
+        writer.end_array();
+        Ok(out)
+    }
+
+    /// Like `results_cbor`, but moves each result out as it is encoded and
+    /// drops it (an array's items one by one), so the values and their
+    /// encoding are never both held in full. Afterwards every result is
+    /// NONE; the errors stay. On error (a result nested too deep to encode)
+    /// the results up to the failing one are NONE already.
+    pub fn take_results_cbor(&mut self) -> FfiResult<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut writer = CborWriter::new(&mut out);
+        writer
+            .begin_array(self.statements.len())
+            .map_err(too_deep)?;
+        for statement in &mut self.statements {
+            match statement {
+                Ok(value) => writer.value_owned(std::mem::take(value)),
+                Err(_) => writer.none(),
+            }
+            .map_err(too_deep)?;
+        }
+        writer.end_array();
+        Ok(out)
     }
 
     /// Walks the same array as `results_json` describes, as visitor events.

@@ -369,3 +369,602 @@ fn asynchronous_calls_call_back_once() {
     );
     db.close();
 }
+
+// ---------------------------------------------------------------------------
+// Values as CBOR
+// ---------------------------------------------------------------------------
+
+mod cbor_values {
+    use std::ops::Bound;
+    use std::str::FromStr;
+
+    use surrealcpp::cbor;
+    use surrealcpp::response::SurrealResponse;
+    use surrealdb::types::{
+        Array, Bytes, Datetime, Decimal, Duration, File, Geometry, Number, Object, Range, RecordId,
+        RecordIdKey, RecordIdKeyRange, Regex, Set, Table, Uuid, Value,
+    };
+
+    use super::*;
+
+    /// Takes ownership of a returned buffer.
+    fn take_buffer(status: i32, data: *mut u8, len: usize) -> Vec<u8> {
+        assert_eq!(status, SURREAL_OK, "{:?}", last_error());
+        assert!(!data.is_null());
+        // SAFETY: a live buffer from the library, freed right after copying.
+        let bytes = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        unsafe { surreal_buffer_free(data, len) };
+        bytes
+    }
+
+    fn results_cbor(response: *const SurrealResponse) -> Vec<u8> {
+        let (mut data, mut len) = (ptr::null_mut(), 0);
+        let status = unsafe { surreal_response_results_cbor(response, &mut data, &mut len) };
+        take_buffer(status, data, len)
+    }
+
+    fn take_results_cbor(response: *mut SurrealResponse) -> Vec<u8> {
+        let (mut data, mut len) = (ptr::null_mut(), 0);
+        let status = unsafe { surreal_response_take_results_cbor(response, &mut data, &mut len) };
+        take_buffer(status, data, len)
+    }
+
+    fn encode(value: &Value) -> Vec<u8> {
+        cbor::encode(value).unwrap()
+    }
+
+    /// The CBOR of the results array of a one-statement response.
+    fn one_result(value: &Value) -> Vec<u8> {
+        let mut results = Array::new();
+        results.push(value.clone());
+        encode(&Value::Array(results))
+    }
+
+    fn parse(text: &str) -> Vec<u8> {
+        let (mut data, mut len) = (ptr::null_mut(), 0);
+        let status = unsafe { surreal_value_parse(c(text).as_ptr(), &mut data, &mut len) };
+        take_buffer(status, data, len)
+    }
+
+    fn to_sql(bytes: &[u8]) -> Option<String> {
+        let text = unsafe { surreal_value_to_sql(bytes.as_ptr(), bytes.len()) };
+        (!text.is_null()).then(|| take(text))
+    }
+
+    fn to_json(bytes: &[u8]) -> Option<String> {
+        let text = unsafe { surreal_value_to_json(bytes.as_ptr(), bytes.len()) };
+        (!text.is_null()).then(|| take(text))
+    }
+
+    fn object(fields: Vec<(&str, Value)>) -> Value {
+        let mut object = Object::new();
+        for (key, value) in fields {
+            object.insert(key, value);
+        }
+        Value::Object(object)
+    }
+
+    fn values(items: Vec<Value>) -> Array {
+        let mut array = Array::new();
+        array.extend(items);
+        array
+    }
+
+    fn int(value: i64) -> Value {
+        Value::Number(Number::Int(value))
+    }
+
+    fn float(value: f64) -> Value {
+        Value::Number(Number::Float(value))
+    }
+
+    /// Values of every kind, including what SurrealQL has no literal for.
+    fn every_kind() -> Vec<Value> {
+        let uuid = Uuid::from_str("0189f8b2-7c3e-7a4b-9d1e-2f3a4b5c6d7e").unwrap();
+        let key_range = RecordIdKeyRange {
+            start: Bound::Included(RecordIdKey::Number(1)),
+            end: Bound::Excluded(RecordIdKey::String("z".into())),
+        };
+        let ring =
+            geo_types::LineString::from(vec![(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 0.0)]);
+        let hole =
+            geo_types::LineString::from(vec![(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 1.0)]);
+        let polygon = geo_types::Polygon::new(ring.clone(), vec![hole]);
+        vec![
+            Value::None,
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            int(0),
+            int(i64::MIN),
+            int(i64::MAX),
+            float(1.5),
+            float(-0.0),
+            float(f64::NAN),
+            float(f64::INFINITY),
+            float(f64::NEG_INFINITY),
+            float(0.1),
+            Value::Number(Number::Decimal(Decimal::from_str_exact("1.50").unwrap())),
+            Value::Number(Number::Decimal(
+                Decimal::from_str_exact("-1234567890.123456789012345678").unwrap(),
+            )),
+            Value::String("nul \0 and \u{1F600}".into()),
+            Value::Bytes(Bytes::from(vec![0, 0, 1, 0])),
+            Value::Duration(Duration::new(0, 1)),
+            Value::Duration(Duration::new(3_155_760_000, 0)),
+            Value::Duration(Duration::new(0, 0)),
+            Value::Datetime(Datetime::from_timestamp(1_700_000_000, 123_456_789).unwrap()),
+            Value::Datetime(Datetime::from_timestamp(-1, 1).unwrap()),
+            Value::Datetime(Datetime::from_timestamp(-62_135_596_800, 0).unwrap()),
+            Value::Datetime(Datetime::from_timestamp(253_402_300_799, 999_999_999).unwrap()),
+            Value::Uuid(uuid),
+            Value::Array(values(vec![int(1), Value::None, Value::String("x".into())])),
+            object(vec![
+                ("b", Value::None),
+                ("a", Value::Null),
+                ("nested", object(vec![("x", float(-0.0))])),
+            ]),
+            Value::Set(Set::from(vec![int(2), int(1), Value::String("a".into())])),
+            Value::Table(Table::new("person")),
+            Value::RecordId(RecordId::new("person", 42i64)),
+            Value::RecordId(RecordId::new("person", "tobie")),
+            Value::RecordId(RecordId::new("person", "needs ⟨quoting⟩ a-b")),
+            Value::RecordId(RecordId::new("person", uuid)),
+            Value::RecordId(RecordId::new(
+                "person",
+                RecordIdKey::Array(values(vec![int(1), Value::String("x".into())])),
+            )),
+            Value::RecordId(RecordId::new("person", {
+                let mut key = Object::new();
+                key.insert("k", int(1));
+                RecordIdKey::Object(key)
+            })),
+            Value::RecordId(RecordId::new(
+                "person",
+                RecordIdKey::Range(Box::new(key_range)),
+            )),
+            Value::Range(Box::new(Range::new(
+                Bound::Included(int(1)),
+                Bound::Excluded(int(9)),
+            ))),
+            Value::Range(Box::new(Range::new(
+                Bound::Excluded(Value::String("a".into())),
+                Bound::Unbounded,
+            ))),
+            Value::Range(Box::new(Range::unbounded())),
+            Value::File(File::new("bucket", "/a/b.txt")),
+            Value::Regex(Regex::from_str("^a+[0-9]$").unwrap()),
+            Value::Geometry(Geometry::Point((1.5, -2.0).into())),
+            Value::Geometry(Geometry::Line(ring.clone())),
+            Value::Geometry(Geometry::Polygon(polygon.clone())),
+            Value::Geometry(Geometry::MultiPoint(geo_types::MultiPoint(vec![(
+                1.0, 2.0,
+            )
+                .into()]))),
+            Value::Geometry(Geometry::MultiLine(geo_types::MultiLineString(vec![ring]))),
+            Value::Geometry(Geometry::MultiPolygon(geo_types::MultiPolygon(vec![
+                polygon,
+            ]))),
+            Value::Geometry(Geometry::Collection(vec![Geometry::Point(
+                (0.0, 0.0).into(),
+            )])),
+        ]
+    }
+
+    fn return_v(db: &Db, value: &Value) -> (Vec<u8>, *mut SurrealResponse) {
+        let bindings = encode(&object(vec![("v", value.clone())]));
+        let response = unsafe {
+            surreal_db_query_cbor(
+                db.0,
+                c("RETURN $v").as_ptr(),
+                bindings.as_ptr(),
+                bindings.len(),
+            )
+        };
+        assert!(!response.is_null(), "{value:?}: {:?}", last_error());
+        (results_cbor(response), response)
+    }
+
+    #[test]
+    fn bound_values_come_back_byte_identical() {
+        let db = Db::open("mem://");
+        let mut mismatches = Vec::new();
+        for value in every_kind() {
+            let (results, response) = return_v(&db, &value);
+            if results != one_result(&value) {
+                let back = cbor::decode(&results, "results");
+                mismatches.push(format!("{value:?} came back as {back:?}"));
+            }
+            // Taking gives the same bytes, then leaves NONE behind.
+            assert_eq!(take_results_cbor(response), results);
+            assert_eq!(results_cbor(response), one_result(&Value::None));
+            assert_eq!(take_results_cbor(response), one_result(&Value::None));
+            unsafe { surreal_response_free(response) };
+        }
+        assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+        db.close();
+    }
+
+    #[test]
+    fn taking_results_keeps_the_errors() {
+        let db = Db::open("mem://");
+        let response = unsafe {
+            surreal_db_query_cbor(
+                db.0,
+                c("RETURN [1, 2]; THROW 'broken'; RETURN 3").as_ptr(),
+                ptr::null(),
+                0,
+            )
+        };
+        assert!(!response.is_null(), "{:?}", last_error());
+        let taken = take_results_cbor(response);
+        let expected = values(vec![
+            Value::Array(values(vec![int(1), int(2)])),
+            Value::None,
+            int(3),
+        ]);
+        assert_eq!(taken, encode(&Value::Array(expected)));
+        assert_eq!(unsafe { surreal_response_has_errors(response) }, 1);
+        let errors = json(&take(unsafe { surreal_response_get_errors(response) }));
+        assert!(errors[1].as_str().unwrap().contains("broken"), "{errors}");
+        let nothing = values(vec![Value::None, Value::None, Value::None]);
+        assert_eq!(results_cbor(response), encode(&Value::Array(nothing)));
+        unsafe { surreal_response_free(response) };
+        db.close();
+    }
+
+    #[test]
+    fn record_operations_take_cbor_resources() {
+        let db = Db::open("mem://");
+        let id = Value::RecordId(RecordId::new("person", 1i64));
+        let data = object(vec![
+            ("name", Value::String("Ann".into())),
+            (
+                "at",
+                Value::Datetime(Datetime::from_timestamp(5, 6).unwrap()),
+            ),
+            (
+                "n",
+                Value::Number(Number::Decimal(Decimal::from_str_exact("2.50").unwrap())),
+            ),
+        ]);
+        let (resource, content) = (encode(&id), encode(&data));
+        let created = unsafe {
+            surreal_db_create_cbor(
+                db.0,
+                resource.as_ptr(),
+                resource.len(),
+                content.as_ptr(),
+                content.len(),
+            )
+        };
+        assert!(!created.is_null(), "{:?}", last_error());
+        let mut stored = data.clone();
+        if let Value::Object(fields) = &mut stored {
+            fields.insert("id", id.clone());
+        }
+        // A create answers an array of the records created.
+        assert_eq!(
+            results_cbor(created),
+            one_result(&Value::Array(values(vec![stored])))
+        );
+        unsafe { surreal_response_free(created) };
+
+        // NONE as the data creates an empty record; text and tag 7 resources.
+        let none = encode(&Value::None);
+        for key in 2..=5i64 {
+            let resource = encode(&Value::RecordId(RecordId::new("person", key)));
+            let created = unsafe {
+                surreal_db_create_cbor(
+                    db.0,
+                    resource.as_ptr(),
+                    resource.len(),
+                    none.as_ptr(),
+                    none.len(),
+                )
+            };
+            assert!(!created.is_null(), "{:?}", last_error());
+            unsafe { surreal_response_free(created) };
+        }
+        let select = |resource: &Value| {
+            let resource = encode(resource);
+            let response =
+                unsafe { surreal_db_select_cbor(db.0, resource.as_ptr(), resource.len()) };
+            assert!(!response.is_null(), "{:?}", last_error());
+            let results = cbor::decode(&results_cbor(response), "results").unwrap();
+            unsafe { surreal_response_free(response) };
+            results
+        };
+        let count = |results: Value| match results {
+            Value::Array(statements) => match &statements[0] {
+                Value::Array(rows) => rows.len(),
+                Value::Object(_) => 1,
+                other => panic!("unexpected {other:?}"),
+            },
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(count(select(&Value::Table(Table::new("person")))), 5);
+        assert_eq!(count(select(&Value::String("person".into()))), 5);
+        assert_eq!(count(select(&Value::String("person:3".into()))), 1);
+        let range = |start, end| {
+            Value::RecordId(RecordId::new(
+                "person",
+                RecordIdKey::Range(Box::new(RecordIdKeyRange { start, end })),
+            ))
+        };
+        let two_to_four = range(
+            Bound::Included(RecordIdKey::Number(2)),
+            Bound::Excluded(RecordIdKey::Number(5)),
+        );
+        assert_eq!(count(select(&two_to_four)), 3);
+        assert_eq!(count(select(&range(Bound::Unbounded, Bound::Unbounded))), 5);
+        // A table that does not exist selects as empty.
+        assert_eq!(count(select(&Value::Table(Table::new("nobody")))), 0);
+
+        let patch = encode(&object(vec![("name", Value::String("Bo".into()))]));
+        let resource = encode(&id);
+        let updated = unsafe {
+            surreal_db_update_cbor(
+                db.0,
+                resource.as_ptr(),
+                resource.len(),
+                patch.as_ptr(),
+                patch.len(),
+            )
+        };
+        assert!(!updated.is_null(), "{:?}", last_error());
+        unsafe { surreal_response_free(updated) };
+        let deleted = {
+            let resource = encode(&two_to_four);
+            unsafe { surreal_db_delete_cbor(db.0, resource.as_ptr(), resource.len()) }
+        };
+        assert!(!deleted.is_null(), "{:?}", last_error());
+        assert_eq!(count(cbor::decode(&results_cbor(deleted), "r").unwrap()), 3);
+        unsafe { surreal_response_free(deleted) };
+        assert_eq!(
+            db.query("SELECT VALUE name FROM person ORDER BY id", None)
+                .0,
+            json(r#"[["Bo", null]]"#)
+        );
+
+        // A resource that is neither text, a table nor a record id.
+        let number = encode(&int(1));
+        assert!(unsafe { surreal_db_select_cbor(db.0, number.as_ptr(), number.len()) }.is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+        db.close();
+    }
+
+    #[test]
+    fn malformed_buffers_are_invalid_arguments() {
+        let db = Db::open("mem://");
+        let query = |bindings: *const u8, len: usize| unsafe {
+            surreal_db_query_cbor(db.0, c("RETURN $v").as_ptr(), bindings, len)
+        };
+        // An unknown tag inside a map: the message names the argument and byte.
+        let bad = [0xa1, 0x61, b'v', 0xd8, 0x63, 0xf6];
+        assert!(query(bad.as_ptr(), bad.len()).is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+        assert_eq!(
+            last_error().unwrap(),
+            "bindings: unknown CBOR tag 99 at byte 3"
+        );
+        for (bytes, expected) in [
+            (&[0x01][..], "bindings must be an object (a CBOR map)"),
+            (
+                &[0xa1, 0x61, b'v'][..],
+                "bindings: the CBOR data ends in the middle of an item at byte 3",
+            ),
+            (
+                &[0xa0, 0x00][..],
+                "bindings: trailing bytes after the value at byte 1",
+            ),
+            (
+                &[][..],
+                "bindings: the CBOR data ends in the middle of an item at byte 0",
+            ),
+        ] {
+            assert!(query(bytes.as_ptr(), bytes.len()).is_null());
+            assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+            assert_eq!(last_error().unwrap(), expected);
+        }
+        assert!(query(ptr::null(), 3).is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+        // NULL with length 0 is no bindings.
+        let response = query(ptr::null(), 0);
+        assert!(!response.is_null(), "{:?}", last_error());
+        assert_eq!(results_cbor(response), one_result(&Value::None));
+        unsafe { surreal_response_free(response) };
+
+        let resource = [0xc7, 0x01];
+        assert!(unsafe { surreal_db_select_cbor(db.0, resource.as_ptr(), 2) }.is_null());
+        assert_eq!(
+            last_error().unwrap(),
+            "resource: expected text: a table name at byte 1"
+        );
+        assert!(unsafe { surreal_db_delete_cbor(db.0, ptr::null(), 0) }.is_null());
+        assert_eq!(last_error().unwrap(), "resource is NULL");
+        let table = encode(&Value::Table(Table::new("t")));
+        let data = [0x9f, 0xff];
+        assert!(unsafe {
+            surreal_db_create_cbor(db.0, table.as_ptr(), table.len(), data.as_ptr(), 2)
+        }
+        .is_null());
+        assert_eq!(
+            last_error().unwrap(),
+            "data: indefinite-length array at byte 0"
+        );
+
+        // Out-parameters: NULL is refused, and they are cleared on error.
+        let response = query(ptr::null(), 0);
+        assert_eq!(
+            unsafe { surreal_response_results_cbor(response, ptr::null_mut(), ptr::null_mut()) },
+            SURREAL_ERR_INVALID_ARGUMENT
+        );
+        let (mut data, mut len) = (8 as *mut u8, 8);
+        assert_eq!(
+            unsafe { surreal_response_results_cbor(ptr::null(), &mut data, &mut len) },
+            SURREAL_ERR_INVALID_ARGUMENT
+        );
+        assert!(data.is_null() && len == 0);
+        unsafe {
+            surreal_response_free(response);
+            surreal_buffer_free(ptr::null_mut(), 0);
+        }
+
+        // The handle is still usable.
+        assert_eq!(db.query("RETURN 2", None).0, json("[2]"));
+        db.close();
+    }
+
+    #[test]
+    fn asynchronous_cbor_calls_call_back_once() {
+        let db = Db::open("mem://");
+        let handle = db.0;
+        let bindings = encode(&object(vec![("x", int(21))]));
+        let (status, results) = run_async(|callback, context| unsafe {
+            surreal_db_query_cbor_async(
+                handle,
+                c("RETURN $x * 2").as_ptr(),
+                bindings.as_ptr(),
+                bindings.len(),
+                callback,
+                context,
+            )
+        });
+        assert_eq!((status, json(&results)), (SURREAL_OK, json("[42]")));
+
+        let id = encode(&Value::RecordId(RecordId::new("t", 1i64)));
+        let data = encode(&object(vec![("n", int(7))]));
+        // The one record in the result, whether it comes alone or in an array.
+        let record = |results: &str| {
+            let results = json(results);
+            match &results[0] {
+                serde_json::Value::Array(records) => records[0].clone(),
+                record => record.clone(),
+            }
+        };
+        let (status, results) = run_async(|callback, context| unsafe {
+            surreal_db_create_cbor_async(
+                handle,
+                id.as_ptr(),
+                id.len(),
+                data.as_ptr(),
+                data.len(),
+                callback,
+                context,
+            )
+        });
+        assert_eq!(status, SURREAL_OK, "{results}");
+        assert_eq!(record(&results)["n"], 7);
+        let (_, results) = run_async(|callback, context| unsafe {
+            surreal_db_update_cbor_async(
+                handle,
+                id.as_ptr(),
+                id.len(),
+                data.as_ptr(),
+                data.len(),
+                callback,
+                context,
+            )
+        });
+        assert_eq!(record(&results)["n"], 7);
+        let (_, results) = run_async(|callback, context| unsafe {
+            surreal_db_select_cbor_async(handle, id.as_ptr(), id.len(), callback, context)
+        });
+        assert_eq!(record(&results)["id"], "t:1");
+        let (_, results) = run_async(|callback, context| unsafe {
+            surreal_db_delete_cbor_async(handle, id.as_ptr(), id.len(), callback, context)
+        });
+        assert_eq!(record(&results)["id"], "t:1");
+
+        // Refused before scheduling: the callback never runs.
+        let bad = [0xff];
+        assert_eq!(
+            unsafe {
+                surreal_db_select_cbor_async(
+                    handle,
+                    bad.as_ptr(),
+                    1,
+                    Some(record_outcome),
+                    ptr::null_mut(),
+                )
+            },
+            SURREAL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            last_error().unwrap(),
+            "resource: unexpected break at byte 0"
+        );
+        db.close();
+    }
+
+    #[test]
+    fn surrealql_text_and_json() {
+        let value = object(vec![
+            ("id", Value::RecordId(RecordId::new("person", "a-b"))),
+            (
+                "at",
+                Value::Datetime(Datetime::from_timestamp(0, 5).unwrap()),
+            ),
+            (
+                "n",
+                Value::Number(Number::Decimal(Decimal::from_str_exact("1.50").unwrap())),
+            ),
+            ("none", Value::None),
+        ]);
+        let bytes = encode(&value);
+        assert_eq!(
+            to_sql(&bytes).unwrap(),
+            "{ at: d'1970-01-01T00:00:00.000000005Z', id: person:`a-b`, n: 1.50dec, none: NONE }"
+        );
+        assert_eq!(
+            json(&to_json(&bytes).unwrap()),
+            json(
+                r#"{"at":"1970-01-01T00:00:00.000000005Z","id":"person:`a-b`","n":"1.50","none":null}"#
+            )
+        );
+        // SurrealDB's own rendering parses back to the same value.
+        for value in every_kind() {
+            let bytes = encode(&value);
+            let text = to_sql(&bytes).unwrap();
+            let (mut data, mut len) = (ptr::null_mut(), 0);
+            let status = unsafe { surreal_value_parse(c(&text).as_ptr(), &mut data, &mut len) };
+            if status != SURREAL_OK {
+                // Kinds without a literal of their own (tables, ranges...).
+                eprintln!("{text} does not parse back: {:?}", last_error());
+                continue;
+            }
+            let parsed = take_buffer(status, data, len);
+            if parsed != bytes {
+                eprintln!(
+                    "{text} parses back as {:?}",
+                    cbor::decode(&parsed, "parsed")
+                );
+            }
+        }
+        assert_eq!(parse("[1, 2.5, 3dec, 'x', NONE]"), {
+            encode(&Value::Array(values(vec![
+                int(1),
+                float(2.5),
+                Value::Number(Number::Decimal(Decimal::from(3))),
+                Value::String("x".into()),
+                Value::None,
+            ])))
+        });
+        assert_eq!(
+            parse("  person:42  "),
+            encode(&Value::RecordId(RecordId::new("person", 42i64)))
+        );
+        for bad in ["1 2", "{ a: ", "RETURN 1", ""] {
+            let (mut data, mut len) = (ptr::null_mut(), 0);
+            let status = unsafe { surreal_value_parse(c(bad).as_ptr(), &mut data, &mut len) };
+            assert_eq!(status, SURREAL_ERR_INVALID_ARGUMENT, "{bad}");
+            assert!(data.is_null() && len == 0);
+            assert!(!last_error().unwrap().is_empty());
+        }
+        assert!(to_sql(&[0xff]).is_none());
+        assert_eq!(last_error().unwrap(), "value: unexpected break at byte 0");
+        assert!(to_json(&[]).is_none());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+    }
+}
