@@ -1,11 +1,13 @@
 // libFuzzer target over the C ABI: arbitrary query text, bindings JSON, data
-// JSON and resource strings against one in-memory database. It checks the
+// JSON and resource strings, and arbitrary CBOR values as bindings, resources
+// and record content, against one in-memory database. It checks the
 // ABI's contract, not just for crashes: a NULL result always comes with an
 // error code and text, a response always renders, and the database still
 // answers afterwards.
 //
-// Input layout: byte 0 picks the operation, the rest is split at '\x1f' into
-// up to three string fields (NUL bytes end a C string early, as they would).
+// Input layout: byte 0 picks the operation; for the text functions the rest is
+// split at '\x1f' into up to three string fields (NUL bytes end a C string
+// early, as they would), for the CBOR ones it is passed whole.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -72,7 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const char* a = fields[0].c_str();
   const char* b = fields[1].c_str();
   SurrealDatabase* db = database();
-  switch (data[0] % 6) {
+  // The CBOR entry points take the bytes after the first as they are.
+  const std::uint8_t* bytes = data + 1;
+  const std::size_t len = size - 1;
+  switch (data[0] % 9) {
     case 0:
       check_response(surreal_db_query(db, a, nullptr));
       break;
@@ -90,6 +95,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 5:
       check_response(surreal_db_delete(db, a));
+      break;
+    case 6:
+      check_response(surreal_db_query_cbor(db, "RETURN $v", bytes, len));
+      break;
+    case 7:
+      check_response(surreal_db_select_cbor(db, bytes, len));
+      break;
+    case 8:
+      check_response(surreal_db_create_cbor(db, bytes, len, bytes, len));
       break;
   }
   // The database must still answer.

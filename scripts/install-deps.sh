@@ -6,13 +6,15 @@ set -euo pipefail
 
 # Debian packages: compilers and build tools, libclang for RocksDB's bindgen
 # (clang and its runtime also build the fuzz target),
-# cbindgen for the C header, nlohmann-json for documents, GoogleTest for the
-# tests, CLI11 for the CLI's arguments and libedit for its shell's line editing.
+# cbindgen for the C header, nlohmann-json for documents, libcbor for the CBOR
+# in which values cross the C ABI, GoogleTest for the tests, CLI11 for the
+# CLI's arguments and libedit for its shell's line editing.
 packages=(
   g++ cmake make pkg-config
   clang libclang-dev libclang-rt-14-dev
   cbindgen
   nlohmann-json3-dev
+  libcbor-dev
   libgtest-dev libgmock-dev
   libcli11-dev libedit-dev
 )

@@ -7,7 +7,8 @@
 #   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (but the soak test: ASan's quarantine holds freed memory on purpose);
 #   3. the worker's tests under ThreadSanitizer;
-#   4. the libFuzzer target over the C ABI for SURREALCPP_FUZZ_SECONDS (60).
+#   4. the libFuzzer targets over the C ABI and over the value codecs, for
+#      SURREALCPP_FUZZ_SECONDS (60) each.
 # SURREALCPP_SKIP_SANITIZERS=1 runs step 1 only. Extra arguments go to the
 # first ctest run (e.g. -L unit).
 set -euo pipefail
@@ -37,14 +38,20 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
     ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L worker
 
-  echo "== libFuzzer over the C ABI (${SURREALCPP_FUZZ_SECONDS:-60} s) =="
-  CC=clang CXX=clang++ configure_and_build build-fuzz fuzz_c_abi -DSURREALCPP_BUILD_FUZZ=ON \
+  fuzz_seconds=${SURREALCPP_FUZZ_SECONDS:-60}
+  echo "== libFuzzer over the C ABI and the value codecs (${fuzz_seconds} s each) =="
+  CC=clang CXX=clang++ configure_and_build build-fuzz all -DSURREALCPP_BUILD_FUZZ=ON \
     -DSURREALCPP_BUILD_TESTS=OFF -DSURREALCPP_BUILD_EXAMPLES=OFF -DSURREALCPP_BUILD_BENCH=OFF
   corpus=$(mktemp -d)
   trap 'rm -rf "$corpus"' EXIT
-  cp fuzz/corpus/* "$corpus"
-  (cd build-fuzz && LSAN_OPTIONS="suppressions=$PWD/../tests/lsan.supp" \
-    ./fuzz/fuzz_c_abi -max_total_time="${SURREALCPP_FUZZ_SECONDS:-60}" -timeout=30 \
-    -rss_limit_mb=4096 -print_final_stats=1 "$corpus")
+  for target in c_abi values; do
+    seeds=fuzz/corpus
+    [[ $target == values ]] && seeds=fuzz/values_corpus
+    mkdir -p "$corpus/$target"
+    cp "$seeds"/* "$corpus/$target"
+    (cd build-fuzz && LSAN_OPTIONS="suppressions=$PWD/../tests/lsan.supp" \
+      "./fuzz/fuzz_$target" -max_total_time="$fuzz_seconds" -timeout=30 \
+      -rss_limit_mb=4096 -print_final_stats=1 "$corpus/$target")
+  done
   echo "fuzz: no crash, leak or contract violation"
 fi

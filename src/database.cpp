@@ -56,27 +56,21 @@ Future<T> submit(worker::Worker& worker, worker::Command command, Convert conver
 void ignore(worker::Success&&) {}
 
 /// The single statement's result of a record operation.
-nlohmann::json single_result(worker::Success& success) {
-  if (success.data.empty()) return nullptr;
-  return std::move(success.data.front());
+Value single_result(worker::Success& success) {
+  if (success.results.empty()) return Value();
+  return std::move(success.results.front());
 }
 
-/// A record operation on one record answers with an array of at most one
-/// element; unwrap it. Operations on whole tables keep their arrays.
-nlohmann::json one_record(worker::Success& success, const std::string& resource) {
-  nlohmann::json result = single_result(success);
-  const bool is_record = resource.find(':') != std::string::npos;
-  if (is_record && result.is_array()) {
-    return result.empty() ? nlohmann::json(nullptr) : std::move(result.front());
+/// A record operation on one record answers with that record, or NONE; the
+/// engine may wrap it in an array of at most one element, which is unwrapped
+/// here. Operations on tables and ranges keep their arrays.
+Value record_result(worker::Success& success, bool one_record) {
+  Value result = single_result(success);
+  if (one_record && result.is_array()) {
+    Array& items = result.as_array();
+    return items.empty() ? Value() : std::move(items.front());
   }
   return result;
-}
-
-template <typename T>
-Future<T> failed(std::exception_ptr error) {
-  std::promise<T> promise;
-  promise.set_exception(std::move(error));
-  return promise.get_future();
 }
 
 }  // namespace
@@ -94,9 +88,9 @@ std::string to_endpoint(StorageBackend backend, const std::optional<std::string>
   throw std::invalid_argument("surreal: unknown storage backend");
 }
 
-Response::Response(nlohmann::json results, std::vector<std::optional<std::string>> errors)
+Response::Response(std::vector<Value> results, std::vector<std::optional<std::string>> errors)
     : results_(std::move(results)), errors_(std::move(errors)) {
-  if (!results_.is_array() || results_.size() != errors_.size()) {
+  if (results_.size() != errors_.size()) {
     throw std::invalid_argument("surreal::Response: one result and one error slot per statement");
   }
 }
@@ -127,12 +121,12 @@ void Response::check_statement(std::size_t index) const {
   }
 }
 
-nlohmann::json Response::take(std::size_t index) const& {
+Value Response::take(std::size_t index) const& {
   check_statement(index);
   return results_.at(index);
 }
 
-nlohmann::json Response::take(std::size_t index) && {
+Value Response::take(std::size_t index) && {
   check_statement(index);
   return std::move(results_.at(index));
 }
@@ -178,55 +172,57 @@ Future<void> Database::use_database(std::string db) {
   return submit<void>(worker(), worker::UseDatabase{std::move(db)}, ignore);
 }
 
-Future<Response> Database::query(std::string sql, nlohmann::json bindings) {
-  if (!bindings.is_object()) {
-    return failed<Response>(std::make_exception_ptr(DatabaseException(
-        error_code::invalid_argument, "surreal: query bindings must be a JSON object")));
-  }
-  return submit<Response>(worker(), worker::Query{std::move(sql), std::move(bindings)},
+Future<Response> Database::query(std::string sql, Object bindings) {
+  Value variables = bindings.empty() ? Value() : Value(std::move(bindings));
+  return submit<Response>(worker(), worker::Query{std::move(sql), std::move(variables)},
                           [](worker::Success&& success) {
-                            return Response(std::move(success.data),
+                            return Response(std::move(success.results),
                                             std::move(success.statement_errors));
                           });
 }
 
-Future<std::vector<nlohmann::json>> Database::select(std::string resource) {
-  return submit<std::vector<nlohmann::json>>(
-      worker(), worker::Select{std::move(resource)}, [](worker::Success&& success) {
-        nlohmann::json result = single_result(success);
-        std::vector<nlohmann::json> records;
-        if (result.is_array()) {
-          records.reserve(result.size());
-          for (auto& record : result) records.push_back(std::move(record));
-        } else if (!result.is_null()) {
-          records.push_back(std::move(result));
-        }
-        return records;
-      });
+Future<Value> Database::select(Resource resource) {
+  const bool one_record = resource.is_record();
+  return submit<Value>(worker(), worker::Select{std::move(resource)},
+                       [one_record](worker::Success&& success) {
+                         return record_result(success, one_record);
+                       });
 }
 
-Future<nlohmann::json> Database::create(std::string table, nlohmann::json data) {
-  return submit<nlohmann::json>(worker(), worker::Create{std::move(table), std::move(data)},
-                                [](worker::Success&& success) {
-                                  // Creating always makes one record, even in a table.
-                                  nlohmann::json result = single_result(success);
-                                  if (result.is_array() && result.size() == 1) {
-                                    return nlohmann::json(std::move(result.front()));
-                                  }
-                                  return result;
-                                });
+void Database::select_then(Resource resource, SelectCallback done) {
+  const bool one_record = resource.is_record();
+  detail::request_sent();
+  try {
+    worker().post(worker::Select{std::move(resource)},
+                  [one_record, done = std::move(done)](worker::Reply reply) {
+                    detail::request_answered();  // before the reply: see poll.hpp
+                    if (auto* error = std::get_if<worker::Error>(&reply)) {
+                      return done(Value(), ffi::make_exception(error->code,
+                                                               std::move(error->message)));
+                    }
+                    done(record_result(std::get<worker::Success>(reply), one_record), nullptr);
+                  });
+  } catch (...) {  // not queued, so never answered
+    detail::request_answered();
+    throw;
+  }
 }
 
-Future<nlohmann::json> Database::update(std::string resource, nlohmann::json data) {
-  std::string target = resource;
-  return submit<nlohmann::json>(
-      worker(), worker::Update{std::move(resource), std::move(data)},
-      [target = std::move(target)](worker::Success&& success) {
-        return one_record(success, target);
-      });
+Future<Value> Database::create(Resource resource, Value data) {
+  // Creating makes one record, even in a table: unwrap it.
+  return submit<Value>(worker(), worker::Create{std::move(resource), std::move(data)},
+                       [](worker::Success&& success) { return record_result(success, true); });
 }
 
-Future<void> Database::remove(std::string resource) {
+Future<Value> Database::update(Resource resource, Value data) {
+  const bool one_record = resource.is_record();
+  return submit<Value>(worker(), worker::Update{std::move(resource), std::move(data)},
+                       [one_record](worker::Success&& success) {
+                         return record_result(success, one_record);
+                       });
+}
+
+Future<void> Database::remove(Resource resource) {
   return submit<void>(worker(), worker::Delete{std::move(resource)}, ignore);
 }
 

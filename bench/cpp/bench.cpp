@@ -27,7 +27,6 @@
 namespace {
 
 using bench::payload;
-using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 /// SplitMix64: the same seeded sequence as the Rust harness.
@@ -80,8 +79,8 @@ void select_random(surreal::Database& db, std::uint64_t seed, std::int64_t count
                    std::int64_t ids) {
   SplitMix64 random(seed);
   for (std::int64_t k = 0; k < count; ++k) {
-    const auto records = db.select("person:" + std::to_string(random.below(ids))).get();
-    if (records.size() != 1) throw std::runtime_error("W3: a selected record is missing");
+    const surreal::Value record = db.select(surreal::RecordId{"person", random.below(ids)}).get();
+    if (!record.is_object()) throw std::runtime_error("W3: a selected record is missing");
   }
 }
 
@@ -119,7 +118,7 @@ void run(const std::string& engine, const std::set<std::string>& workloads, cons
   if (wants("W2")) {
     const auto start = Clock::now();
     for (std::int64_t i = 0; i < sizes.w2; ++i) {
-      const json created = db.create("person:" + std::to_string(i), payload(i)).get();
+      const surreal::Value created = db.create(surreal::RecordId{"person", i}, payload(i)).get();
       if (!created.is_object()) throw std::runtime_error("W2: create returned no record");
     }
     report("W2", sizes.w2, start, engine);
@@ -132,7 +131,7 @@ void run(const std::string& engine, const std::set<std::string>& workloads, cons
   if (wants("W4")) {
     const auto start = Clock::now();
     for (std::int64_t k = 0; k < sizes.w4; ++k) {
-      const json rows =
+      const surreal::Value rows =
           db.query("SELECT * FROM person WHERE age > $min LIMIT 10", {{"min", k % 90}})
               .get()
               .take(0);
@@ -144,9 +143,11 @@ void run(const std::string& engine, const std::set<std::string>& workloads, cons
     const auto start = Clock::now();
     for (std::int64_t inserted = 0; inserted < sizes.w5_rows;) {
       const std::int64_t batch = std::min(sizes.w5_batch, sizes.w5_rows - inserted);
-      json rows = json::array();
-      for (std::int64_t i = inserted; i < inserted + batch; ++i) rows.push_back(payload(i));
-      const json created =
+      // Typed rows: objects of ints, floats, strings and arrays, as stored.
+      surreal::Array rows;
+      rows.reserve(static_cast<std::size_t>(batch));
+      for (std::int64_t i = inserted; i < inserted + batch; ++i) rows.emplace_back(payload(i));
+      const surreal::Value created =
           db.query("INSERT INTO item $rows", {{"rows", std::move(rows)}}).get().take(0);
       if (static_cast<std::int64_t>(created.size()) != batch) {
         throw std::runtime_error("W5: a batch came back with " + std::to_string(created.size()));
@@ -159,7 +160,8 @@ void run(const std::string& engine, const std::set<std::string>& workloads, cons
     const auto start = Clock::now();
     std::int64_t total = 0;
     for (std::int64_t round = 0; round < sizes.w6_rounds; ++round) {
-      const json rows = db.query("SELECT * FROM item").get().take(0);
+      // Every row materialised as a surreal::Value (bench-rust: Vec<Value>).
+      const surreal::Value rows = db.query("SELECT * FROM item").get().take(0);
       if (static_cast<std::int64_t>(rows.size()) != sizes.w5_rows) {
         throw std::runtime_error("W6: " + std::to_string(rows.size()) + " rows");
       }

@@ -7,13 +7,16 @@
 // Prints one line per measurement: `<layer> <microseconds> us/<unit>`.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <surreal/surreal.hpp>
 
+#include "ffi/cbor.hpp"
 #include "ffi/native.hpp"
 #include "ffi/results.hpp"
 #include "workload.hpp"
@@ -52,9 +55,9 @@ void per_call(SurrealDatabase* db) {
           json::parse(surreal::ffi::take_string(check(surreal_response_get_results(response.get()))));
         }),
         "call");
-  print("  + results built through the visitor (what the worker does)", per(kCalls, [&] {
+  print("  + results taken as surreal::Values (CBOR; what the worker does)", per(kCalls, [&] {
           auto response = run(db, "RETURN 1");
-          surreal::ffi::read_results(response.get());
+          surreal::ffi::take_results(response.get());
         }),
         "call");
 }
@@ -77,11 +80,12 @@ void per_call_through_database() {
 
 void per_row(SurrealDatabase* db, int rows) {
   for (int start = 0; start < rows; start += 1000) {
-    json batch = json::array();
-    for (int i = start; i < start + 1000 && i < rows; ++i) {
-      batch.push_back(bench::payload(i));
-    }
-    run(db, "INSERT INTO item $rows", json{{"rows", batch}}.dump().c_str());
+    surreal::Array batch;
+    for (int i = start; i < start + 1000 && i < rows; ++i) batch.emplace_back(bench::payload(i));
+    std::vector<std::uint8_t> bindings;
+    surreal::ffi::encode_value(surreal::Object{{"rows", std::move(batch)}}, bindings);
+    ResponseHandle(check(
+        surreal_db_query_cbor(db, "INSERT INTO item $rows", bindings.data(), bindings.size())));
   }
   // Each step is timed alone, best of three: what a step frees is freed
   // outside the timing, so no step pays for another's leftovers.
@@ -107,11 +111,29 @@ void per_row(SurrealDatabase* db, int rows) {
   json tree;
   print("  JSON text parsed by nlohmann::json::parse",
         best([&] { tree = json::parse(text); }, [&] { tree = nullptr; }), "row");
-  print("  tree built through the visitor instead (no text)",
-        best([&] { tree = surreal::ffi::read_results(response.get()); }, [&] { tree = nullptr; }),
-        "row");
   print("  nlohmann::json tree destroyed", per(1, [&] { tree = nullptr; }) / rows, "row");
-  print("  native response freed", per(1, [&] { response.reset(); }) / rows, "row");
+  std::string().swap(text);
+
+  // What the worker does instead: the values cross as CBOR into surreal::Value.
+  surreal::ffi::Buffer cbor;
+  print("  results encoded as CBOR (Rust)",
+        best([&] { check(surreal_response_results_cbor(response.get(), &cbor.data, &cbor.len)); },
+             [&] { cbor.reset(); }),
+        "row");
+  std::printf("  (CBOR: %.1f bytes/row)\n", static_cast<double>(cbor.len) / rows);
+  surreal::Value values;
+  print("  CBOR decoded into surreal::Value (C++, libcbor)",
+        best([&] { values = surreal::ffi::decode_value(cbor.data, cbor.len); },
+             [&] { values = surreal::Value(); }),
+        "row");
+  print("  surreal::Value tree destroyed", per(1, [&] { values = surreal::Value(); }) / rows, "row");
+  cbor.reset();
+  std::vector<surreal::Value> taken;
+  print("  both at once, releasing the native rows (ffi::take_results)",
+        per(1, [&] { taken = surreal::ffi::take_results(response.get()); }) / rows, "row");
+  taken.clear();
+  print("  native response freed (rows already moved out)",
+        per(1, [&] { response.reset(); }) / rows, "row");
 }
 
 }  // namespace

@@ -5,15 +5,15 @@
 #include <cstdint>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <surreal/value.hpp>
 
 namespace bench {
 
-/// The record payload of W2 and W5 for index `i`.
-inline nlohmann::json payload(std::int64_t i) {
+/// The record payload of W2 and W5 for index `i`, typed as SurrealDB stores it.
+inline surreal::Object payload(std::int64_t i) {
   return {{"name", "user-" + std::to_string(i)},
           {"age", i % 90},
-          {"tags", {"a", "b", "c"}},
+          {"tags", surreal::Array{"a", "b", "c"}},
           {"score", static_cast<double>(i) * 0.5}};
 }
 

@@ -21,13 +21,16 @@ int main(int argc, char** argv) {
   surreal::cli::ShellOptions options;
   CLI::App* sql = app.add_subcommand(
       "sql",
-      "Open a SurrealQL shell. Statements end with ';' and may span lines; results print as\n"
-      "JSON with their execution time. On a terminal it has line editing and history; on a\n"
+      "Open a SurrealQL shell. Statements end with ';' and may span lines; results print in\n"
+      "SurrealQL notation (as `surreal sql` does), or as JSON with --json, with their execution\n"
+      "time. On a terminal it has line editing and history; on a\n"
       "pipe it reads plain lines, so scripts can feed it. Leave with exit, quit or Ctrl-D.");
   sql->add_option("--endpoint", options.endpoint, "mem:// or rocksdb://<path>")
       ->capture_default_str();
   sql->add_option("--ns", options.ns, "namespace")->capture_default_str();
   sql->add_option("--db", options.db, "database")->capture_default_str();
+  sql->add_flag("--json", options.json,
+                "print results as JSON (loses kinds JSON lacks: record ids, datetimes... become text)");
 
   CLI11_PARSE(app, argc, argv);
 

@@ -14,7 +14,6 @@
 namespace surreal::cli {
 namespace {
 
-using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 std::string describe(const std::exception& e) {
@@ -81,15 +80,15 @@ void exercise(std::ostream& out, StorageBackend backend, const std::optional<std
       << std::setprecision(2) << run.connect_ms << " ms\n";
 
   start = Clock::now();
-  json created = db.create("product", {{"name", "Widget"}, {"price", 9.5}}).get();
+  const Value created = db.create("product", Object{{"name", "Widget"}, {"price", 9.5}}).get();
   run.create_ms = elapsed_ms(start);
-  out << "  created " << created.dump() << '\n';
+  out << "  created " << created.to_string() << '\n';
 
   start = Clock::now();
   Response found = db.query("SELECT name, price FROM product WHERE price < $limit",
                             {{"limit", 10}}).get();
   run.query_ms = elapsed_ms(start);
-  out << "  queried products under 10: " << found.take(0).dump() << '\n';
+  out << "  queried products under 10: " << found.take(0).to_string() << '\n';
 
   db.close().get();
   out << "  closed\n";
@@ -108,7 +107,7 @@ ScenarioResult connect_and_verify(std::ostream& out) {
     db.use_database("test").get();
     out << "- Running INFO FOR DB;\n";
     Response info = db.query("INFO FOR DB;").get();
-    out << "  result: " << info.take(0).dump(2) << '\n';
+    out << "  result: " << info.take(0).to_string() << '\n';
     db.close().get();
     out << "- Closed the connection\n";
   });
@@ -120,18 +119,21 @@ ScenarioResult crud_operations(std::ostream& out) {
     Database db = Database::connect(StorageBackend::memory, std::nullopt, "test", "test").get();
 
     out << "- Creating person {name: \"John\", age: 30}\n";
-    json john = db.create("person", {{"name", "John"}, {"age", 30}}).get();
-    out << "  created: " << john.dump() << '\n';
-    const std::string id = john.at("id").get<std::string>();
+    const Value john = db.create("person", Object{{"name", "John"}, {"age", 30}}).get();
+    out << "  created: " << john.to_string() << '\n';
+    // The id is a record id, not text: it goes back to the database as it is.
+    const RecordId id = john.at("id").get<RecordId>();
 
     out << "- Selecting all persons\n";
-    for (const json& person : db.select("person").get()) out << "  found: " << person.dump() << '\n';
+    for (const Value& person : db.select("person").get()) {
+      out << "  found: " << person.to_string() << '\n';
+    }
 
-    out << "- Updating " << id << " to age 31\n";
-    json updated = db.update(id, {{"name", "John"}, {"age", 31}}).get();
-    out << "  updated: " << updated.dump() << '\n';
+    out << "- Updating " << id.to_string() << " to age 31\n";
+    const Value updated = db.update(id, Object{{"name", "John"}, {"age", 31}}).get();
+    out << "  updated: " << updated.to_string() << '\n';
 
-    out << "- Deleting " << id << '\n';
+    out << "- Deleting " << id.to_string() << '\n';
     db.remove(id).get();
     const auto left = db.select("person").get();
     out << "  deleted; persons left: " << left.size() << '\n';

@@ -43,13 +43,14 @@ std::string trim(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
-void print_response(const Response& response, double ms, std::ostream& out) {
+void print_response(const Response& response, bool json, double ms, std::ostream& out) {
   for (std::size_t i = 0; i < response.size(); ++i) {
     if (response.size() > 1) out << "-- statement " << i + 1 << '\n';
     if (const auto& error = response.error(i)) {
       out << "error: " << *error << '\n';
     } else {
-      out << response.results()[i].dump(2) << '\n';
+      const Value& result = response.results()[i];
+      out << (json ? result.to_json().dump(2) : result.to_string()) << '\n';
     }
   }
   out << "(" << response.size() << (response.size() == 1 ? " statement" : " statements")
@@ -91,7 +92,7 @@ int run_shell(const ShellOptions& options, LineReader& reader, std::ostream& out
     try {
       Response response = db->query(statement).get();
       const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
-      print_response(response, ms.count(), out);
+      print_response(response, options.json, ms.count(), out);
     } catch (const std::exception& e) {
       out << "error: " << e.what() << '\n';
     }

@@ -1,5 +1,6 @@
 // The SurrealQL shell: statements end with ';' and may span lines; each
-// result is printed as JSON with its execution time.
+// result is printed in SurrealQL notation, as `surreal sql` prints it (or as
+// JSON with --json), with its execution time.
 #pragma once
 
 #include <istream>
@@ -14,6 +15,7 @@ struct ShellOptions {
   std::string endpoint = "mem://";
   std::string ns = "test";
   std::string db = "test";
+  bool json = false;  ///< print results as JSON instead of SurrealQL
 };
 
 /// Where the shell's lines come from.

@@ -2,15 +2,18 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
+#include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "surreal/exceptions.hpp"
 #include "surreal/future.hpp"
+#include "surreal/resource.hpp"
+#include "surreal/value.hpp"
 
 namespace surreal {
 
@@ -32,7 +35,8 @@ std::string to_endpoint(StorageBackend backend,
 class Response {
  public:
   Response() = default;
-  Response(nlohmann::json results, std::vector<std::optional<std::string>> errors);
+  /// One result and one error slot per statement (std::invalid_argument otherwise).
+  Response(std::vector<Value> results, std::vector<std::optional<std::string>> errors);
 
   /// Number of statements.
   std::size_t size() const noexcept { return errors_.size(); }
@@ -42,19 +46,31 @@ class Response {
   /// The error of one statement, or nullopt if it succeeded.
   /// Throws std::out_of_range for an index >= size().
   const std::optional<std::string>& error(std::size_t index) const;
-  /// A JSON array with one entry per statement (null for a failed one).
-  const nlohmann::json& results() const noexcept { return results_; }
+  /// Every statement's result, in order (NONE for a failed one).
+  const std::vector<Value>& results() const noexcept { return results_; }
+
   /// That statement's result. Throws QueryException if it failed,
   /// std::out_of_range for an index >= size().
-  nlohmann::json take(std::size_t index) const&;
+  Value take(std::size_t index) const&;
   /// The same from a Response about to go away (`query(...).get().take(0)`):
   /// the result is moved out rather than copied.
-  nlohmann::json take(std::size_t index) &&;
+  Value take(std::size_t index) &&;
+  /// That statement's result converted to T with Value::get<T>(): for
+  /// example `take<std::vector<Person>>(0)`, `take<std::int64_t>(0)`.
+  /// Throws as take(index), and surreal::TypeError when it does not convert.
+  template <class T>
+  T take(std::size_t index) const& {
+    return take(index).template get<T>();
+  }
+  template <class T>
+  T take(std::size_t index) && {
+    return std::move(*this).take(index).template get<T>();
+  }
 
  private:
   void check_statement(std::size_t index) const;
 
-  nlohmann::json results_ = nlohmann::json::array();
+  std::vector<Value> results_;
   std::vector<std::optional<std::string>> errors_;
 };
 
@@ -97,25 +113,34 @@ class Database {
   Future<void> use_namespace(std::string ns);
   Future<void> use_database(std::string db);
 
-  /// Runs SurrealQL (one or more statements). `bindings` is a JSON object
-  /// whose members become `$name` parameters: user input belongs there, never
-  /// in the SQL text. A query that cannot run at all (a syntax error) fails
-  /// with QueryException; a failing statement is reported in the Response.
-  Future<Response> query(std::string sql,
-                              nlohmann::json bindings = nlohmann::json::object());
+  /// Runs SurrealQL (one or more statements). Each member of `bindings`
+  /// becomes a `$name` parameter, of any kind (record ids, datetimes...):
+  /// user input belongs there, never in the SQL text.
+  ///   db.query("SELECT * FROM person WHERE age >= $min", {{"min", 18}})
+  /// A query that cannot run at all (a syntax error) fails with
+  /// QueryException; a failing statement is reported in the Response.
+  Future<Response> query(std::string sql, Object bindings = {});
 
-  /// Every record of a table ("person"), or the record with an id
-  /// ("person:tobie"): empty if there is none.
-  Future<std::vector<nlohmann::json>> select(std::string resource);
-  /// Creates a record with content `data` (a JSON object) in `table`, with a
-  /// random id, or at an id given as "table:id". Returns the record, with its
-  /// "id" as a "table:id" string.
-  Future<nlohmann::json> create(std::string table, nlohmann::json data);
-  /// Replaces the content of a record ("person:tobie"), returning it, or of
-  /// every record of a table ("person"), returning them as an array.
-  Future<nlohmann::json> update(std::string resource, nlohmann::json data);
-  /// Deletes a record, or every record of a table.
-  Future<void> remove(std::string resource);
+  /// A table's records as an array, one record (or NONE when it does not
+  /// exist), or the records of a range as an array. A table that does not
+  /// exist selects as an empty array.
+  Future<Value> select(Resource resource);
+  /// The same, each record converted with Value::get<T>() (a user type made
+  /// with SURREAL_DEFINE_TYPE, say): empty when nothing is there, one
+  /// element for a record that exists.
+  template <class T>
+  Future<std::vector<T>> select(Resource resource);
+
+  /// Creates a record with content `data` (an object; NONE for none) in a
+  /// table, with a random id, or at a record id. Returns the record, with
+  /// its `id`. `data` may be any type Value converts from, user types
+  /// included: `db.create("person", ann)`.
+  Future<Value> create(Resource resource, Value data = {});
+  /// Replaces the content of a record, returning it (NONE when it did not
+  /// exist), or of every record of a table or range, returning them as an array.
+  Future<Value> update(Resource resource, Value data);
+  /// Deletes a record, or every record of a table or range.
+  Future<void> remove(Resource resource);
 
   /// Shuts the datastore down; afterwards every call fails with
   /// ConnectionException. Closing again does nothing.
@@ -123,9 +148,37 @@ class Database {
 
  private:
   explicit Database(std::shared_ptr<worker::Worker> worker);
+  /// Receives a select's result or its error, on the thread that replies.
+  using SelectCallback = std::function<void(Value&& result, std::exception_ptr error)>;
+  void select_then(Resource resource, SelectCallback done);
   worker::Worker& worker() const;
 
   std::shared_ptr<worker::Worker> worker_;
 };
+
+template <class T>
+Future<std::vector<T>> Database::select(Resource resource) {
+  auto promise = std::make_shared<std::promise<std::vector<T>>>();
+  Future<std::vector<T>> future = promise->get_future();
+  const bool one_record = resource.is_record();
+  // The conversion runs on the replying thread, so that a record that does
+  // not convert fails this future rather than a later get().
+  select_then(std::move(resource), [promise, one_record](Value&& result, std::exception_ptr error) {
+    if (error) return promise->set_exception(std::move(error));
+    try {
+      std::vector<T> records;
+      if (one_record) {
+        if (!result.is_none()) records.push_back(result.template get<T>());
+      } else {
+        records.reserve(result.size());
+        for (const Value& record : result) records.push_back(record.template get<T>());
+      }
+      promise->set_value(std::move(records));
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  });
+  return future;
+}
 
 }  // namespace surreal

@@ -5,6 +5,8 @@
 // C types in it never reach include/surreal/.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -31,6 +33,23 @@ using DatabaseHandle = std::unique_ptr<SurrealDatabase, DatabaseCloser>;
 using ResponseHandle = std::unique_ptr<SurrealResponse, ResponseFreer>;
 /// Owns a string the library returned.
 using NativeString = std::unique_ptr<char, StringFreer>;
+
+/// Owns a byte buffer the library returned (a CBOR value): filled through
+/// the `data`/`len` out-parameters of a native call.
+struct Buffer {
+  std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { reset(); }
+  void reset() noexcept {
+    surreal_buffer_free(data, len);
+    data = nullptr;
+    len = 0;
+  }
+};
 
 /// Copies a string the library returned into a std::string and frees it.
 /// NULL becomes the empty string.

@@ -1,18 +1,20 @@
-// Reading a native response's results into nlohmann::json.
+// Reading a native response's results as surreal::Values.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <vector>
 
+#include "surreal/value.hpp"
 #include "surreal_core.h"
 
 namespace surreal::ffi {
 
-/// The response's results, one array entry per statement (null where a
-/// statement failed): the JSON that surreal_response_get_results renders as
-/// text, built straight from surreal_response_visit_results' events, with no
-/// text rendered or parsed (1.2 µs/row against 2.2 for rendering and parsing
-/// the text: README, "Where the time goes").
-/// Throws the native error, or what building the tree threw (std::bad_alloc).
-nlohmann::json read_results(const SurrealResponse* response);
+/// Moves the response's results out, one Value per statement (NONE where a
+/// statement failed). They cross as one CBOR buffer
+/// (surreal_response_take_results_cbor), encoded as the native values are
+/// released, so the native rows, the buffer and the C++ tree are never all
+/// held in full at once. Afterwards the response's results are NONE.
+/// Throws the native error, or std::invalid_argument for a buffer that does
+/// not decode (a bug in the core), or std::bad_alloc.
+std::vector<Value> take_results(SurrealResponse* response);
 
 }  // namespace surreal::ffi

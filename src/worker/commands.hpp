@@ -1,5 +1,7 @@
 // The worker's message protocol: commands in, replies out. Plain structs in a
-// std::variant, so handling them is an exhaustive std::visit.
+// std::variant, so handling them is an exhaustive std::visit. Data travels as
+// surreal::Value; the worker encodes it for the C ABI (CBOR) right before the
+// native call.
 #pragma once
 
 #include <optional>
@@ -7,7 +9,8 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "surreal/resource.hpp"
+#include "surreal/value.hpp"
 
 namespace surreal::worker {
 
@@ -19,24 +22,25 @@ struct Connect {
   std::optional<std::string> ns;
   std::optional<std::string> db;
 };
-/// Runs SurrealQL with `bindings` (a JSON object) as its variables.
+/// Runs SurrealQL with `bindings` (an Object, or NONE for none) as its variables.
 struct Query {
   std::string sql;
-  nlohmann::json bindings = nlohmann::json::object();
+  Value bindings = {};
 };
 struct Select {
-  std::string resource;
+  Resource resource;
 };
+/// `data` NONE: a record with no content but its id.
 struct Create {
-  std::string table;
-  nlohmann::json data;
+  Resource resource;
+  Value data;
 };
 struct Update {
-  std::string resource;
-  nlohmann::json data;
+  Resource resource;
+  Value data;
 };
 struct Delete {
-  std::string resource;
+  Resource resource;
 };
 struct UseNamespace {
   std::string ns;
@@ -50,11 +54,11 @@ struct Close {};
 using Command = std::variant<Initialize, Connect, Query, Select, Create, Update, Delete,
                              UseNamespace, UseDatabase, Close>;
 
-/// What a command produced. `data` is a JSON array with one entry per
-/// statement (record operations have one); `statement_errors` is parallel to
-/// it, holding the error text of each failed statement.
+/// What a command produced: one result per statement (record operations have
+/// one), and parallel to it the error text of each failed statement (whose
+/// result is NONE).
 struct Success {
-  nlohmann::json data = nlohmann::json::array();
+  std::vector<Value> results;
   std::vector<std::optional<std::string>> statement_errors;
 };
 

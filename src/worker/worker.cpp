@@ -8,12 +8,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
+#include "ffi/cbor.hpp"
 #include "ffi/native.hpp"
 #include "ffi/results.hpp"
 #include "poll.hpp"
@@ -64,13 +68,13 @@ void complete(const Completion& completion, Reply reply) noexcept {
   }
 }
 
-/// Converts a native response into a Success. The results are built straight
-/// from the native values (ffi::read_results). The caller frees the response
-/// after replying: freeing 100,000 rows takes as long as building them, and
-/// the reply need not wait for it.
-Success to_success(const SurrealResponse* raw) {
+/// Converts a native response into a Success: its results move out of the
+/// native response as Values (ffi::take_results). The caller frees the
+/// response after replying: freeing what remains of 100,000 rows need not
+/// delay the reply.
+Success to_success(SurrealResponse* raw) {
   Success success;
-  success.data = ffi::read_results(raw);
+  success.results = ffi::take_results(raw);
   const int has_errors = surreal_response_has_errors(raw);
   ffi::check(has_errors < 0 ? has_errors : SURREAL_OK);
   if (has_errors == 1) {
@@ -80,10 +84,26 @@ Success to_success(const SurrealResponse* raw) {
           error.is_string() ? std::optional(error.get<std::string>()) : std::nullopt);
     }
   } else {
-    success.statement_errors.resize(success.data.size());
+    success.statement_errors.resize(success.results.size());
   }
   return success;
 }
+
+/// A value encoded for the C ABI (CBOR); an empty buffer for NONE where the
+/// C function takes NULL for "nothing".
+struct Encoded {
+  std::vector<std::uint8_t> bytes;
+
+  explicit Encoded(const Value& value) { ffi::encode_value(value, bytes); }
+  static Encoded optional(const Value& value) {
+    return value.is_none() ? Encoded() : Encoded(value);
+  }
+  const std::uint8_t* data() const noexcept { return bytes.empty() ? nullptr : bytes.data(); }
+  std::size_t size() const noexcept { return bytes.size(); }
+
+ private:
+  Encoded() = default;
+};
 
 /// Runs `body` and turns what it throws into an Error reply.
 template <typename Body>
@@ -93,6 +113,8 @@ Reply guarded(Body&& body) noexcept {
   } catch (const DatabaseException& e) {
     return Error{e.native_details(), e.code()};
   } catch (const nlohmann::json::exception& e) {
+    return Error{e.what(), error_code::invalid_argument};
+  } catch (const std::invalid_argument& e) {  // a value the codec refused
     return Error{e.what(), error_code::invalid_argument};
   } catch (const std::exception& e) {
     return Error{e.what(), error_code::internal};
@@ -247,50 +269,61 @@ class Executor {
 
   // Data commands run on the worker thread; each returns the native response.
   SurrealResponse* run_now(const Query& command) {
-    const std::string bindings = bindings_text(command);
-    return surreal_db_query(db(), command.sql.c_str(), bindings.empty() ? nullptr : bindings.c_str());
+    const auto bindings = Encoded::optional(command.bindings);
+    return surreal_db_query_cbor(db(), command.sql.c_str(), bindings.data(), bindings.size());
   }
 
   SurrealResponse* run_now(const Select& command) {
-    return surreal_db_select(db(), command.resource.c_str());
+    const Encoded resource(command.resource.value());
+    return surreal_db_select_cbor(db(), resource.data(), resource.size());
   }
 
   SurrealResponse* run_now(const Create& command) {
-    return surreal_db_create(db(), command.table.c_str(), command.data.dump().c_str());
+    const Encoded resource(command.resource.value()), data(command.data);
+    return surreal_db_create_cbor(db(), resource.data(), resource.size(), data.data(),
+                                  data.size());
   }
 
   SurrealResponse* run_now(const Update& command) {
-    return surreal_db_update(db(), command.resource.c_str(), command.data.dump().c_str());
+    const Encoded resource(command.resource.value()), data(command.data);
+    return surreal_db_update_cbor(db(), resource.data(), resource.size(), data.data(),
+                                  data.size());
   }
 
   SurrealResponse* run_now(const Delete& command) {
-    return surreal_db_delete(db(), command.resource.c_str());
+    const Encoded resource(command.resource.value());
+    return surreal_db_delete_cbor(db(), resource.data(), resource.size());
   }
 
   // Data commands handed to the runtime; each `start` returns its native status.
   int start(const Query& command, AsyncCall* call) {
-    const std::string bindings = bindings_text(command);
-    return surreal_db_query_async(db(), command.sql.c_str(),
-                                  bindings.empty() ? nullptr : bindings.c_str(), on_async_done,
-                                  call);
+    const auto bindings = Encoded::optional(command.bindings);
+    return surreal_db_query_cbor_async(db(), command.sql.c_str(), bindings.data(),
+                                       bindings.size(), on_async_done, call);
   }
 
   int start(const Select& command, AsyncCall* call) {
-    return surreal_db_select_async(db(), command.resource.c_str(), on_async_done, call);
+    const Encoded resource(command.resource.value());
+    return surreal_db_select_cbor_async(db(), resource.data(), resource.size(), on_async_done,
+                                        call);
   }
 
   int start(const Create& command, AsyncCall* call) {
-    return surreal_db_create_async(db(), command.table.c_str(), command.data.dump().c_str(),
-                                   on_async_done, call);
+    const Encoded resource(command.resource.value()), data(command.data);
+    return surreal_db_create_cbor_async(db(), resource.data(), resource.size(), data.data(),
+                                        data.size(), on_async_done, call);
   }
 
   int start(const Update& command, AsyncCall* call) {
-    return surreal_db_update_async(db(), command.resource.c_str(), command.data.dump().c_str(),
-                                   on_async_done, call);
+    const Encoded resource(command.resource.value()), data(command.data);
+    return surreal_db_update_cbor_async(db(), resource.data(), resource.size(), data.data(),
+                                        data.size(), on_async_done, call);
   }
 
   int start(const Delete& command, AsyncCall* call) {
-    return surreal_db_delete_async(db(), command.resource.c_str(), on_async_done, call);
+    const Encoded resource(command.resource.value());
+    return surreal_db_delete_cbor_async(db(), resource.data(), resource.size(), on_async_done,
+                                        call);
   }
 
   template <typename T>
@@ -306,12 +339,6 @@ class Executor {
       state_->end_operation();
       complete(call->completion, refused);
     }
-  }
-
-  /// The bindings as JSON text, or empty when there are none.
-  static std::string bindings_text(const Query& command) {
-    const bool none = command.bindings.is_object() && command.bindings.empty();
-    return none ? std::string() : command.bindings.dump();
   }
 
   [[noreturn]] static void throw_closed() {

@@ -93,11 +93,11 @@ TEST(CliShell, RunsAMultiLineScriptAndSurvivesAFailingStatement) {
       "RETURN 'never reached';\n";
   const CliRun run = run_cli("sql --endpoint mem:// --ns demo --db demo", script, tmp);
   EXPECT_EQ(run.status, 0) << run.output;
-  EXPECT_TRUE(contains(run.output, "\"name\": \"Ann\"")) << run.output;
+  EXPECT_TRUE(contains(run.output, "name: 'Ann'")) << run.output;
   EXPECT_TRUE(contains(run.output, "error: ")) << run.output;
   EXPECT_TRUE(contains(run.output, "custom failure")) << run.output;
   EXPECT_TRUE(contains(run.output, "(3 statements in ")) << run.output;
-  EXPECT_TRUE(contains(run.output, "\"Ann\"\n]")) << run.output;
+  EXPECT_TRUE(contains(run.output, "['Ann']\n")) << run.output;
   EXPECT_FALSE(contains(run.output, "never reached")) << run.output;
 }
 
@@ -108,7 +108,26 @@ TEST(CliShell, PersistsOnRocksDbAcrossRuns) {
             0);
   const CliRun run = run_cli("sql --endpoint " + endpoint, "SELECT VALUE text FROM note;\n", tmp);
   EXPECT_EQ(run.status, 0) << run.output;
-  EXPECT_TRUE(contains(run.output, "\"kept\"")) << run.output;
+  EXPECT_TRUE(contains(run.output, "['kept']")) << run.output;
+}
+
+TEST(CliShell, PrintsSurrealQlByDefaultAndJsonOnRequest) {
+  surreal::test_support::TempDir tmp;
+  const std::string script =
+      "RETURN person:ann; RETURN NONE; RETURN NULL; RETURN d'2024-01-01T00:00:00.5Z';\n";
+  const CliRun surrealql = run_cli("sql", script, tmp);
+  EXPECT_EQ(surrealql.status, 0) << surrealql.output;
+  // Kinds JSON has no notation for stay what they are.
+  EXPECT_TRUE(contains(surrealql.output, "\nperson:ann\n")) << surrealql.output;
+  EXPECT_TRUE(contains(surrealql.output, "\nNONE\n")) << surrealql.output;
+  EXPECT_TRUE(contains(surrealql.output, "\nNULL\n")) << surrealql.output;
+  EXPECT_TRUE(contains(surrealql.output, "d'2024-01-01T00:00:00.500Z'")) << surrealql.output;
+
+  const CliRun json = run_cli("sql --json", script, tmp);
+  EXPECT_EQ(json.status, 0) << json.output;
+  EXPECT_TRUE(contains(json.output, "\n\"person:ann\"\n")) << json.output;
+  EXPECT_TRUE(contains(json.output, "\nnull\n")) << json.output;
+  EXPECT_FALSE(contains(json.output, "NONE")) << json.output;
 }
 
 TEST(CliShell, BadEndpointIsAClearErrorAndExitStatusOne) {

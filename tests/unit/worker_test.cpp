@@ -14,7 +14,6 @@ namespace {
 
 using namespace surreal;
 using namespace surreal::worker;
-using nlohmann::json;
 using namespace std::chrono_literals;
 
 /// Guards against hangs only: every future here is expected to be ready long before.
@@ -43,7 +42,7 @@ TEST(Worker, StartReturnsAfterTheHandshakeAndRunsCommands) {
   worker.start();
   connect_memory(worker);
   const Success result = get(worker.send(Query{"RETURN 40 + 2"}));
-  EXPECT_EQ(result.data, json::parse("[42]"));
+  EXPECT_EQ(result.results, std::vector<Value>{42});
   ASSERT_EQ(result.statement_errors.size(), 1u);
   EXPECT_FALSE(result.statement_errors[0]);
 }
@@ -86,7 +85,8 @@ TEST(Worker, NativeErrorsArriveAsTypedExceptions) {
     EXPECT_FALSE(e.native_details().empty());
   }
   // The worker and its handle are still usable.
-  EXPECT_EQ(get(worker.send(Query{"RETURN 'still here'"})).data, json::parse(R"(["still here"])"));
+  EXPECT_EQ(get(worker.send(Query{"RETURN 'still here'"})).results,
+            std::vector<Value>{"still here"});
 }
 
 TEST(Worker, StatementErrorsAreReportedInTheReply) {
@@ -94,7 +94,7 @@ TEST(Worker, StatementErrorsAreReportedInTheReply) {
   worker.start();
   connect_memory(worker);
   const Success result = get(worker.send(Query{"RETURN 1; THROW 'nope'; RETURN 3"}));
-  EXPECT_EQ(result.data, json::parse("[1, null, 3]"));
+  EXPECT_EQ(result.results, (std::vector<Value>{1, none, 3}));
   ASSERT_EQ(result.statement_errors.size(), 3u);
   EXPECT_FALSE(result.statement_errors[0]);
   ASSERT_TRUE(result.statement_errors[1]);
@@ -113,8 +113,8 @@ TEST(Worker, SessionCommandsKeepTheirOrder) {
   auto in_b = worker.send(Query{"RETURN session::ns()"});
   get(use_a);
   get(use_b);
-  EXPECT_EQ(get(in_a).data, json::parse(R"(["a"])"));
-  EXPECT_EQ(get(in_b).data, json::parse(R"(["b"])"));
+  EXPECT_EQ(get(in_a).results, std::vector<Value>{"a"});
+  EXPECT_EQ(get(in_b).results, std::vector<Value>{"b"});
 }
 
 TEST(Worker, SessionCommandsWaitForDataCommandsInFlight) {
@@ -130,10 +130,11 @@ TEST(Worker, SessionCommandsWaitForDataCommandsInFlight) {
   get(switched);
   // In the new namespace the table does not even exist.
   const Success other = get(in_other);
-  EXPECT_TRUE(other.data[0].is_null() && other.statement_errors[0]) << other.data;
+  EXPECT_TRUE(other.results[0].is_none() && other.statement_errors[0])
+      << other.results[0].to_string();
   get(worker.send(UseNamespace{"test"}));
-  EXPECT_EQ(get(worker.send(Query{"SELECT VALUE ns FROM marker"})).data,
-            json::parse(R"([["test"]])"));
+  EXPECT_EQ(get(worker.send(Query{"SELECT VALUE ns FROM marker"})).results,
+            std::vector<Value>{Array{"test"}});
 }
 
 TEST(Worker, SendIsSafeFromManyThreads) {
@@ -146,8 +147,8 @@ TEST(Worker, SendIsSafeFromManyThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 100; ++i) {
         const int n = t * 1000 + i;
-        auto reply = worker.send(Query{"RETURN $n", json{{"n", n}}});
-        if (get(reply).data == json::array({n})) ++correct;
+        auto reply = worker.send(Query{"RETURN $n", Object{{"n", n}}});
+        if (get(reply).results == std::vector<Value>{n}) ++correct;
       }
     });
   }

@@ -8,9 +8,8 @@
 
 use std::time::Instant;
 
-use serde_json::json;
 use surrealdb::engine::any::{self, Any};
-use surrealdb::types::{RecordId, Value};
+use surrealdb::types::{Array, Object, RecordId, Value};
 use surrealdb::Surreal;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -32,8 +31,14 @@ impl SplitMix64 {
     }
 }
 
-fn payload(i: i64) -> serde_json::Value {
-    json!({ "name": format!("user-{i}"), "age": i % 90, "tags": ["a", "b", "c"], "score": i as f64 * 0.5 })
+/// The record payload, typed as SurrealDB stores it (as the C++ harness binds it).
+fn payload(i: i64) -> Value {
+    let mut row = Object::new();
+    row.insert("name", format!("user-{i}"));
+    row.insert("age", i % 90);
+    row.insert("tags", vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]);
+    row.insert("score", i as f64 * 0.5);
+    Value::Object(row)
 }
 
 fn peak_rss_kb() -> u64 {
@@ -148,7 +153,7 @@ async fn run(engine: &str, workloads: &[String], sizes: &Sizes) -> Result<()> {
         let mut inserted = 0;
         while inserted < sizes.w5_rows {
             let batch = sizes.w5_batch.min(sizes.w5_rows - inserted);
-            let rows: Vec<serde_json::Value> = (inserted..inserted + batch).map(payload).collect();
+            let rows: Array = (inserted..inserted + batch).map(payload).collect();
             let mut response = db
                 .query("INSERT INTO item $rows")
                 .bind(("rows", rows))

@@ -1,0 +1,50 @@
+// surreal::Resource: what a record call works on.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "surreal/value.hpp"
+
+namespace surreal {
+
+/// A table, one record, or a range of records: the target of select(),
+/// create(), update() and remove().
+///
+/// - Text names a table ("person"), or a record when it holds a colon
+///   ("person:tobie", "person:⟨a-b⟩"): SurrealDB's own parser reads it, the
+///   whole text, and nothing of it ever becomes SurrealQL.
+/// - A `Table` is a table whatever its name holds (even a colon).
+/// - A `RecordId` is one record, whatever its key holds, with no quoting to
+///   get right; a record id whose key is a `Range` is a range of records
+///   (`RecordId{"person", Range{Range::included(1), Range::excluded(10)}}`).
+///
+/// A regular value type, safe to share between threads for reading.
+class Resource {
+ public:
+  Resource(std::string text) : value_(std::move(text)) {}
+  Resource(const char* text) : value_(std::string(text)) {}
+  Resource(std::string_view text) : value_(std::string(text)) {}
+  Resource(Table table) : value_(std::move(table)) {}
+  Resource(RecordId id) : value_(std::move(id)) {}
+
+  /// True when this names a single record rather than a table or a range:
+  /// record calls then answer with that record (or NONE) instead of an array.
+  bool is_record() const {
+    if (const auto* text = value_.get_if<std::string>()) {
+      // "person:1..5" is a range of records in SurrealQL text.
+      return text->find(':') != std::string::npos && text->find("..") == std::string::npos;
+    }
+    if (const auto* id = value_.get_if<RecordId>()) return !id->key().is_range();
+    return false;
+  }
+
+  /// The form the resource crosses the C ABI in: text, a table or a record id.
+  const Value& value() const noexcept { return value_; }
+
+ private:
+  Value value_;
+};
+
+}  // namespace surreal

@@ -1,0 +1,233 @@
+// Seeded random surreal::Values of every kind, for property tests, and the
+// identity check they need: SurrealDB's == calls 1 and 1.0 equal, and 0.0 and
+// -0.0, so "round-trips exactly" compares kinds, bits and digits too.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "surreal/value.hpp"
+
+namespace surreal::test_support {
+
+/// Values SurrealDB stores and returns unchanged: valid UTF-8 text, closed
+/// polygon rings, datetimes within the years SurrealDB accepts, regexes that
+/// compile, file keys with their leading '/', and the one NaN SurrealDB keeps
+/// (other NaN payloads are not preserved by any float encoding).
+class RandomValues {
+ public:
+  explicit RandomValues(std::uint64_t seed) : random_(seed) {}
+
+  /// A tree at most `depth` containers deep.
+  Value tree(int depth) {
+    const int kinds = depth > 0 ? 20 : 15;
+    switch (below(kinds)) {
+      case 0: return Value();
+      case 1: return Value(nullptr);
+      case 2: return Value(below(2) == 1);
+      case 3: return Value(integer());
+      case 4: return Value(floating());
+      case 5: return Value(decimal());
+      case 6: return Value(text(12));
+      case 7: return Value(bytes());
+      case 8: return Value(Duration(below(3) == 0 ? random_() : random_() % 4'000'000'000,
+                                    static_cast<std::uint32_t>(below(1'000'000'000))));
+      case 9: return Value(datetime());
+      case 10: return Value(uuid());
+      case 11: return Value(Table{identifier()});
+      case 12: return Value(File{identifier(), "/" + identifier() + "/" + identifier()});
+      case 13: return Value(Regex{identifier()});
+      case 14: return Value(geometry(1));
+      case 15: return Value(array(depth));
+      case 16: return Value(object(depth));
+      case 17: return Value(set(depth));
+      case 18: return Value(record_id(depth));
+      default: return Value(range(depth));
+    }
+  }
+
+  std::int64_t integer() {
+    switch (below(4)) {
+      case 0: return std::numeric_limits<std::int64_t>::min() + below(3);
+      case 1: return std::numeric_limits<std::int64_t>::max() - below(3);
+      case 2: return static_cast<std::int64_t>(random_());
+      default: return below(201) - 100;
+    }
+  }
+
+  double floating() {
+    switch (below(8)) {
+      case 0: return -0.0;
+      case 1: return std::numeric_limits<double>::quiet_NaN();
+      case 2: return below(2) == 1 ? std::numeric_limits<double>::infinity()
+                                   : -std::numeric_limits<double>::infinity();
+      case 3: return std::numeric_limits<double>::denorm_min() * static_cast<double>(below(1000));
+      default: return finite();
+    }
+  }
+
+  /// Up to 28 significant digits with up to 28 after the point, as SurrealDB keeps them.
+  Decimal decimal() {
+    const int digits = 1 + static_cast<int>(below(28));
+    std::string text(digits, '0');
+    for (char& digit : text) digit = static_cast<char>('0' + below(10));
+    const int scale = static_cast<int>(below(static_cast<std::uint64_t>(digits)));
+    if (scale > 0) text.insert(text.size() - static_cast<std::size_t>(scale), ".");
+    // No leading zeros before other digits: SurrealDB renders "007" as "7".
+    while (text.size() > 1 && text[0] == '0' && text[1] != '.') text.erase(0, 1);
+    const bool zero = text.find_first_not_of("0.") == std::string::npos;
+    if (below(2) == 1 && !zero) text.insert(text.begin(), '-');
+    return Decimal(text);
+  }
+
+  /// UTF-8 text of up to `max` code points, NUL and 4-byte sequences included.
+  std::string text(int max) {
+    static const std::array<std::string_view, 10> pieces = {
+        "a", "Z", "0", " ", std::string_view("\0", 1), "é", "⟨", "⟩", "😀", "'"};
+    std::string result;
+    for (auto count = below(static_cast<std::uint64_t>(max) + 1); count > 0; --count) {
+      result += pieces[below(pieces.size())];
+    }
+    return result;
+  }
+
+  Bytes bytes() {
+    Bytes result(below(9));
+    for (auto& byte : result) byte = static_cast<std::byte>(below(3) == 0 ? 0 : below(256));
+    return result;
+  }
+
+  /// Any second of the years -9999 to 9999 (and the nanos), either side of 1970.
+  Datetime datetime() {
+    constexpr std::int64_t kSpan = 315'537'897'599;  // 9999-12-31T23:59:59Z
+    const auto seconds = static_cast<std::int64_t>(random_() % (2 * kSpan)) - kSpan;
+    return Datetime(seconds, static_cast<std::uint32_t>(below(1'000'000'000)));
+  }
+
+  Uuid uuid() {
+    std::array<std::uint8_t, 16> bytes{};
+    for (auto& byte : bytes) byte = static_cast<std::uint8_t>(below(256));
+    return Uuid(bytes);
+  }
+
+  Geometry geometry(int depth) {
+    switch (below(depth > 0 ? 7 : 6)) {
+      case 0: return Geometry(point());
+      case 1: return Geometry(line());
+      case 2: return Geometry(polygon());
+      case 3: return Geometry(geo::MultiPoint{{point(), point()}});
+      case 4: return Geometry(geo::MultiLine{{line(), line()}});
+      case 5: return Geometry(geo::MultiPolygon{{polygon()}});
+      default: {
+        std::vector<Geometry> members;
+        for (std::uint64_t i = below(3); i > 0; --i) members.push_back(geometry(depth - 1));
+        return Geometry::collection(std::move(members));
+      }
+    }
+  }
+
+ private:
+  std::uint64_t below(std::uint64_t n) { return random_() % n; }
+
+  double finite() {
+    return std::ldexp(static_cast<double>(static_cast<std::int64_t>(random_() >> 11)) /
+                          static_cast<double>(std::int64_t{1} << 52),
+                      static_cast<int>(below(200)) - 100);
+  }
+
+  std::string identifier() {
+    std::string name = "t";
+    for (std::uint64_t i = below(8); i > 0; --i) name.push_back(static_cast<char>('a' + below(26)));
+    return name;
+  }
+
+  geo::Point point() { return {finite(), finite()}; }
+  geo::Line line() { return {{point(), point(), point()}}; }
+  /// A closed ring, as SurrealDB (geo) keeps polygons.
+  geo::Line ring() {
+    geo::Line ring = line();
+    ring.points.push_back(ring.points.front());
+    return ring;
+  }
+  geo::Polygon polygon() {
+    geo::Polygon polygon{ring(), {}};
+    if (below(2) == 1) polygon.interiors.push_back(ring());
+    return polygon;
+  }
+
+  Array array(int depth) {
+    Array items;
+    for (std::uint64_t i = below(5); i > 0; --i) items.push_back(tree(depth - 1));
+    return items;
+  }
+
+  Object object(int depth) {
+    Object fields;
+    for (std::uint64_t i = below(5); i > 0; --i) fields.insert_or_assign(text(6), tree(depth - 1));
+    return fields;
+  }
+
+  Set set(int depth) {
+    Set members;
+    for (std::uint64_t i = below(4); i > 0; --i) members.insert(tree(depth - 1));
+    return members;
+  }
+
+  /// A record id key: an int, text, uuid, array, object or range of keys.
+  Value key(int depth) {
+    switch (below(depth > 0 ? 6 : 3)) {
+      case 0: return integer();
+      case 1: return text(8);
+      case 2: return uuid();
+      case 3: return array(depth);
+      case 4: return object(depth);
+      default: {
+        auto bound = [&]() -> std::optional<Range::Bound> {
+          switch (below(3)) {
+            case 0: return std::nullopt;
+            case 1: return Range::included(integer());
+            default: return Range::excluded(integer());
+          }
+        };
+        auto begin = bound();
+        return Range(std::move(begin), bound());
+      }
+    }
+  }
+
+  RecordId record_id(int depth) { return RecordId(identifier(), key(depth)); }
+
+  Range range(int depth) {
+    auto bound = [&]() -> std::optional<Range::Bound> {
+      switch (below(3)) {
+        case 0: return std::nullopt;
+        case 1: return Range::included(tree(depth - 1));
+        default: return Range::excluded(tree(depth - 1));
+      }
+    };
+    auto begin = bound();
+    return Range(std::move(begin), bound());
+  }
+
+  std::mt19937_64 random_;
+};
+
+/// `actual` is `expected` exactly: equal as SurrealDB compares, and rendered
+/// the same (which tells 1 from 1.0, 0.0 from -0.0, and 1.5dec from 1.50dec).
+inline testing::AssertionResult identical(const Value& expected, const Value& actual) {
+  const std::string want = expected.to_string();
+  const std::string got = actual.to_string();
+  if (expected == actual && want == got) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "expected " << want << "\n     got " << got;
+}
+
+}  // namespace surreal::test_support
