@@ -1,10 +1,12 @@
 // Seeded random surreal::Values of every kind, for property tests, and the
 // identity check they need: SurrealDB's == calls 1 and 1.0 equal, and 0.0 and
-// -0.0, so "round-trips exactly" compares kinds, bits and digits too.
+// -0.0, and 1.5dec and 1.50dec, so "round-trips exactly" compares kinds, bits
+// and digits too.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -221,13 +223,56 @@ class RandomValues {
   std::mt19937_64 random_;
 };
 
-/// `actual` is `expected` exactly: equal as SurrealDB compares, and rendered
-/// the same (which tells 1 from 1.0, 0.0 from -0.0, and 1.5dec from 1.50dec).
+/// The same value in every detail, checked in C++ alone (so that a codec
+/// that loses a detail on the way out cannot hide it on the way back): the
+/// same kinds all the way down, floats with the same bits (any NaN matches
+/// any NaN), decimals with the same digits, objects with the same keys in the
+/// same order; everything else as SurrealDB's ==.
+inline bool same(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  const auto all_same = [](const auto& x, const auto& y) {
+    return std::equal(x.begin(), x.end(), y.begin(), y.end(),
+                      [](const Value& p, const Value& q) { return same(p, q); });
+  };
+  switch (a.kind()) {
+    case Kind::floating: {
+      const double x = *a.get_if<double>(), y = *b.get_if<double>();
+      return (std::isnan(x) && std::isnan(y)) || (x == y && std::signbit(x) == std::signbit(y));
+    }
+    case Kind::decimal:
+      return a.get_if<Decimal>()->text() == b.get_if<Decimal>()->text();
+    case Kind::array:
+      return all_same(*a.get_if<Array>(), *b.get_if<Array>());
+    case Kind::set:
+      return all_same(*a.get_if<Set>(), *b.get_if<Set>());
+    case Kind::object:
+      return std::equal(a.as_object().begin(), a.as_object().end(), b.as_object().begin(),
+                        b.as_object().end(), [](const auto& p, const auto& q) {
+                          return p.first == q.first && same(p.second, q.second);
+                        });
+    case Kind::record_id: {
+      const RecordId &x = *a.get_if<RecordId>(), &y = *b.get_if<RecordId>();
+      return x.table() == y.table() && same(x.key(), y.key());
+    }
+    case Kind::range: {
+      const Range &x = *a.get_if<Range>(), &y = *b.get_if<Range>();
+      const auto same_bound = [](const std::optional<Range::Bound>& p,
+                                 const std::optional<Range::Bound>& q) {
+        if (!p || !q) return !p && !q;
+        return p->inclusive == q->inclusive && same(p->value, q->value);
+      };
+      return same_bound(x.begin(), y.begin()) && same_bound(x.end(), y.end());
+    }
+    default:
+      return a == b;
+  }
+}
+
+/// `actual` is `expected` exactly (see same()); the message shows both.
 inline testing::AssertionResult identical(const Value& expected, const Value& actual) {
-  const std::string want = expected.to_string();
-  const std::string got = actual.to_string();
-  if (expected == actual && want == got) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "expected " << want << "\n     got " << got;
+  if (same(expected, actual)) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "expected " << expected.to_string() << "\n     got "
+                                     << actual.to_string();
 }
 
 }  // namespace surreal::test_support
