@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds both benchmark harnesses in release mode and runs them back to back.
 
-    python3 bench/run.py [--repeats N] [--scale F] [--build-dir DIR] [--no-build] [--no-layers]
+    python3 bench/run.py [--repeats N] [--scale F] [--mem W1,...] [--rocksdb W2,...]
+                         [--build-dir DIR] [--no-build] [--no-layers]
 
 Runs bench-cpp and bench-rust alternately, N times each, on mem:// (W1-W7)
 and then on RocksDB (W2, W5), and prints for each workload the median ops/s
@@ -62,6 +63,9 @@ def main():
     parser.add_argument("--cargo-target-dir",
                         default=os.path.expanduser("~/.cache/surrealcpp/target-release"),
                         help="kept apart from the debug builds' so that both can build at once")
+    parser.add_argument("--mem", default="W1,W2,W3,W4,W5,W6,W7",
+                        help="workloads on mem:// (W3 needs W2's records, W6 W5's)")
+    parser.add_argument("--rocksdb", default="W2,W5", help="workloads on RocksDB ('' for none)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-layers", action="store_true",
                         help="skip the per-layer cost breakdown (bench-layers) after the table")
@@ -73,7 +77,8 @@ def main():
         "C++": os.path.join(args.build_dir, "bench", "bench-cpp"),
         "Rust": os.path.join(cargo_target_dir(args.build_dir), "release", "bench-rust"),
     }
-    plan = [("mem", "W1,W2,W3,W4,W5,W6,W7"), ("rocksdb", "W2,W5")]
+    plan = [(engine, workloads) for engine, workloads in
+            (("mem", args.mem), ("rocksdb", args.rocksdb)) if workloads]
     rates = {}  # (engine, workload, side) -> [ops/s]
     peaks = {}  # (engine, workload, side) -> max kB
     for repeat in range(args.repeats):

@@ -1304,4 +1304,53 @@ std::size_t hash_value(const Value& value) noexcept {
   return static_cast<std::size_t>(hash_value_into(0x5eed, value));
 }
 
+// Destroying nested containers recurses once per level of nesting, and a
+// value nested 10,000 deep (which a user can build, and the library then
+// refuses) overflowed the worker thread's stack under AddressSanitizer. So
+// past kShallow levels on this thread, a container's nested containers are
+// moved to a work list and destroyed one after another instead: each of them
+// arrives here with its own nested containers moved out, so the recursion
+// stays within kShallow + 2 levels however deep the value is. The common,
+// shallow case only counts.
+void Value::release_deep() noexcept {
+  constexpr int kShallow = 64;
+  thread_local int depth = 0;
+  if (depth < kShallow) {
+    ++depth;
+    data_.emplace<None>();  // destroys the members, which may come back here
+    --depth;
+    return;
+  }
+  const auto is_container = [](const Value& v) {
+    return v.is_array() || v.is_object() || v.is_set();
+  };
+  std::vector<Value> pending;
+  const auto move_nested = [&](Value& container) {
+    const auto take = [&](Value& member) {
+      if (is_container(member)) pending.push_back(std::move(member));
+    };
+    if (auto* items = std::get_if<Array>(&container.data_)) {
+      for (Value& item : *items) take(item);
+    } else if (auto* fields = std::get_if<Object>(&container.data_)) {
+      for (auto& field : *fields) take(field.second);
+    } else if (auto* members = std::get_if<Set>(&container.data_)) {
+      for (Value& member : members->members_) take(member);
+    }
+  };
+  try {
+    move_nested(*this);
+    while (!pending.empty()) {
+      Value next = std::move(pending.back());
+      pending.pop_back();
+      move_nested(next);
+    }  // `next` goes here, holding no nested container any more
+  } catch (...) {
+    // Out of memory for the work list: what was not moved is destroyed by
+    // plain recursion below, as before this existed.
+  }
+  ++depth;
+  data_.emplace<None>();
+  --depth;
+}
+
 }  // namespace surreal

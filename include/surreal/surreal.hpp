@@ -3,3 +3,5 @@
 
 #include "surreal/database.hpp"    // IWYU pragma: export
 #include "surreal/exceptions.hpp"  // IWYU pragma: export
+#include "surreal/resource.hpp"    // IWYU pragma: export
+#include "surreal/value.hpp"       // IWYU pragma: export

@@ -418,6 +418,7 @@ class Set {
   friend bool operator==(const Set& a, const Set& b);
 
  private:
+  friend class Value;  // its destructor takes deep members apart (Value::release_deep)
   std::vector<Value> members_;
 };
 
@@ -581,6 +582,7 @@ class Value {
   Value(Value&& other) noexcept;
   Value& operator=(const Value& other);
   Value& operator=(Value&& other) noexcept;
+  /// Never recurses deeper than a fixed bound, however deeply the value nests.
   ~Value();
 
   Kind kind() const noexcept { return static_cast<Kind>(data_.index()); }
@@ -734,6 +736,8 @@ class Value {
   }
   // "surreal::Value: expected <expected>, found <this kind>".
   [[noreturn]] void throw_type_error(std::string_view expected) const;
+  // The destructor of an array, object or set: see value.cpp.
+  void release_deep() noexcept;
   template <class T>
   const T& stored(Kind kind) const {
     if (const T* value = get_if<T>()) return *value;
@@ -833,7 +837,9 @@ inline Value& Value::operator=(Value&& other) noexcept {
   }
   return *this;
 }
-inline Value::~Value() = default;
+inline Value::~Value() {
+  if (is_array() || is_object() || is_set()) release_deep();
+}
 
 inline Value::Value(Geometry geometry)
     : data_(std::in_place_type<detail::Box<Geometry>>, std::move(geometry)) {}

@@ -1609,3 +1609,27 @@ TEST(Cbor, TenThousandRandomTreesRoundTrip) {
 }
 
 }  // namespace
+
+namespace {
+
+// Destroying a value recurses once per level of nesting unless the destructor
+// takes deep values apart itself; a million levels would overflow any stack.
+TEST(ValueLifetime, DestroyingAMillionLevelsDeepDoesNotOverflowTheStack) {
+  surreal::Value deep = surreal::Array{};
+  for (int i = 0; i < 1'000'000; ++i) {
+    surreal::Array outer;
+    outer.push_back(std::move(deep));
+    if (i % 3 == 0) {
+      // Not Object{{...}}: an initializer list copies, and a copy recurses.
+      surreal::Object level;
+      level.insert_or_assign("level", std::move(outer));
+      deep = std::move(level);
+    } else {
+      deep = std::move(outer);
+    }
+  }
+  deep = surreal::Value();  // destroys the whole chain
+  EXPECT_TRUE(deep.is_none());
+}
+
+}  // namespace
