@@ -193,15 +193,8 @@ class RandomValues {
       case 3: return array(depth);
       case 4: return object(depth);
       default: {
-        auto bound = [&]() -> std::optional<Range::Bound> {
-          switch (below(3)) {
-            case 0: return std::nullopt;
-            case 1: return Range::included(integer());
-            default: return Range::excluded(integer());
-          }
-        };
-        auto begin = bound();
-        return Range(std::move(begin), bound());
+        auto begin = bound([&] { return Value(integer()); });
+        return Range(std::move(begin), bound([&] { return Value(integer()); }));
       }
     }
   }
@@ -209,15 +202,18 @@ class RandomValues {
   RecordId record_id(int depth) { return RecordId(identifier(), key(depth)); }
 
   Range range(int depth) {
-    auto bound = [&]() -> std::optional<Range::Bound> {
-      switch (below(3)) {
-        case 0: return std::nullopt;
-        case 1: return Range::included(tree(depth - 1));
-        default: return Range::excluded(tree(depth - 1));
-      }
-    };
-    auto begin = bound();
-    return Range(std::move(begin), bound());
+    auto begin = bound([&] { return tree(depth - 1); });
+    return Range(std::move(begin), bound([&] { return tree(depth - 1); }));
+  }
+
+  /// Unbounded, inclusive or exclusive, a third of the time each.
+  template <class Make>
+  std::optional<Range::Bound> bound(Make make) {
+    switch (below(3)) {
+      case 0: return std::nullopt;
+      case 1: return Range::included(make());
+      default: return Range::excluded(make());
+    }
   }
 
   std::mt19937_64 random_;
