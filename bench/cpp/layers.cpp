@@ -52,7 +52,7 @@ void per_call(SurrealDatabase* db) {
         per(kCalls, [&] { run(db, "RETURN 1"); }), "call");
   print("  + results as JSON text, parsed by nlohmann::json", per(kCalls, [&] {
           auto response = run(db, "RETURN 1");
-          (void)json::parse(surreal::ffi::take_string(check(surreal_response_get_results(response.get()))));
+          [[maybe_unused]] const json parsed = json::parse(surreal::ffi::take_string(check(surreal_response_get_results(response.get()))));
         }),
         "call");
   print("  + results taken as surreal::Values (CBOR; what the worker does)", per(kCalls, [&] {
