@@ -32,10 +32,9 @@ class Resource {
   /// True when this names a single record rather than a table or a range:
   /// record calls then answer with that record (or NONE) instead of an array.
   bool is_record() const {
-    if (const auto* text = value_.get_if<std::string>()) {
-      // "person:1..5" is a range of records in SurrealQL text.
-      return text->find(':') != std::string::npos && text->find("..") == std::string::npos;
-    }
+    // Text cannot name a range: SurrealDB's record id parser refuses
+    // "person:1..5", and a key range needs a RecordId.
+    if (const auto* text = value_.get_if<std::string>()) return text->find(':') != std::string::npos;
     if (const auto* id = value_.get_if<RecordId>()) return !id->key().is_range();
     return false;
   }

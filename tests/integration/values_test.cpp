@@ -202,6 +202,10 @@ TEST_P(ValuesTest, RangesOfRecordIdsSelectThoseRecords) {
   ASSERT_EQ(some.size(), 2u);
   EXPECT_EQ(some[0]["i"], 2);
   EXPECT_EQ(some[1]["i"], 3);
+  // Text cannot name a range; a key that merely holds ".." is one record.
+  EXPECT_THROW(get(db.select("n:2..4")), DatabaseException);
+  get(db.create(RecordId{"n", "a..b"}, Object{{"i", 0}}));
+  EXPECT_EQ(get(db.select("n:`a..b`"))["i"], 0);
 }
 
 TEST_P(ValuesTest, NestedAHundredDeep) {
