@@ -32,6 +32,23 @@ void fulfil(std::promise<T>& promise, worker::Reply& reply, Convert& convert) {
   }
 }
 
+/// Queues `command`; `on_reply` receives its reply on the thread that
+/// replies. The request is counted as in flight until then (poll.hpp).
+template <typename OnReply>
+void post_counted(worker::Worker& worker, worker::Command command, OnReply on_reply) {
+  detail::request_sent();
+  try {
+    worker.post(std::move(command),
+                [on_reply = std::move(on_reply)](worker::Reply reply) mutable {
+                  detail::request_answered();  // before the reply: see poll.hpp
+                  on_reply(reply);
+                });
+  } catch (...) {  // not queued, so never answered
+    detail::request_answered();
+    throw;
+  }
+}
+
 /// Queues `command` and returns a future for what `convert` makes of its
 /// successful reply. `convert` runs on the thread that replies; an exception
 /// it throws fails the future.
@@ -39,17 +56,10 @@ template <typename T, typename Convert>
 Future<T> submit(worker::Worker& worker, worker::Command command, Convert convert) {
   auto promise = std::make_shared<std::promise<T>>();
   std::future<T> future = promise->get_future();
-  detail::request_sent();
-  try {
-    worker.post(std::move(command), [promise, convert = std::move(convert)](
-                                        worker::Reply reply) mutable {
-      detail::request_answered();  // before the reply: see poll.hpp
-      fulfil(*promise, reply, convert);
-    });
-  } catch (...) {  // not queued, so never answered
-    detail::request_answered();
-    throw;
-  }
+  post_counted(worker, std::move(command),
+               [promise, convert = std::move(convert)](worker::Reply& reply) mutable {
+                 fulfil(*promise, reply, convert);
+               });
   return future;
 }
 
@@ -191,21 +201,14 @@ Future<Value> Database::select(Resource resource) {
 
 void Database::select_then(Resource resource, SelectCallback done) {
   const bool one_record = resource.is_record();
-  detail::request_sent();
-  try {
-    worker().post(worker::Select{std::move(resource)},
-                  [one_record, done = std::move(done)](worker::Reply reply) {
-                    detail::request_answered();  // before the reply: see poll.hpp
-                    if (auto* error = std::get_if<worker::Error>(&reply)) {
-                      return done(Value(), ffi::make_exception(error->code,
-                                                               std::move(error->message)));
-                    }
-                    done(record_result(std::get<worker::Success>(reply), one_record), nullptr);
-                  });
-  } catch (...) {  // not queued, so never answered
-    detail::request_answered();
-    throw;
-  }
+  post_counted(worker(), worker::Select{std::move(resource)},
+               [one_record, done = std::move(done)](worker::Reply& reply) {
+                 if (auto* error = std::get_if<worker::Error>(&reply)) {
+                   return done(Value(),
+                               ffi::make_exception(error->code, std::move(error->message)));
+                 }
+                 done(record_result(std::get<worker::Success>(reply), one_record), nullptr);
+               });
 }
 
 Future<Value> Database::create(Resource resource, Value data) {

@@ -160,18 +160,19 @@ template <class T>
 Future<std::vector<T>> Database::select(Resource resource) {
   auto promise = std::make_shared<std::promise<std::vector<T>>>();
   Future<std::vector<T>> future = promise->get_future();
-  const bool one_record = resource.is_record();
   // The conversion runs on the replying thread, so that a record that does
   // not convert fails this future rather than a later get().
-  select_then(std::move(resource), [promise, one_record](Value&& result, std::exception_ptr error) {
+  select_then(std::move(resource), [promise](Value&& result, std::exception_ptr error) {
     if (error) return promise->set_exception(std::move(error));
     try {
+      // select() answers an array for a table or range, and for one record
+      // the record (an object) or NONE.
       std::vector<T> records;
-      if (one_record) {
-        if (!result.is_none()) records.push_back(result.template get<T>());
-      } else {
+      if (result.is_array()) {
         records.reserve(result.size());
         for (const Value& record : result) records.push_back(record.template get<T>());
+      } else if (!result.is_none()) {
+        records.push_back(result.template get<T>());
       }
       promise->set_value(std::move(records));
     } catch (...) {
