@@ -190,6 +190,29 @@ unsafe fn data_cbor(data: *const u8, len: usize) -> FfiResult<Value> {
     unsafe { cbor_arg(data, len, "data") }
 }
 
+/// The CBOR arguments of a record call with content (create, update), made
+/// into an operation by `make`.
+///
+/// # Safety
+/// `resource` and `data` are NULL or point to `resource_len` and `data_len`
+/// bytes.
+unsafe fn content_cbor_operation(
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    make: fn(Value, Value) -> FfiResult<Operation>,
+) -> FfiResult<Operation> {
+    // SAFETY: forwarded from the caller.
+    let (resource, data) = unsafe {
+        (
+            resource_cbor(resource, resource_len)?,
+            data_cbor(data, data_len)?,
+        )
+    };
+    make(resource, data)
+}
+
 /// Where a function that returns a buffer puts it.
 struct BufferOut<'a> {
     data: &'a mut *mut u8,
@@ -575,14 +598,19 @@ pub unsafe extern "C" fn surreal_db_create_cbor(
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and buffers.
-        let (db, resource, data) = unsafe {
+        let (db, operation) = unsafe {
             (
                 borrow(db, "db")?,
-                resource_cbor(resource, resource_len)?,
-                data_cbor(data, data_len)?,
+                content_cbor_operation(
+                    resource,
+                    resource_len,
+                    data,
+                    data_len,
+                    Operation::create_value,
+                )?,
             )
         };
-        run_blocking(db, Operation::create_value(resource, data)?)
+        run_blocking(db, operation)
     })
 }
 
@@ -601,14 +629,19 @@ pub unsafe extern "C" fn surreal_db_update_cbor(
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and buffers.
-        let (db, resource, data) = unsafe {
+        let (db, operation) = unsafe {
             (
                 borrow(db, "db")?,
-                resource_cbor(resource, resource_len)?,
-                data_cbor(data, data_len)?,
+                content_cbor_operation(
+                    resource,
+                    resource_len,
+                    data,
+                    data_len,
+                    Operation::update_value,
+                )?,
             )
         };
-        run_blocking(db, Operation::update_value(resource, data)?)
+        run_blocking(db, operation)
     })
 }
 
@@ -697,14 +730,18 @@ pub unsafe extern "C" fn surreal_db_create_cbor_async(
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes a live handle and buffers.
-        let (db, resource, data) = unsafe {
+        let (db, operation) = unsafe {
             (
                 borrow(db, "db")?,
-                resource_cbor(resource, resource_len),
-                data_cbor(data, data_len),
+                content_cbor_operation(
+                    resource,
+                    resource_len,
+                    data,
+                    data_len,
+                    Operation::create_value,
+                ),
             )
         };
-        let operation = resource.and_then(|resource| Operation::create_value(resource, data?));
         run_async(db, operation, callback, context)
     })
 }
@@ -725,14 +762,18 @@ pub unsafe extern "C" fn surreal_db_update_cbor_async(
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes a live handle and buffers.
-        let (db, resource, data) = unsafe {
+        let (db, operation) = unsafe {
             (
                 borrow(db, "db")?,
-                resource_cbor(resource, resource_len),
-                data_cbor(data, data_len),
+                content_cbor_operation(
+                    resource,
+                    resource_len,
+                    data,
+                    data_len,
+                    Operation::update_value,
+                ),
             )
         };
-        let operation = resource.and_then(|resource| Operation::update_value(resource, data?));
         run_async(db, operation, callback, context)
     })
 }
