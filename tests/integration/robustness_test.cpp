@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "poll.hpp"
+#include "support/get.hpp"
+#include "support/random_value.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
 
@@ -18,14 +20,8 @@ namespace {
 using namespace surreal;
 using namespace std::chrono_literals;
 
-template <typename T>
-T get(std::future<T>&& future) {
-  if (future.wait_for(300s) != std::future_status::ready) {
-    ADD_FAILURE() << "future not ready: hang";
-    std::abort();
-  }
-  return future.get();
-}
+using surreal::test_support::get;
+using surreal::test_support::nested;
 
 Database memory() { return get(Database::connect(StorageBackend::memory, std::nullopt, "t", "t")); }
 
@@ -79,16 +75,6 @@ TEST(BadInput, TenMegabyteStringRoundTrips) {
   EXPECT_EQ(created["data"].as_string().size(), big.size());
   EXPECT_EQ(get(db.select("blob:big"))["data"], big);
   EXPECT_EQ(get(db.query("RETURN string::len($s)", {{"s", big}})).take(0), big.size());
-}
-
-Value nested(int depth) {
-  Value value = Array{};
-  for (int i = 0; i < depth; ++i) {
-    Array outer;
-    outer.push_back(std::move(value));
-    value = std::move(outer);
-  }
-  return value;
 }
 
 TEST(BadInput, ValuesNestedTenThousandDeepAreRefusedNotACrash) {

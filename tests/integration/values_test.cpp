@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/random_value.hpp"
+#include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
 
@@ -22,15 +23,9 @@ namespace {
 using namespace surreal;
 using namespace std::chrono_literals;
 using surreal::test_support::identical;
+using surreal::test_support::nested;
 
-template <typename T>
-T get(std::future<T>&& future) {
-  if (future.wait_for(300s) != std::future_status::ready) {
-    ADD_FAILURE() << "future not ready: hang";
-    std::abort();
-  }
-  return future.get();
-}
+using surreal::test_support::get;
 
 /// One value of every kind and the corner cases of each, named for the report.
 std::vector<std::pair<std::string, Value>> every_kind() {
@@ -104,15 +99,6 @@ std::vector<std::pair<std::string, Value>> every_kind() {
       {"collection",
        Geometry::collection({Geometry(geo::Point{1, 2}), Geometry(line), Geometry(polygon)})},
   };
-}
-
-Value nested(int depth) {
-  Value value = 1;
-  for (int i = 0; i < depth; ++i) {
-    value = (i % 2 == 0) ? Value(Array{std::move(value)})
-                         : Value(Object{{"level", std::move(value)}});
-  }
-  return value;
 }
 
 class ValuesTest : public ::testing::TestWithParam<StorageBackend> {

@@ -1,7 +1,7 @@
 // Seeded random surreal::Values of every kind, for property tests, and the
 // identity check they need: SurrealDB's == calls 1 and 1.0 equal, and 0.0 and
 // -0.0, and 1.5dec and 1.50dec, so "round-trips exactly" compares kinds, bits
-// and digits too.
+// and digits too. And deeply nested values, built without copies.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -218,6 +218,24 @@ class RandomValues {
 
   std::mt19937_64 random_;
 };
+
+/// A value `depth` containers deep, arrays and objects by turns around the
+/// int 1. Built by moves only: a copy of a deep value recurses once per level.
+inline Value nested(int depth) {
+  Value value = 1;
+  for (int i = 0; i < depth; ++i) {
+    if (i % 2 == 0) {
+      Array level;
+      level.push_back(std::move(value));
+      value = std::move(level);
+    } else {
+      Object level;
+      level.insert_or_assign("level", std::move(value));
+      value = std::move(level);
+    }
+  }
+  return value;
+}
 
 /// The same value in every detail, checked in C++ alone (so that a codec
 /// that loses a detail on the way out cannot hide it on the way back): the

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ffi/cbor.hpp"
+#include "support/random_value.hpp"
 #include "surreal/value.hpp"
 
 // --- A user type for the customisation points (in its own namespace, as users
@@ -149,6 +150,7 @@ std::string describe(const Value& value) {
 namespace {
 
 using namespace surreal;
+using surreal::test_support::nested;
 using std::int64_t;
 using std::uint64_t;
 using Buffer = std::vector<std::uint8_t>;
@@ -321,15 +323,6 @@ std::string hex(const Buffer& buffer) {
 
 std::string rejection(const Buffer& buffer) {
   return message_of<std::invalid_argument>([&] { decode(buffer); });
-}
-
-Value nested(int depth) {
-  Value value = 1;
-  for (int i = 0; i < depth; ++i) {
-    value = (i % 2 == 0) ? Value(Array{std::move(value)})
-                         : Value(Object{{"level", std::move(value)}});
-  }
-  return value;
 }
 
 void takes_object(const Object& object, std::size_t expected_size) {
@@ -1615,19 +1608,7 @@ namespace {
 // Destroying a value recurses once per level of nesting unless the destructor
 // takes deep values apart itself; a million levels would overflow any stack.
 TEST(ValueLifetime, DestroyingAMillionLevelsDeepDoesNotOverflowTheStack) {
-  surreal::Value deep = surreal::Array{};
-  for (int i = 0; i < 1'000'000; ++i) {
-    surreal::Array outer;
-    outer.push_back(std::move(deep));
-    if (i % 3 == 0) {
-      // Not Object{{...}}: an initializer list copies, and a copy recurses.
-      surreal::Object level;
-      level.insert_or_assign("level", std::move(outer));
-      deep = std::move(level);
-    } else {
-      deep = std::move(outer);
-    }
-  }
+  surreal::Value deep = surreal::test_support::nested(1'000'000);
   deep = surreal::Value();  // destroys the whole chain
   EXPECT_TRUE(deep.is_none());
 }
