@@ -97,13 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_response(surreal_db_delete(db, a));
       break;
     case 6:
-      check_response(surreal_db_query_cbor(db, "RETURN $v", bytes, len));
+      check_response(surreal_db_query_cbor(db, "RETURN $v", bytes, len, nullptr));
       break;
     case 7:
-      check_response(surreal_db_select_cbor(db, bytes, len));
+      check_response(surreal_db_select_cbor(db, bytes, len, nullptr));
       break;
     case 8:
-      check_response(surreal_db_create_cbor(db, bytes, len, bytes, len));
+      check_response(surreal_db_create_cbor(db, bytes, len, bytes, len, nullptr));
       break;
   }
   // The database must still answer.

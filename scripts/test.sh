@@ -6,7 +6,7 @@
 #      benchmark harnesses at 1/100 size (label bench);
 #   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (but the soak test: ASan's quarantine holds freed memory on purpose);
-#   3. the worker's tests under ThreadSanitizer;
+#   3. the worker's and the async core's tests under ThreadSanitizer;
 #   4. the libFuzzer targets over the C ABI and over the value codecs, for
 #      SURREALCPP_FUZZ_SECONDS (60) each.
 # SURREALCPP_SKIP_SANITIZERS=1 runs step 1 only. Extra arguments go to the
@@ -35,8 +35,9 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   echo "== ThreadSanitizer =="
   configure_and_build build-tsan surrealcpp_worker_tests -DSURREALCPP_SANITIZE=thread \
     -DSURREALCPP_RUST_CORE_SHARED=ON
+  cmake --build build-tsan --parallel --target surrealcpp_async_tests
   TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
-    ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L worker
+    ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L 'worker|async'
 
   fuzz_seconds=${SURREALCPP_FUZZ_SECONDS:-60}
   echo "== libFuzzer over the C ABI and the value codecs (${fuzz_seconds} s each) =="

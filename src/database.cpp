@@ -1,5 +1,6 @@
 #include "surreal/database.hpp"
 
+#include <chrono>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -10,58 +11,6 @@
 
 namespace surreal {
 namespace {
-
-/// Fulfils `promise` with what `convert` makes of a successful `reply`; an
-/// error reply, or an exception from `convert`, fails it.
-template <typename T, typename Convert>
-void fulfil(std::promise<T>& promise, worker::Reply& reply, Convert& convert) {
-  if (auto* error = std::get_if<worker::Error>(&reply)) {
-    promise.set_exception(ffi::make_exception(error->code, std::move(error->message)));
-    return;
-  }
-  try {
-    auto& success = std::get<worker::Success>(reply);
-    if constexpr (std::is_void_v<T>) {
-      convert(std::move(success));
-      promise.set_value();
-    } else {
-      promise.set_value(convert(std::move(success)));
-    }
-  } catch (...) {
-    promise.set_exception(std::current_exception());
-  }
-}
-
-/// Queues `command`; `on_reply` receives its reply on the thread that
-/// replies. The request is counted as in flight until then (poll.hpp).
-template <typename OnReply>
-void post_counted(worker::Worker& worker, worker::Command command, OnReply on_reply) {
-  detail::request_sent();
-  try {
-    worker.post(std::move(command),
-                [on_reply = std::move(on_reply)](worker::Reply reply) mutable {
-                  detail::request_answered();  // before the reply: see poll.hpp
-                  on_reply(reply);
-                });
-  } catch (...) {  // not queued, so never answered
-    detail::request_answered();
-    throw;
-  }
-}
-
-/// Queues `command` and returns a future for what `convert` makes of its
-/// successful reply. `convert` runs on the thread that replies; an exception
-/// it throws fails the future.
-template <typename T, typename Convert>
-Future<T> submit(worker::Worker& worker, worker::Command command, Convert convert) {
-  auto promise = std::make_shared<std::promise<T>>();
-  std::future<T> future = promise->get_future();
-  post_counted(worker, std::move(command),
-               [promise, convert = std::move(convert)](worker::Reply& reply) mutable {
-                 fulfil(*promise, reply, convert);
-               });
-  return future;
-}
 
 void ignore(worker::Success&&) {}
 
@@ -141,24 +90,83 @@ Value Response::take(std::size_t index) && {
   return std::move(results_.at(index));
 }
 
+/// What every copy of a Database shares: the worker and the default timeout.
+struct Database::Shared {
+  worker::Worker worker;
+  std::optional<std::chrono::nanoseconds> timeout;
+};
+
+/// Sends `command` and returns the future of what `convert` makes of its
+/// reply. `convert` runs on the thread that completes the command; an
+/// exception it throws fails the future. The future is wired (its work, its
+/// deadline, its stop token) before the command is sent, so that neither a
+/// cancellation nor a deadline can miss it.
+template <typename T, typename Command, typename Convert>
+Future<T> Database::call(Command command, const CallOptions& options, Convert convert) const {
+  worker::Worker& worker = shared().worker;
+  auto state = std::make_shared<detail::State<T>>();
+  auto task = worker::Worker::task(
+      std::move(command), [state, convert = std::move(convert)](worker::Reply reply) mutable {
+        detail::request_answered();  // before the reply: see poll.hpp
+        if (state->completing()) return;  // cancelled or expired: nobody wants it
+        if (auto* error = std::get_if<worker::Error>(&reply)) {
+          state->fail(ffi::make_exception(error->code, std::move(error->message)));
+          return;
+        }
+        try {
+          auto& success = std::get<worker::Success>(reply);
+          if constexpr (std::is_void_v<T>) {
+            convert(std::move(success));
+            state->set_value();
+          } else {
+            state->set_value(convert(std::move(success)));
+          }
+        } catch (...) {
+          state->fail(std::current_exception());
+        }
+      });
+  state->attach(task);
+  if (const auto timeout = options.timeout ? options.timeout : shared().timeout) {
+    state->expire_at(std::chrono::steady_clock::now() + *timeout);
+  }
+  state->watch(options.stop);
+  detail::request_sent();
+  try {
+    worker.post(std::move(task));
+  } catch (...) {  // not queued, so never answered
+    detail::request_answered();
+    throw;
+  }
+  return detail::future_of(std::move(state));
+}
+
 Future<Database> Database::connect(StorageBackend backend, std::optional<std::string> path,
-                                        std::optional<std::string> ns,
-                                        std::optional<std::string> db) {
+                                   std::optional<std::string> ns,
+                                   std::optional<std::string> db) {
   return connect(to_endpoint(backend, path), std::move(ns), std::move(db));
 }
 
 Future<Database> Database::connect(std::string endpoint, std::optional<std::string> ns,
-                                        std::optional<std::string> db) {
-  auto worker = std::make_shared<worker::Worker>();
-  worker->start();
-  // The completion holds the worker until the Database it makes owns it, and
-  // hands its reference over, so that the caller's Database is the only one.
-  return submit<Database>(
-      *worker, worker::Connect{std::move(endpoint), std::move(ns), std::move(db)},
-      [worker](worker::Success&&) mutable { return Database(std::move(worker)); });
+                                   std::optional<std::string> db) {
+  ConnectOptions options;
+  options.ns = std::move(ns);
+  options.db = std::move(db);
+  return connect(std::move(endpoint), std::move(options));
 }
 
-Database::Database(std::shared_ptr<worker::Worker> worker) : worker_(std::move(worker)) {}
+Future<Database> Database::connect(std::string endpoint, ConnectOptions options) {
+  auto shared = std::make_shared<Shared>();
+  shared->timeout = options.timeout;
+  shared->worker.start();
+  // The completion holds the worker until the Database it makes owns it, and
+  // hands its reference over, so that the caller's Database is the only one.
+  const Database connecting(shared);
+  return connecting.call<Database>(
+      worker::Connect{std::move(endpoint), std::move(options.ns), std::move(options.db)},
+      CallOptions{}, [shared](worker::Success&&) mutable { return Database(std::move(shared)); });
+}
+
+Database::Database(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 
@@ -167,70 +175,56 @@ Database& Database::operator=(Database&&) noexcept = default;
 // the last reference, in which case the worker finishes on its own).
 Database::~Database() = default;
 
-worker::Worker& Database::worker() const {
-  if (!worker_) {
+Database::Shared& Database::shared() const {
+  if (!shared_) {
     throw ConnectionException(error_code::connection, "this surreal::Database was moved from");
   }
-  return *worker_;
+  return *shared_;
 }
 
-Future<void> Database::use_namespace(std::string ns) {
-  return submit<void>(worker(), worker::UseNamespace{std::move(ns)}, ignore);
+Future<void> Database::use_namespace(std::string ns, CallOptions options) {
+  return call<void>(worker::UseNamespace{std::move(ns)}, options, ignore);
 }
 
-Future<void> Database::use_database(std::string db) {
-  return submit<void>(worker(), worker::UseDatabase{std::move(db)}, ignore);
+Future<void> Database::use_database(std::string db, CallOptions options) {
+  return call<void>(worker::UseDatabase{std::move(db)}, options, ignore);
 }
 
-Future<Response> Database::query(std::string sql, Object bindings) {
+Future<Response> Database::query(std::string sql, Object bindings, CallOptions options) {
   Value variables = bindings.empty() ? Value() : Value(std::move(bindings));
-  return submit<Response>(worker(), worker::Query{std::move(sql), std::move(variables)},
-                          [](worker::Success&& success) {
-                            return Response(std::move(success.results),
-                                            std::move(success.statement_errors));
-                          });
+  return call<Response>(worker::Query{std::move(sql), std::move(variables)}, options,
+                        [](worker::Success&& success) {
+                          return Response(std::move(success.results),
+                                          std::move(success.statement_errors));
+                        });
 }
 
-Future<Value> Database::select(Resource resource) {
+Future<Value> Database::select(Resource resource, CallOptions options) {
   const bool one_record = resource.is_record();
-  return submit<Value>(worker(), worker::Select{std::move(resource)},
-                       [one_record](worker::Success&& success) {
-                         return record_result(success, one_record);
-                       });
+  return call<Value>(worker::Select{std::move(resource)}, options,
+                     [one_record](worker::Success&& success) {
+                       return record_result(success, one_record);
+                     });
 }
 
-void Database::select_then(Resource resource, SelectCallback done) {
-  const bool one_record = resource.is_record();
-  post_counted(worker(), worker::Select{std::move(resource)},
-               [one_record, done = std::move(done)](worker::Reply& reply) {
-                 if (auto* error = std::get_if<worker::Error>(&reply)) {
-                   return done(Value(),
-                               ffi::make_exception(error->code, std::move(error->message)));
-                 }
-                 done(record_result(std::get<worker::Success>(reply), one_record), nullptr);
-               });
-}
-
-Future<Value> Database::create(Resource resource, Value data) {
+Future<Value> Database::create(Resource resource, Value data, CallOptions options) {
   // Creating makes one record, even in a table: unwrap it.
-  return submit<Value>(worker(), worker::Create{std::move(resource), std::move(data)},
-                       [](worker::Success&& success) { return record_result(success, true); });
+  return call<Value>(worker::Create{std::move(resource), std::move(data)}, options,
+                     [](worker::Success&& success) { return record_result(success, true); });
 }
 
-Future<Value> Database::update(Resource resource, Value data) {
+Future<Value> Database::update(Resource resource, Value data, CallOptions options) {
   const bool one_record = resource.is_record();
-  return submit<Value>(worker(), worker::Update{std::move(resource), std::move(data)},
-                       [one_record](worker::Success&& success) {
-                         return record_result(success, one_record);
-                       });
+  return call<Value>(worker::Update{std::move(resource), std::move(data)}, options,
+                     [one_record](worker::Success&& success) {
+                       return record_result(success, one_record);
+                     });
 }
 
-Future<void> Database::remove(Resource resource) {
-  return submit<void>(worker(), worker::Delete{std::move(resource)}, ignore);
+Future<void> Database::remove(Resource resource, CallOptions options) {
+  return call<void>(worker::Delete{std::move(resource)}, options, ignore);
 }
 
-Future<void> Database::close() {
-  return submit<void>(worker(), worker::Close{}, ignore);
-}
+Future<void> Database::close() { return call<void>(worker::Close{}, CallOptions{}, ignore); }
 
 }  // namespace surreal

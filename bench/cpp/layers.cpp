@@ -84,8 +84,8 @@ void per_row(SurrealDatabase* db, int rows) {
     for (int i = start; i < start + 1000 && i < rows; ++i) batch.emplace_back(bench::payload(i));
     std::vector<std::uint8_t> bindings;
     surreal::ffi::encode_value(surreal::Object{{"rows", std::move(batch)}}, bindings);
-    ResponseHandle(check(
-        surreal_db_query_cbor(db, "INSERT INTO item $rows", bindings.data(), bindings.size())));
+    ResponseHandle(check(surreal_db_query_cbor(db, "INSERT INTO item $rows", bindings.data(),
+                                               bindings.size(), nullptr)));
   }
   // Each step is timed alone, best of three: what a step frees is freed
   // outside the timing, so no step pays for another's leftovers.

@@ -1,12 +1,11 @@
 // surreal::Database: an embedded SurrealDB whose every call returns a future.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
-#include <exception>
-#include <functional>
-#include <future>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -28,6 +27,26 @@ enum class StorageBackend {
 /// (or with an empty one).
 std::string to_endpoint(StorageBackend backend,
                         const std::optional<std::string>& path = std::nullopt);
+
+/// Per-call options, the last parameter of every Database call.
+struct CallOptions {
+  /// Fail the call with TimeoutException once this much time has passed
+  /// since it was made, and stop its work (as cancel() does). Any
+  /// std::chrono duration assigns to it: `options.timeout = 50ms`. Unset: the
+  /// Database's default (ConnectOptions::timeout), if it has one.
+  std::optional<std::chrono::nanoseconds> timeout;
+  /// A stop request on this token cancels the call (CancelledException),
+  /// as Future::cancel() does; std::jthread hands one to its function.
+  std::stop_token stop;
+};
+
+/// How to open a Database (Database::connect).
+struct ConnectOptions {
+  /// The namespace and database to use, when given.
+  std::optional<std::string> ns, db;
+  /// The default CallOptions::timeout of every call on the Database.
+  std::optional<std::chrono::nanoseconds> timeout;
+};
 
 /// The outcome of a query: one result per statement, each either a value or
 /// the error text of a statement that failed. An immutable value; safe to
@@ -74,16 +93,19 @@ class Response {
   std::vector<std::optional<std::string>> errors_;
 };
 
-namespace worker {
-class Worker;
-}
-
 /// A connection to an embedded datastore, served by a background thread that
-/// owns it. Every call returns at once with a future (surreal::Future, a
-/// std::future that polls briefly before it sleeps); commands run in the
-/// order they were made, so use_namespace() before query() takes effect for
-/// that query. Errors arrive through the future as the exceptions of
+/// owns it. Every call returns at once with a surreal::Future (wait for it,
+/// attach a callback with then(), co_await it, cancel it); commands start in
+/// the order they were made, so use_namespace() before query() takes effect
+/// for that query. Errors arrive through the future as the exceptions of
 /// surreal/exceptions.hpp.
+///
+/// Who runs a call: the background thread, or, for a data command (query,
+/// select, create, update, remove) that it has not taken yet when you wait
+/// for it with get() or wait(), your own thread, in the command's turn. A
+/// lone caller's call then costs no thread hand-off at all.
+///
+/// Every call takes CallOptions last: a timeout and a std::stop_token.
 ///
 /// Thread-safety: the methods may be called from any number of threads at
 /// once. Moving or destroying a Database must not race with calls on it.
@@ -101,6 +123,8 @@ class Database {
   static Future<Database> connect(std::string endpoint,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
+  /// The same with options: namespace, database, default timeout.
+  static Future<Database> connect(std::string endpoint, ConnectOptions options);
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
@@ -110,8 +134,8 @@ class Database {
   /// Never throws; call close() first to see errors from closing.
   ~Database();
 
-  Future<void> use_namespace(std::string ns);
-  Future<void> use_database(std::string db);
+  Future<void> use_namespace(std::string ns, CallOptions options = {});
+  Future<void> use_database(std::string db, CallOptions options = {});
 
   /// Runs SurrealQL (one or more statements). Each member of `bindings`
   /// becomes a `$name` parameter, of any kind (record ids, datetimes...):
@@ -119,67 +143,60 @@ class Database {
   ///   db.query("SELECT * FROM person WHERE age >= $min", {{"min", 18}})
   /// A query that cannot run at all (a syntax error) fails with
   /// QueryException; a failing statement is reported in the Response.
-  Future<Response> query(std::string sql, Object bindings = {});
+  Future<Response> query(std::string sql, Object bindings = {}, CallOptions options = {});
 
   /// A table's records as an array, one record (or NONE when it does not
   /// exist), or the records of a range as an array. A table that does not
   /// exist selects as an empty array.
-  Future<Value> select(Resource resource);
+  Future<Value> select(Resource resource, CallOptions options = {});
   /// The same, each record converted with Value::get<T>() (a user type made
   /// with SURREAL_DEFINE_TYPE, say): empty when nothing is there, one
   /// element for a record that exists.
   template <class T>
-  Future<std::vector<T>> select(Resource resource);
+  Future<std::vector<T>> select(Resource resource, CallOptions options = {});
 
   /// Creates a record with content `data` (an object; NONE for none) in a
   /// table, with a random id, or at a record id. Returns the record, with
   /// its `id`. `data` may be any type Value converts from, user types
   /// included: `db.create("person", ann)`.
-  Future<Value> create(Resource resource, Value data = {});
+  Future<Value> create(Resource resource, Value data = {}, CallOptions options = {});
   /// Replaces the content of a record, returning it (NONE when it did not
   /// exist), or of every record of a table or range, returning them as an array.
-  Future<Value> update(Resource resource, Value data);
+  Future<Value> update(Resource resource, Value data, CallOptions options = {});
   /// Deletes a record, or every record of a table or range.
-  Future<void> remove(Resource resource);
+  Future<void> remove(Resource resource, CallOptions options = {});
 
   /// Shuts the datastore down; afterwards every call fails with
   /// ConnectionException. Closing again does nothing.
   Future<void> close();
 
  private:
-  explicit Database(std::shared_ptr<worker::Worker> worker);
-  /// Receives a select's result or its error, on the thread that replies.
-  using SelectCallback = std::function<void(Value&& result, std::exception_ptr error)>;
-  void select_then(Resource resource, SelectCallback done);
-  worker::Worker& worker() const;
+  struct Shared;
+  explicit Database(std::shared_ptr<Shared> shared);
+  Shared& shared() const;
+  template <typename T, typename Command, typename Convert>
+  Future<T> call(Command command, const CallOptions& options, Convert convert) const;
 
-  std::shared_ptr<worker::Worker> worker_;
+  std::shared_ptr<Shared> shared_;
 };
 
 template <class T>
-Future<std::vector<T>> Database::select(Resource resource) {
-  auto promise = std::make_shared<std::promise<std::vector<T>>>();
-  Future<std::vector<T>> future = promise->get_future();
-  // The conversion runs on the replying thread, so that a record that does
-  // not convert fails this future rather than a later get().
-  select_then(std::move(resource), [promise](Value&& result, std::exception_ptr error) {
-    if (error) return promise->set_exception(std::move(error));
-    try {
-      // select() answers an array for a table or range, and for one record
-      // the record (an object) or NONE.
-      std::vector<T> records;
-      if (result.is_array()) {
-        records.reserve(result.size());
-        for (const Value& record : result) records.push_back(record.template get<T>());
-      } else if (!result.is_none()) {
-        records.push_back(result.template get<T>());
-      }
-      promise->set_value(std::move(records));
-    } catch (...) {
-      promise->set_exception(std::current_exception());
+Future<std::vector<T>> Database::select(Resource resource, CallOptions options) {
+  // The conversion runs on the thread that completes the select, so that a
+  // record that does not convert fails this future rather than a later get().
+  return select(std::move(resource), std::move(options)).then([](Result<Value> result) {
+    const Value& selected = result.value();  // rethrows the select's error
+    // select() answers an array for a table or range, and for one record
+    // the record (an object) or NONE.
+    std::vector<T> records;
+    if (selected.is_array()) {
+      records.reserve(selected.size());
+      for (const Value& record : selected) records.push_back(record.template get<T>());
+    } else if (!selected.is_none()) {
+      records.push_back(selected.template get<T>());
     }
+    return records;
   });
-  return future;
 }
 
 }  // namespace surreal

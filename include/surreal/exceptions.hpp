@@ -41,6 +41,22 @@ class AuthenticationException : public DatabaseException {
   using DatabaseException::DatabaseException;
 };
 
+/// The call was cancelled: Future::cancel(), or a stop request on the
+/// std::stop_token of its CallOptions. The engine was asked to stop the work;
+/// a command that had not started never runs.
+class CancelledException : public DatabaseException {
+ public:
+  using DatabaseException::DatabaseException;
+};
+
+/// The call's deadline passed (CallOptions::timeout, or the Database's
+/// default timeout) before it finished. The engine was asked to stop the
+/// work, as for a cancelled call.
+class TimeoutException : public DatabaseException {
+ public:
+  using DatabaseException::DatabaseException;
+};
+
 /// The native status codes carried by `DatabaseException::code()`.
 namespace error_code {
 inline constexpr int ok = 0;
@@ -50,6 +66,8 @@ inline constexpr int query = -3;
 inline constexpr int authentication = -4;
 inline constexpr int internal = -5;
 inline constexpr int panic = -6;
+inline constexpr int cancelled = -7;
+inline constexpr int timeout = -8;
 }  // namespace error_code
 
 }  // namespace surreal

@@ -93,6 +93,16 @@
 #define SURREAL_ERR_PANIC -6
 
 /**
+ * The operation was stopped through its SurrealCancel token.
+ */
+#define SURREAL_ERR_CANCELLED -7
+
+/**
+ * The object behind `SurrealCancel*`.
+ */
+typedef struct SurrealCancel SurrealCancel;
+
+/**
  * The object behind `SurrealDatabase*`. Shared by reference between
  * threads. Operations hold a read lock on the connection while they run, so
  * connecting and closing (write locks) wait for the operations in flight,
@@ -301,11 +311,18 @@ int32_t surreal_db_delete_async(const SurrealDatabase *db, const char *resource,
  * (with `bindings_len` 0) for none, else a CBOR map of them. A malformed
  * buffer is SURREAL_ERR_INVALID_ARGUMENT, its message naming the byte.
  *
+ * `cancel` (here and in every `_cbor` operation) is NULL, or a token from
+ * surreal_cancel_new: triggering it, from any thread, ends the operation
+ * with SURREAL_ERR_CANCELLED and stops its work in the engine. The token
+ * must outlive the call (for `_async` calls, it may be freed at once: the
+ * operation keeps its own reference).
+ *
  * # Safety
  * `db` is NULL or a live handle; `sql` is NULL or a C string; `bindings` is
- * NULL or points to `bindings_len` readable bytes.
+ * NULL or points to `bindings_len` readable bytes; `cancel` is NULL or a
+ * live token.
  */
-SurrealResponse *surreal_db_query_cbor(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len);
+SurrealResponse *surreal_db_query_cbor(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len, const SurrealCancel *cancel);
 
 /**
  * Like surreal_db_select, with the resource as CBOR: text is a table name
@@ -316,7 +333,7 @@ SurrealResponse *surreal_db_query_cbor(const SurrealDatabase *db, const char *sq
  * `db` is NULL or a live handle; `resource` is NULL or points to
  * `resource_len` readable bytes.
  */
-SurrealResponse *surreal_db_select_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len);
+SurrealResponse *surreal_db_select_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel);
 
 /**
  * Like surreal_db_create, with CBOR arguments: `resource` as for
@@ -327,7 +344,7 @@ SurrealResponse *surreal_db_select_cbor(const SurrealDatabase *db, const uint8_t
  * `db` is NULL or a live handle; `resource` and `data` are NULL or point
  * to `resource_len` and `data_len` readable bytes.
  */
-SurrealResponse *surreal_db_create_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len);
+SurrealResponse *surreal_db_create_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel);
 
 /**
  * Like surreal_db_update, with CBOR arguments (see surreal_db_create_cbor);
@@ -336,7 +353,7 @@ SurrealResponse *surreal_db_create_cbor(const SurrealDatabase *db, const uint8_t
  * # Safety
  * As for surreal_db_create_cbor.
  */
-SurrealResponse *surreal_db_update_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len);
+SurrealResponse *surreal_db_update_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel);
 
 /**
  * Like surreal_db_delete, with the resource as CBOR (see
@@ -345,7 +362,7 @@ SurrealResponse *surreal_db_update_cbor(const SurrealDatabase *db, const uint8_t
  * # Safety
  * As for surreal_db_select_cbor.
  */
-SurrealResponse *surreal_db_delete_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len);
+SurrealResponse *surreal_db_delete_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel);
 
 /**
  * Like surreal_db_query_cbor, asynchronously (see surreal_db_query_async).
@@ -355,7 +372,7 @@ SurrealResponse *surreal_db_delete_cbor(const SurrealDatabase *db, const uint8_t
  * As for surreal_db_query_cbor; `callback` is safe to call from another
  * thread with `context`.
  */
-int32_t surreal_db_query_cbor_async(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len, SurrealCallback callback, void *context);
+int32_t surreal_db_query_cbor_async(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * Like surreal_db_select_cbor, asynchronously (see surreal_db_query_async).
@@ -363,7 +380,7 @@ int32_t surreal_db_query_cbor_async(const SurrealDatabase *db, const char *sql, 
  * # Safety
  * As for surreal_db_select_cbor and surreal_db_query_async.
  */
-int32_t surreal_db_select_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, SurrealCallback callback, void *context);
+int32_t surreal_db_select_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * Like surreal_db_create_cbor, asynchronously (see surreal_db_query_async).
@@ -371,7 +388,7 @@ int32_t surreal_db_select_cbor_async(const SurrealDatabase *db, const uint8_t *r
  * # Safety
  * As for surreal_db_create_cbor and surreal_db_query_async.
  */
-int32_t surreal_db_create_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, SurrealCallback callback, void *context);
+int32_t surreal_db_create_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * Like surreal_db_update_cbor, asynchronously (see surreal_db_query_async).
@@ -379,7 +396,7 @@ int32_t surreal_db_create_cbor_async(const SurrealDatabase *db, const uint8_t *r
  * # Safety
  * As for surreal_db_update_cbor and surreal_db_query_async.
  */
-int32_t surreal_db_update_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, SurrealCallback callback, void *context);
+int32_t surreal_db_update_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * Like surreal_db_delete_cbor, asynchronously (see surreal_db_query_async).
@@ -387,7 +404,7 @@ int32_t surreal_db_update_cbor_async(const SurrealDatabase *db, const uint8_t *r
  * # Safety
  * As for surreal_db_delete_cbor and surreal_db_query_async.
  */
-int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, SurrealCallback callback, void *context);
+int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * The results as one CBOR array, one item per statement (NONE where the
@@ -512,6 +529,30 @@ char *surreal_get_last_error(void);
  * The calling thread's last status code: SURREAL_OK if the last call succeeded.
  */
 int32_t surreal_get_last_error_code(void);
+
+/**
+ * A new, untriggered token, or NULL (out of memory is the only failure).
+ * Free it with surreal_cancel_free once no operation given it is running.
+ */
+SurrealCancel *surreal_cancel_new(void);
+
+/**
+ * Stops every operation given `cancel` (now or later). Any thread; does
+ * nothing for NULL; triggering twice is the same as once.
+ *
+ * # Safety
+ * `cancel` is NULL or a live token.
+ */
+void surreal_cancel_trigger(const SurrealCancel *cancel);
+
+/**
+ * Frees a token. Operations still running keep their own reference to it
+ * and can no longer be cancelled. Does nothing for NULL.
+ *
+ * # Safety
+ * `cancel` is NULL or a token from surreal_cancel_new, not used afterwards.
+ */
+void surreal_cancel_free(SurrealCancel *cancel);
 
 /**
  * Releases a string returned by this library. NULL is accepted.

@@ -10,7 +10,9 @@ use std::ffi::c_char;
 use std::ffi::c_void;
 
 use surrealdb::types::{ToSql, Value};
+use tokio_util::sync::CancellationToken;
 
+use crate::cancel::{token_arg, SurrealCancel};
 use crate::cbor;
 use crate::database::{Operation, SurrealDatabase};
 use crate::error::{
@@ -46,8 +48,12 @@ fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
 }
 
-fn run_blocking(db: &SurrealDatabase, operation: Operation) -> FfiResult<*mut SurrealResponse> {
-    block_on(db.execute(operation))?.map(into_handle)
+fn run_blocking(
+    db: &SurrealDatabase,
+    operation: Operation,
+    cancel: Option<CancellationToken>,
+) -> FfiResult<*mut SurrealResponse> {
+    block_on(db.execute(operation, cancel))?.map(into_handle)
 }
 
 /// Receives the outcome of an asynchronous operation, exactly once, on one of
@@ -76,13 +82,14 @@ unsafe impl Send for CallbackContext {}
 fn run_async(
     db: &SurrealDatabase,
     operation: FfiResult<Operation>,
+    cancel: Option<CancellationToken>,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> FfiResult<()> {
     let callback = callback.ok_or_else(|| FfiError::invalid_argument("callback is NULL"))?;
     let operation = operation?;
     let context = CallbackContext(context);
-    db.spawn(operation, move |outcome| {
+    db.spawn(operation, cancel, move |outcome| {
         let context = context;
         let (status, response, error) = match outcome {
             Ok(response) => (SURREAL_OK, into_handle(response), std::ptr::null_mut()),
@@ -338,7 +345,7 @@ pub unsafe extern "C" fn surreal_db_query(
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and C strings.
         let (db, operation) = unsafe { (borrow(db, "db")?, query_operation(sql, bindings_json)?) };
-        run_blocking(db, operation)
+        run_blocking(db, operation, None)
     })
 }
 
@@ -355,7 +362,7 @@ pub unsafe extern "C" fn surreal_db_select(
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
-        run_blocking(db, Operation::select(resource)?)
+        run_blocking(db, Operation::select(resource)?, None)
     })
 }
 
@@ -379,7 +386,7 @@ pub unsafe extern "C" fn surreal_db_create(
                 data_arg(data_json)?,
             )
         };
-        run_blocking(db, Operation::create(table, data)?)
+        run_blocking(db, Operation::create(table, data)?, None)
     })
 }
 
@@ -403,7 +410,7 @@ pub unsafe extern "C" fn surreal_db_update(
                 data_arg(data_json)?,
             )
         };
-        run_blocking(db, Operation::update(resource, data)?)
+        run_blocking(db, Operation::update(resource, data)?, None)
     })
 }
 
@@ -420,7 +427,7 @@ pub unsafe extern "C" fn surreal_db_delete(
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
-        run_blocking(db, Operation::delete(resource)?)
+        run_blocking(db, Operation::delete(resource)?, None)
     })
 }
 
@@ -445,7 +452,7 @@ pub unsafe extern "C" fn surreal_db_query_async(
     boundary(|| {
         // SAFETY: the caller passes a live handle and C strings.
         let (db, operation) = unsafe { (borrow(db, "db")?, query_operation(sql, bindings_json)) };
-        run_async(db, operation, callback, context)
+        run_async(db, operation, None, callback, context)
     })
 }
 
@@ -463,7 +470,7 @@ pub unsafe extern "C" fn surreal_db_select_async(
     boundary(|| {
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
-        run_async(db, Operation::select(resource), callback, context)
+        run_async(db, Operation::select(resource), None, callback, context)
     })
 }
 
@@ -488,7 +495,7 @@ pub unsafe extern "C" fn surreal_db_create_async(
                 data_arg(data_json)?,
             )
         };
-        run_async(db, Operation::create(table, data), callback, context)
+        run_async(db, Operation::create(table, data), None, callback, context)
     })
 }
 
@@ -513,7 +520,7 @@ pub unsafe extern "C" fn surreal_db_update_async(
                 data_arg(data_json)?,
             )
         };
-        run_async(db, Operation::update(resource, data), callback, context)
+        run_async(db, Operation::update(resource, data), None, callback, context)
     })
 }
 
@@ -531,7 +538,7 @@ pub unsafe extern "C" fn surreal_db_delete_async(
     boundary(|| {
         // SAFETY: the caller passes a live handle and a C string.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
-        run_async(db, Operation::delete(resource), callback, context)
+        run_async(db, Operation::delete(resource), None, callback, context)
     })
 }
 
@@ -539,15 +546,23 @@ pub unsafe extern "C" fn surreal_db_delete_async(
 /// (with `bindings_len` 0) for none, else a CBOR map of them. A malformed
 /// buffer is SURREAL_ERR_INVALID_ARGUMENT, its message naming the byte.
 ///
+/// `cancel` (here and in every `_cbor` operation) is NULL, or a token from
+/// surreal_cancel_new: triggering it, from any thread, ends the operation
+/// with SURREAL_ERR_CANCELLED and stops its work in the engine. The token
+/// must outlive the call (for `_async` calls, it may be freed at once: the
+/// operation keeps its own reference).
+///
 /// # Safety
 /// `db` is NULL or a live handle; `sql` is NULL or a C string; `bindings` is
-/// NULL or points to `bindings_len` readable bytes.
+/// NULL or points to `bindings_len` readable bytes; `cancel` is NULL or a
+/// live token.
 #[no_mangle]
 pub unsafe extern "C" fn surreal_db_query_cbor(
     db: *const SurrealDatabase,
     sql: *const c_char,
     bindings: *const u8,
     bindings_len: usize,
+    cancel: *const SurrealCancel,
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle, a C string and a buffer.
@@ -557,7 +572,9 @@ pub unsafe extern "C" fn surreal_db_query_cbor(
                 query_cbor_operation(sql, bindings, bindings_len)?,
             )
         };
-        run_blocking(db, operation)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, operation, cancel)
     })
 }
 
@@ -573,11 +590,14 @@ pub unsafe extern "C" fn surreal_db_select_cbor(
     db: *const SurrealDatabase,
     resource: *const u8,
     resource_len: usize,
+    cancel: *const SurrealCancel,
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a buffer.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)?) };
-        run_blocking(db, Operation::select_value(resource)?)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, Operation::select_value(resource)?, cancel)
     })
 }
 
@@ -595,6 +615,7 @@ pub unsafe extern "C" fn surreal_db_create_cbor(
     resource_len: usize,
     data: *const u8,
     data_len: usize,
+    cancel: *const SurrealCancel,
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and buffers.
@@ -610,7 +631,9 @@ pub unsafe extern "C" fn surreal_db_create_cbor(
                 )?,
             )
         };
-        run_blocking(db, operation)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, operation, cancel)
     })
 }
 
@@ -626,6 +649,7 @@ pub unsafe extern "C" fn surreal_db_update_cbor(
     resource_len: usize,
     data: *const u8,
     data_len: usize,
+    cancel: *const SurrealCancel,
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and buffers.
@@ -641,7 +665,9 @@ pub unsafe extern "C" fn surreal_db_update_cbor(
                 )?,
             )
         };
-        run_blocking(db, operation)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, operation, cancel)
     })
 }
 
@@ -655,11 +681,14 @@ pub unsafe extern "C" fn surreal_db_delete_cbor(
     db: *const SurrealDatabase,
     resource: *const u8,
     resource_len: usize,
+    cancel: *const SurrealCancel,
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
         // SAFETY: the caller passes a live handle and a buffer.
         let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)?) };
-        run_blocking(db, Operation::delete_value(resource)?)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, Operation::delete_value(resource)?, cancel)
     })
 }
 
@@ -675,6 +704,7 @@ pub unsafe extern "C" fn surreal_db_query_cbor_async(
     sql: *const c_char,
     bindings: *const u8,
     bindings_len: usize,
+    cancel: *const SurrealCancel,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> i32 {
@@ -686,7 +716,9 @@ pub unsafe extern "C" fn surreal_db_query_cbor_async(
                 query_cbor_operation(sql, bindings, bindings_len),
             )
         };
-        run_async(db, operation, callback, context)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_async(db, operation, cancel, callback, context)
     })
 }
 
@@ -699,6 +731,7 @@ pub unsafe extern "C" fn surreal_db_select_cbor_async(
     db: *const SurrealDatabase,
     resource: *const u8,
     resource_len: usize,
+    cancel: *const SurrealCancel,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> i32 {
@@ -708,6 +741,8 @@ pub unsafe extern "C" fn surreal_db_select_cbor_async(
         run_async(
             db,
             resource.and_then(Operation::select_value),
+            // SAFETY: the caller passes NULL or a live token.
+            unsafe { token_arg(cancel) },
             callback,
             context,
         )
@@ -725,6 +760,7 @@ pub unsafe extern "C" fn surreal_db_create_cbor_async(
     resource_len: usize,
     data: *const u8,
     data_len: usize,
+    cancel: *const SurrealCancel,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> i32 {
@@ -742,7 +778,9 @@ pub unsafe extern "C" fn surreal_db_create_cbor_async(
                 ),
             )
         };
-        run_async(db, operation, callback, context)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_async(db, operation, cancel, callback, context)
     })
 }
 
@@ -757,6 +795,7 @@ pub unsafe extern "C" fn surreal_db_update_cbor_async(
     resource_len: usize,
     data: *const u8,
     data_len: usize,
+    cancel: *const SurrealCancel,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> i32 {
@@ -774,7 +813,9 @@ pub unsafe extern "C" fn surreal_db_update_cbor_async(
                 ),
             )
         };
-        run_async(db, operation, callback, context)
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_async(db, operation, cancel, callback, context)
     })
 }
 
@@ -787,6 +828,7 @@ pub unsafe extern "C" fn surreal_db_delete_cbor_async(
     db: *const SurrealDatabase,
     resource: *const u8,
     resource_len: usize,
+    cancel: *const SurrealCancel,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> i32 {
@@ -796,6 +838,8 @@ pub unsafe extern "C" fn surreal_db_delete_cbor_async(
         run_async(
             db,
             resource.and_then(Operation::delete_value),
+            // SAFETY: the caller passes NULL or a live token.
+            unsafe { token_arg(cancel) },
             callback,
             context,
         )

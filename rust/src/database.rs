@@ -22,7 +22,9 @@ use surrealdb::types::{NotFoundError, QueryError, Value};
 use surrealdb::Surreal;
 use surrealdb_engine_local::Datastore;
 use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
 
+use crate::cancel::SurrealCancel;
 use crate::error::{self, FfiError, FfiResult};
 use crate::response::{sdk_error, SurrealResponse};
 use crate::{convert, resource, runtime};
@@ -304,27 +306,40 @@ impl SurrealDatabase {
         db.use_db(name).await.map(|_| ()).map_err(sdk_error)
     }
 
-    /// Runs an operation and waits for it.
-    pub async fn execute(&self, operation: Operation) -> FfiResult<SurrealResponse> {
-        let connection = self.connection.read().await;
-        let connection = connection.as_ref().ok_or_else(not_connected)?;
-        operation.run(&connection.db).await
+    /// Runs an operation and waits for it; triggering `cancel` drops it
+    /// wherever it is (waiting for the connection, or in the engine).
+    pub async fn execute(
+        &self,
+        operation: Operation,
+        cancel: Option<CancellationToken>,
+    ) -> FfiResult<SurrealResponse> {
+        SurrealCancel::guard(cancel, async {
+            let connection = self.connection.read().await;
+            let connection = connection.as_ref().ok_or_else(not_connected)?;
+            operation.run(&connection.db).await
+        })
+        .await
     }
 
     /// Runs an operation on the shared runtime without waiting for it; `done`
     /// receives the outcome on a runtime thread. A panic inside the operation
     /// reaches `done` as an error, so `done` is called exactly once.
-    pub fn spawn<F>(&self, operation: Operation, done: F) -> FfiResult<()>
+    pub fn spawn<F>(
+        &self,
+        operation: Operation,
+        cancel: Option<CancellationToken>,
+        done: F,
+    ) -> FfiResult<()>
     where
         F: FnOnce(FfiResult<SurrealResponse>) + Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
         runtime::spawn(async move {
-            let outcome = AssertUnwindSafe(async move {
+            let outcome = AssertUnwindSafe(SurrealCancel::guard(cancel, async move {
                 let connection = connection.read_owned().await;
                 let connection = connection.as_ref().ok_or_else(not_connected)?;
                 operation.run(&connection.db).await
-            })
+            }))
             .catch_unwind()
             .await
             .unwrap_or_else(|payload| Err(error::from_panic(&*payload)));

@@ -24,6 +24,8 @@ pub const SURREAL_ERR_AUTHENTICATION: i32 = -4;
 pub const SURREAL_ERR_INTERNAL: i32 = -5;
 /// A panic was caught at the C boundary; the handle it happened on may be unusable.
 pub const SURREAL_ERR_PANIC: i32 = -6;
+/// The operation was stopped through its SurrealCancel token.
+pub const SURREAL_ERR_CANCELLED: i32 = -7;
 
 /// An error on its way to the C caller: a status code and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,10 @@ impl FfiError {
 
     pub fn query(message: impl Into<String>) -> Self {
         Self::new(SURREAL_ERR_QUERY, message)
+    }
+
+    pub fn cancelled() -> Self {
+        Self::new(SURREAL_ERR_CANCELLED, "the operation was cancelled")
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

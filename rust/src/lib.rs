@@ -7,6 +7,7 @@
 //! No panic crosses the boundary: see [`error`].
 
 pub mod api;
+pub mod cancel;
 pub mod cbor;
 pub mod convert;
 pub mod database;
@@ -18,6 +19,6 @@ pub mod strings;
 pub mod visit;
 
 pub use error::{
-    SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
+    SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CANCELLED, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
     SURREAL_ERR_INVALID_ARGUMENT, SURREAL_ERR_PANIC, SURREAL_ERR_QUERY, SURREAL_OK,
 };

@@ -559,6 +559,7 @@ mod cbor_values {
                 c("RETURN $v").as_ptr(),
                 bindings.as_ptr(),
                 bindings.len(),
+                ptr::null(),
             )
         };
         assert!(!response.is_null(), "{value:?}: {:?}", last_error());
@@ -594,6 +595,7 @@ mod cbor_values {
                 c("RETURN [1, 2]; THROW 'broken'; RETURN 3").as_ptr(),
                 ptr::null(),
                 0,
+                ptr::null(),
             )
         };
         assert!(!response.is_null(), "{:?}", last_error());
@@ -636,6 +638,7 @@ mod cbor_values {
                 resource.len(),
                 content.as_ptr(),
                 content.len(),
+                ptr::null(),
             )
         };
         assert!(!created.is_null(), "{:?}", last_error());
@@ -661,6 +664,7 @@ mod cbor_values {
                     resource.len(),
                     none.as_ptr(),
                     none.len(),
+                    ptr::null(),
                 )
             };
             assert!(!created.is_null(), "{:?}", last_error());
@@ -668,8 +672,9 @@ mod cbor_values {
         }
         let select = |resource: &Value| {
             let resource = encode(resource);
-            let response =
-                unsafe { surreal_db_select_cbor(db.0, resource.as_ptr(), resource.len()) };
+            let response = unsafe {
+                surreal_db_select_cbor(db.0, resource.as_ptr(), resource.len(), ptr::null())
+            };
             assert!(!response.is_null(), "{:?}", last_error());
             let results = cbor::decode(&results_cbor(response), "results").unwrap();
             unsafe { surreal_response_free(response) };
@@ -710,13 +715,14 @@ mod cbor_values {
                 resource.len(),
                 patch.as_ptr(),
                 patch.len(),
+                ptr::null(),
             )
         };
         assert!(!updated.is_null(), "{:?}", last_error());
         unsafe { surreal_response_free(updated) };
         let deleted = {
             let resource = encode(&two_to_four);
-            unsafe { surreal_db_delete_cbor(db.0, resource.as_ptr(), resource.len()) }
+            unsafe { surreal_db_delete_cbor(db.0, resource.as_ptr(), resource.len(), ptr::null()) }
         };
         assert!(!deleted.is_null(), "{:?}", last_error());
         assert_eq!(count(cbor::decode(&results_cbor(deleted), "r").unwrap()), 3);
@@ -729,7 +735,10 @@ mod cbor_values {
 
         // A resource that is neither text, a table nor a record id.
         let number = encode(&int(1));
-        assert!(unsafe { surreal_db_select_cbor(db.0, number.as_ptr(), number.len()) }.is_null());
+        assert!(unsafe {
+            surreal_db_select_cbor(db.0, number.as_ptr(), number.len(), ptr::null())
+        }
+        .is_null());
         assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
         db.close();
     }
@@ -738,7 +747,7 @@ mod cbor_values {
     fn malformed_buffers_are_invalid_arguments() {
         let db = Db::open("mem://");
         let query = |bindings: *const u8, len: usize| unsafe {
-            surreal_db_query_cbor(db.0, c("RETURN $v").as_ptr(), bindings, len)
+            surreal_db_query_cbor(db.0, c("RETURN $v").as_ptr(), bindings, len, ptr::null())
         };
         // An unknown tag inside a map: the message names the argument and byte.
         let bad = [0xa1, 0x61, b'v', 0xd8, 0x63, 0xf6];
@@ -776,17 +785,26 @@ mod cbor_values {
         unsafe { surreal_response_free(response) };
 
         let resource = [0xc7, 0x01];
-        assert!(unsafe { surreal_db_select_cbor(db.0, resource.as_ptr(), 2) }.is_null());
+        assert!(
+            unsafe { surreal_db_select_cbor(db.0, resource.as_ptr(), 2, ptr::null()) }.is_null()
+        );
         assert_eq!(
             last_error().unwrap(),
             "resource: expected text: a table name at byte 1"
         );
-        assert!(unsafe { surreal_db_delete_cbor(db.0, ptr::null(), 0) }.is_null());
+        assert!(unsafe { surreal_db_delete_cbor(db.0, ptr::null(), 0, ptr::null()) }.is_null());
         assert_eq!(last_error().unwrap(), "resource is NULL");
         let table = encode(&Value::Table(Table::new("t")));
         let data = [0x9f, 0xff];
         assert!(unsafe {
-            surreal_db_create_cbor(db.0, table.as_ptr(), table.len(), data.as_ptr(), 2)
+            surreal_db_create_cbor(
+                db.0,
+                table.as_ptr(),
+                table.len(),
+                data.as_ptr(),
+                2,
+                ptr::null(),
+            )
         }
         .is_null());
         assert_eq!(
@@ -827,6 +845,7 @@ mod cbor_values {
                 c("RETURN $x * 2").as_ptr(),
                 bindings.as_ptr(),
                 bindings.len(),
+                ptr::null(),
                 callback,
                 context,
             )
@@ -850,6 +869,7 @@ mod cbor_values {
                 id.len(),
                 data.as_ptr(),
                 data.len(),
+                ptr::null(),
                 callback,
                 context,
             )
@@ -863,17 +883,32 @@ mod cbor_values {
                 id.len(),
                 data.as_ptr(),
                 data.len(),
+                ptr::null(),
                 callback,
                 context,
             )
         });
         assert_eq!(record(&results)["n"], 7);
         let (_, results) = run_async(|callback, context| unsafe {
-            surreal_db_select_cbor_async(handle, id.as_ptr(), id.len(), callback, context)
+            surreal_db_select_cbor_async(
+                handle,
+                id.as_ptr(),
+                id.len(),
+                ptr::null(),
+                callback,
+                context,
+            )
         });
         assert_eq!(record(&results)["id"], "t:1");
         let (_, results) = run_async(|callback, context| unsafe {
-            surreal_db_delete_cbor_async(handle, id.as_ptr(), id.len(), callback, context)
+            surreal_db_delete_cbor_async(
+                handle,
+                id.as_ptr(),
+                id.len(),
+                ptr::null(),
+                callback,
+                context,
+            )
         });
         assert_eq!(record(&results)["id"], "t:1");
 
@@ -885,6 +920,7 @@ mod cbor_values {
                     handle,
                     bad.as_ptr(),
                     1,
+                    ptr::null(),
                     Some(record_outcome),
                     ptr::null_mut(),
                 )
@@ -966,5 +1002,182 @@ mod cbor_values {
         assert_eq!(last_error().unwrap(), "value: unexpected break at byte 0");
         assert!(to_json(&[]).is_none());
         assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Cancellation
+// ---------------------------------------------------------------------------
+
+mod cancellation {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use surrealcpp::cancel::*;
+    use surrealcpp::response::SurrealResponse;
+
+    use super::*;
+
+    /// Runs `sql` through surreal_db_query_cbor (no bindings) with `cancel`.
+    fn query_cbor(db: &Db, sql: &str, cancel: *const SurrealCancel) -> *mut SurrealResponse {
+        unsafe { surreal_db_query_cbor(db.0, c(sql).as_ptr(), ptr::null(), 0, cancel) }
+    }
+
+    /// Checks that a blocking call failed because it was cancelled.
+    fn assert_cancelled(response: *mut SurrealResponse) {
+        assert!(response.is_null(), "a cancelled call answered");
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_CANCELLED);
+        assert_eq!(last_error().unwrap(), "the operation was cancelled");
+    }
+
+    /// Checks that a blocking call answered `expected` (as JSON results).
+    fn assert_answers(response: *mut SurrealResponse, expected: &str) {
+        assert!(!response.is_null(), "{:?}", last_error());
+        let results = json(&take(unsafe { surreal_response_get_results(response) }));
+        unsafe { surreal_response_free(response) };
+        assert_eq!(results, json(expected));
+    }
+
+    #[test]
+    fn a_blocking_query_stops_when_another_thread_triggers_its_token() {
+        let db = Db::open("mem://");
+        let cancel = surreal_cancel_new();
+        assert!(!cancel.is_null());
+        let token = cancel as usize;
+        let trigger = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            unsafe { surreal_cancel_trigger(token as *const SurrealCancel) };
+        });
+        let started = Instant::now();
+        let response = query_cbor(&db, "SLEEP 10s", cancel);
+        let elapsed = started.elapsed();
+        assert_cancelled(response);
+        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+        trigger.join().unwrap();
+        unsafe { surreal_cancel_free(cancel) };
+
+        // The handle is unaffected.
+        assert_answers(query_cbor(&db, "RETURN 1", ptr::null()), "[1]");
+        db.close();
+    }
+
+    #[test]
+    fn a_token_triggered_beforehand_stops_the_call_before_it_writes() {
+        let db = Db::open("mem://");
+        // Defined first, so that an empty table, not a missing one, shows
+        // that nothing was created.
+        db.query("DEFINE TABLE person SCHEMALESS", None);
+        let cancel = surreal_cancel_new();
+        unsafe { surreal_cancel_trigger(cancel) };
+        assert_cancelled(query_cbor(&db, "CREATE person:1 SET name = 'Ann'", cancel));
+
+        // The record operations honour it too.
+        let table = [0x66, b'p', b'e', b'r', b's', b'o', b'n']; // "person"
+        let none = [0xc6, 0xf6]; // NONE
+        assert_cancelled(unsafe {
+            surreal_db_create_cbor(
+                db.0,
+                table.as_ptr(),
+                table.len(),
+                none.as_ptr(),
+                none.len(),
+                cancel,
+            )
+        });
+        assert_cancelled(unsafe {
+            surreal_db_select_cbor(db.0, table.as_ptr(), table.len(), cancel)
+        });
+        unsafe { surreal_cancel_free(cancel) };
+
+        // Nothing was created.
+        assert_eq!(
+            db.query("SELECT * FROM person", None),
+            (json("[[]]"), json("[null]"))
+        );
+        // A token never triggered changes nothing.
+        let unused = surreal_cancel_new();
+        assert_answers(
+            query_cbor(
+                &db,
+                "CREATE person:2 SET name = 'Bo' RETURN VALUE name",
+                unused,
+            ),
+            r#"[["Bo"]]"#,
+        );
+        unsafe { surreal_cancel_free(unused) };
+        db.close();
+    }
+
+    #[test]
+    fn an_asynchronous_query_cancelled_calls_back_once_with_cancelled() {
+        let db = Db::open("mem://");
+        let cancel = surreal_cancel_new();
+        let (sender, receiver) = mpsc::channel::<(i32, String)>();
+        let context = Box::into_raw(Box::new(sender)).cast();
+        let started = Instant::now();
+        assert_eq!(
+            unsafe {
+                surreal_db_query_cbor_async(
+                    db.0,
+                    c("SLEEP 10s").as_ptr(),
+                    ptr::null(),
+                    0,
+                    cancel,
+                    Some(record_outcome),
+                    context,
+                )
+            },
+            SURREAL_OK,
+            "{:?}",
+            last_error()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        // Triggered from a thread other than the one the operation runs on.
+        unsafe { surreal_cancel_trigger(cancel) };
+        let (status, message) = receiver
+            .recv_timeout(Duration::from_secs(5))
+            .expect("no callback within 5 s of cancelling");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(status, SURREAL_ERR_CANCELLED, "{message}");
+        assert_eq!(message, "the operation was cancelled");
+        assert!(
+            receiver.recv_timeout(Duration::from_millis(200)).is_err(),
+            "the callback ran more than once"
+        );
+        unsafe { surreal_cancel_free(cancel) };
+
+        let (status, results) = run_async(|callback, context| unsafe {
+            surreal_db_query_cbor_async(
+                db.0,
+                c("RETURN 1").as_ptr(),
+                ptr::null(),
+                0,
+                ptr::null(),
+                callback,
+                context,
+            )
+        });
+        assert_eq!((status, json(&results)), (SURREAL_OK, json("[1]")));
+        db.close();
+    }
+
+    #[test]
+    fn null_tokens_and_repeated_triggers_are_harmless() {
+        unsafe {
+            surreal_cancel_trigger(ptr::null());
+            surreal_cancel_free(ptr::null_mut());
+        }
+        let db = Db::open("mem://");
+        let cancel = surreal_cancel_new();
+        unsafe {
+            surreal_cancel_trigger(cancel);
+            surreal_cancel_trigger(cancel);
+        }
+        // Still triggered, for this call and the next.
+        assert_cancelled(query_cbor(&db, "RETURN 1", cancel));
+        assert_cancelled(query_cbor(&db, "RETURN 2", cancel));
+        unsafe { surreal_cancel_free(cancel) };
+        assert_answers(query_cbor(&db, "RETURN 3", ptr::null()), "[3]");
+        db.close();
     }
 }

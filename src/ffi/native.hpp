@@ -23,6 +23,9 @@ struct DatabaseCloser {
 struct ResponseFreer {
   void operator()(SurrealResponse* response) const noexcept { surreal_response_free(response); }
 };
+struct CancelFreer {
+  void operator()(SurrealCancel* cancel) const noexcept { surreal_cancel_free(cancel); }
+};
 struct StringFreer {
   void operator()(char* text) const noexcept { surreal_free_string(text); }
 };
@@ -31,6 +34,9 @@ struct StringFreer {
 using DatabaseHandle = std::unique_ptr<SurrealDatabase, DatabaseCloser>;
 /// Owns a native query or record-operation response.
 using ResponseHandle = std::unique_ptr<SurrealResponse, ResponseFreer>;
+/// Owns a native cancellation token: triggering it stops the operations
+/// given it (surreal_cancel_trigger, from any thread).
+using CancelHandle = std::unique_ptr<SurrealCancel, CancelFreer>;
 /// Owns a string the library returned.
 using NativeString = std::unique_ptr<char, StringFreer>;
 

@@ -26,11 +26,6 @@
 namespace surreal::worker {
 namespace {
 
-struct Job {
-  Command command;
-  Completion completion;
-};
-
 /// Data commands are handed to the native runtime and may run concurrently;
 /// every other command changes or reads session state, so it runs alone, on
 /// the worker thread, after everything sent before it has finished.
@@ -48,25 +43,17 @@ void release_freed_memory() noexcept {
 #endif
 }
 
-/// How long the worker thread polls for its next command before it sleeps.
-/// Waking a sleeping thread costs tens of microseconds on a virtual machine
-/// (the wake-up of an idle vCPU), more than a whole "RETURN 1" query; a caller
-/// issuing one command after another sends the next one within a few
-/// microseconds of receiving a reply, so the worker catches it while polling.
-/// Measured on W1: see the performance section of the README.
-constexpr std::chrono::microseconds kPollBeforeSleep{100};
-
 Error disposed_error() {
   return Error{"the database was shut down before this operation ran", error_code::connection};
 }
 
-/// Calls a completion; an exception escaping it must not kill the worker.
-void complete(const Completion& completion, Reply reply) noexcept {
-  try {
-    completion(std::move(reply));
-  } catch (...) {
-  }
+Error cancelled_error() {
+  return Error{"the call was cancelled before it ran", error_code::cancelled};
 }
+
+/// True on a thread of the native runtime while it delivers a reply: such a
+/// thread must not run a command itself (the runtime cannot block on itself).
+thread_local bool on_runtime_thread = false;
 
 /// Converts a native response into a Success: its results move out of the
 /// native response as Values (ffi::take_results). The caller frees the
@@ -125,23 +112,53 @@ Reply guarded(Body&& body) noexcept {
 
 }  // namespace
 
+/// What a worker shares with its thread and with the callers' threads.
+///
+/// Waking the worker thread is deferred: a data command queued while it
+/// sleeps only marks a wake as owed, because its caller will most often wait
+/// for it at once and run it itself (Task::run_here), and waking a sleeping
+/// thread costs a futex call on the caller's side and tens of microseconds on
+/// the worker's. The wake is paid as soon as anyone needs the worker: a
+/// caller that does anything but run the command itself (a callback, a
+/// coroutine, a timed wait, dropping the future: Task::start), a caller that
+/// runs its own while others wait behind it, and every session command.
 struct WorkerState {
   std::mutex mutex;
   std::condition_variable wake;
-  std::deque<Job> queue;  // guarded by mutex
-  bool started = false;   // guarded by mutex
-  bool stopping = false;  // guarded by mutex
-  /// Set (under mutex) when a command is queued or the worker is told to
-  /// stop, cleared when the worker empties the queue: what it polls for.
-  std::atomic<bool> signalled = false;
+  // All guarded by mutex:
+  std::deque<std::shared_ptr<Task>> queue;
+  bool started = false;
+  bool stopping = false;
+  bool sleeping = false;    // the worker thread waits on `wake`
+  bool wake_owed = false;   // a command was queued while it slept, unannounced
+  std::uint64_t sessions_posted = 0;  // session commands queued so far
+  std::uint64_t sessions_done = 0;    // ... and finished
 
   std::mutex flight_mutex;
   std::condition_variable flight_done;
   std::size_t in_flight = 0;  // data commands handed to the runtime; guarded by flight_mutex
 
-  // Owned by the worker thread alone.
+  // Changed only by session commands, which run alone: read by data commands
+  // on any thread, which run only while no session command does.
   ffi::DatabaseHandle handle;
   bool closed = false;
+
+  /// Wakes the worker thread if a wake is owed (under `mutex`).
+  void pay_wake_locked() {
+    if (wake_owed && sleeping) wake.notify_one();
+    wake_owed = false;
+  }
+
+  /// Removes `task` from the queue (under `mutex`); false if it is not there.
+  bool unqueue_locked(const Task& task) {
+    for (auto it = queue.begin(); it != queue.end(); ++it) {
+      if (it->get() == &task) {
+        queue.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
 
   void begin_operation() {
     std::lock_guard lock(flight_mutex);
@@ -160,19 +177,13 @@ struct WorkerState {
     std::unique_lock lock(flight_mutex);
     flight_done.wait(lock, [&] { return in_flight == 0; });
   }
-  /// Polls for a command for up to kPollBeforeSleep; the caller then takes
-  /// the mutex and sleeps on `wake` if there is still nothing to do.
-  void poll_for_work() const noexcept {
-    detail::poll_until(kPollBeforeSleep,
-                       [&] { return signalled.load(std::memory_order_acquire); });
-  }
 };
 
 namespace {
 
 /// A data command on its way through the runtime: freed by the callback.
 struct AsyncCall {
-  Completion completion;
+  std::shared_ptr<Task> task;
   std::shared_ptr<WorkerState> state;
 };
 
@@ -182,45 +193,68 @@ void on_async_done(void* context, int32_t status, SurrealResponse* response,
   std::unique_ptr<AsyncCall> call(static_cast<AsyncCall*>(context));
   ffi::ResponseHandle owned(response);
   std::string message = ffi::take_string(error);
+  on_runtime_thread = true;
   Reply reply = status == SURREAL_OK ? guarded([&]() -> Reply { return to_success(response); })
                                      : Reply(Error{std::move(message), status});
-  complete(call->completion, std::move(reply));
+  call->task->complete(std::move(reply));
+  on_runtime_thread = false;
   owned.reset();
   call->state->end_operation();
 }
 
-/// Runs the commands the worker thread takes off its queue. Exhaustive: a
-/// command without a `run` or `start` overload here does not compile.
+}  // namespace
+
+/// Runs commands: session commands on the worker thread, data commands on
+/// the worker thread, the native runtime or a waiting caller's thread.
+/// Exhaustive: a command without a `run` or `start` overload here does not
+/// compile.
 class Executor {
  public:
   explicit Executor(std::shared_ptr<WorkerState> state) : state_(std::move(state)) {}
+
+  /// Runs a data command on the calling thread and delivers its reply.
+  void run_data_here(Task& task) {
+    std::visit(
+        [&](const auto& command) {
+          using T = std::decay_t<decltype(command)>;
+          if constexpr (is_data_command<T>) {
+            ffi::ResponseHandle response;
+            Reply reply = guarded([&]() -> Reply {
+              response.reset(ffi::check(run_now(command, task.token_.get())));
+              return to_success(response.get());
+            });
+            task.complete(std::move(reply));
+            // `response` is freed here, after the reply (see to_success).
+          }
+        },
+        task.command_);
+  }
 
   /// `alone`: nothing else is queued. A data command then runs right here on
   /// the worker thread: handing it to the runtime would only add a thread hop
   /// (tens of microseconds) to its latency. When others wait, it goes to the
   /// runtime so they overlap; the last of a burst runs here, beside them.
-  void execute(Job job, bool alone) {
+  void execute(std::shared_ptr<Task> task, bool alone) {
     std::visit(
         [&](const auto& command) {
           using T = std::decay_t<decltype(command)>;
           if constexpr (is_data_command<T>) {
             if (alone) {
-              ffi::ResponseHandle response;
-              Reply reply = guarded([&]() -> Reply {
-                response.reset(ffi::check(run_now(command)));
-                return to_success(response.get());
-              });
-              complete(job.completion, std::move(reply));
-              // `response` is freed here, after the reply (see to_success).
+              run_data_here(*task);
             } else {
-              dispatch(command, std::move(job.completion));
+              dispatch(command, std::move(task));
             }
           } else {
             state_->wait_until_idle();
-            complete(job.completion, guarded([&]() -> Reply { return run(command); }));
+            Reply reply = guarded([&]() -> Reply { return run(command); });
+            {
+              std::lock_guard lock(state_->mutex);
+              ++state_->sessions_done;  // callers may run the data commands after it
+            }
+            task->complete(std::move(reply));
           }
         },
-        job.command);
+        task->command_);
   }
 
   Reply initialize() {
@@ -268,76 +302,79 @@ class Executor {
   }
 
   // Data commands run on the worker thread; each returns the native response.
-  SurrealResponse* run_now(const Query& command) {
+  SurrealResponse* run_now(const Query& command, const SurrealCancel* token) {
     const auto bindings = Encoded::optional(command.bindings);
-    return surreal_db_query_cbor(db(), command.sql.c_str(), bindings.data(), bindings.size());
+    return surreal_db_query_cbor(db(), command.sql.c_str(), bindings.data(), bindings.size(),
+                                 token);
   }
 
-  SurrealResponse* run_now(const Select& command) {
+  SurrealResponse* run_now(const Select& command, const SurrealCancel* token) {
     const Encoded resource(command.resource.value());
-    return surreal_db_select_cbor(db(), resource.data(), resource.size());
+    return surreal_db_select_cbor(db(), resource.data(), resource.size(), token);
   }
 
-  SurrealResponse* run_now(const Create& command) {
+  SurrealResponse* run_now(const Create& command, const SurrealCancel* token) {
     const Encoded resource(command.resource.value()), data(command.data);
     return surreal_db_create_cbor(db(), resource.data(), resource.size(), data.data(),
-                                  data.size());
+                                  data.size(), token);
   }
 
-  SurrealResponse* run_now(const Update& command) {
+  SurrealResponse* run_now(const Update& command, const SurrealCancel* token) {
     const Encoded resource(command.resource.value()), data(command.data);
     return surreal_db_update_cbor(db(), resource.data(), resource.size(), data.data(),
-                                  data.size());
+                                  data.size(), token);
   }
 
-  SurrealResponse* run_now(const Delete& command) {
+  SurrealResponse* run_now(const Delete& command, const SurrealCancel* token) {
     const Encoded resource(command.resource.value());
-    return surreal_db_delete_cbor(db(), resource.data(), resource.size());
+    return surreal_db_delete_cbor(db(), resource.data(), resource.size(), token);
   }
 
   // Data commands handed to the runtime; each `start` returns its native status.
-  int start(const Query& command, AsyncCall* call) {
+  int start(const Query& command, AsyncCall* call, const SurrealCancel* token) {
     const auto bindings = Encoded::optional(command.bindings);
     return surreal_db_query_cbor_async(db(), command.sql.c_str(), bindings.data(),
-                                       bindings.size(), on_async_done, call);
+                                       bindings.size(), token, on_async_done, call);
   }
 
-  int start(const Select& command, AsyncCall* call) {
+  int start(const Select& command, AsyncCall* call, const SurrealCancel* token) {
     const Encoded resource(command.resource.value());
-    return surreal_db_select_cbor_async(db(), resource.data(), resource.size(), on_async_done,
-                                        call);
+    return surreal_db_select_cbor_async(db(), resource.data(), resource.size(), token,
+                                        on_async_done, call);
   }
 
-  int start(const Create& command, AsyncCall* call) {
+  int start(const Create& command, AsyncCall* call, const SurrealCancel* token) {
     const Encoded resource(command.resource.value()), data(command.data);
     return surreal_db_create_cbor_async(db(), resource.data(), resource.size(), data.data(),
-                                        data.size(), on_async_done, call);
+                                        data.size(), token, on_async_done, call);
   }
 
-  int start(const Update& command, AsyncCall* call) {
+  int start(const Update& command, AsyncCall* call, const SurrealCancel* token) {
     const Encoded resource(command.resource.value()), data(command.data);
     return surreal_db_update_cbor_async(db(), resource.data(), resource.size(), data.data(),
-                                        data.size(), on_async_done, call);
+                                        data.size(), token, on_async_done, call);
   }
 
-  int start(const Delete& command, AsyncCall* call) {
+  int start(const Delete& command, AsyncCall* call, const SurrealCancel* token) {
     const Encoded resource(command.resource.value());
-    return surreal_db_delete_cbor_async(db(), resource.data(), resource.size(), on_async_done,
-                                        call);
+    return surreal_db_delete_cbor_async(db(), resource.data(), resource.size(), token,
+                                        on_async_done, call);
   }
 
   template <typename T>
-  void dispatch(const T& command, Completion completion) {
-    auto call = std::make_unique<AsyncCall>(AsyncCall{std::move(completion), state_});
+  void dispatch(const T& command, std::shared_ptr<Task> task) {
+    const SurrealCancel* token = task->token_.get();
+    auto call = std::make_unique<AsyncCall>(AsyncCall{std::move(task), state_});
     state_->begin_operation();
-    const Reply refused = guarded([&]() -> Reply {
-      ffi::check(start(command, call.get()));  // throws the native error if not scheduled
-      call.release();                          // scheduled: the callback owns it now
+    Reply refused = guarded([&]() -> Reply {
+      // Throws the native error if not scheduled.
+      ffi::check(start(command, call.get(), token));
+      call.release();  // scheduled: the callback owns it now
       return Success{};
     });
     if (call) {  // not scheduled, so the callback will not run: reply here
       state_->end_operation();
-      complete(call->completion, refused);
+      call->task->complete(std::move(refused));
     }
   }
 
@@ -356,7 +393,69 @@ class Executor {
   std::shared_ptr<WorkerState> state_;
 };
 
-}  // namespace
+Task::Task(Command command, Completion completion)
+    : command_(std::move(command)),
+      completion_(std::move(completion)),
+      token_(std::visit(
+          [](const auto& c) {
+            return is_data_command<std::decay_t<decltype(c)>> ? surreal_cancel_new() : nullptr;
+          },
+          command_)) {}
+
+void Task::complete(Reply reply) noexcept {
+  try {
+    completion_(std::move(reply));
+  } catch (...) {  // an exception escaping it must not kill the thread that replies
+  }
+}
+
+void Task::cancel() noexcept {
+  if (advance(created, cancelled)) return;  // post() completes it
+  if (advance(queued, cancelled)) {
+    // Out of the queue at once, so that nothing waits for it.
+    bool removed = false;
+    if (auto state = worker_.lock()) {
+      std::lock_guard lock(state->mutex);
+      removed = state->unqueue_locked(*this);
+    }
+    if (removed) complete(cancelled_error());  // else the worker's shutdown does
+    return;
+  }
+  // Running (or finished): stop the native operation, if it is one.
+  if (token_) surreal_cancel_trigger(token_.get());
+}
+
+bool Task::run_here() noexcept {
+  auto state = worker_.lock();
+  if (!state) return false;
+  {
+    std::lock_guard lock(state->mutex);
+    // A data command may run here once every session command sent before it
+    // has finished; data commands before it need not have (the worker does
+    // not order those either: it runs them concurrently).
+    const bool may_run = token_ && !on_runtime_thread && !state->stopping &&
+                         sessions_before_ == state->sessions_done;
+    if (!may_run) {
+      state->pay_wake_locked();  // the worker must run it, then
+      return false;
+    }
+    // Taken by the worker already, or cancelled (cancel() then unqueues it).
+    if (!advance(queued, running)) return false;
+    state->unqueue_locked(*this);
+    if (!state->queue.empty()) state->pay_wake_locked();  // the others go on meanwhile
+    state->begin_operation();
+  }
+  Executor(state).run_data_here(*this);
+  state->end_operation();
+  return true;
+}
+
+void Task::start() noexcept {
+  if (auto state = worker_.lock()) {
+    std::lock_guard lock(state->mutex);
+    state->pay_wake_locked();
+  }
+}
 
 Worker::Worker() : state_(std::make_shared<WorkerState>()) {}
 
@@ -385,28 +484,34 @@ void Worker::start() {
     }
     ready.set_value();
     for (;;) {
-      Job job;
+      std::shared_ptr<Task> task;
       bool alone = false;
-      // Poll only when nothing is in flight: otherwise the runtime's threads
-      // need the CPU (two cores here) more than this thread's latency does.
-      if (state->idle()) state->poll_for_work();
+      bool runs = false;
       {
         std::unique_lock lock(state->mutex);
+        state->sleeping = true;
         state->wake.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
+        state->sleeping = false;
+        state->wake_owed = false;
         if (state->stopping) break;
-        job = std::move(state->queue.front());
+        task = std::move(state->queue.front());
         state->queue.pop_front();
+        // A task cancelled meanwhile is completed here (cancel() found it gone).
+        runs = task->advance(Task::queued, Task::running);
         alone = state->queue.empty();
-        if (alone) state->signalled.store(false, std::memory_order_relaxed);
       }
-      executor.execute(std::move(job), alone);
+      if (runs) {
+        executor.execute(std::move(task), alone);
+      } else {
+        task->complete(cancelled_error());
+      }
     }
-    std::deque<Job> abandoned;
+    std::deque<std::shared_ptr<Task>> abandoned;
     {
       std::lock_guard lock(state->mutex);
       abandoned.swap(state->queue);
     }
-    for (auto& job : abandoned) complete(job.completion, disposed_error());
+    for (auto& task : abandoned) task->complete(disposed_error());
     state->wait_until_idle();
     if (state->handle) {
       state->handle.reset();  // closes the datastore
@@ -416,18 +521,35 @@ void Worker::start() {
   handshake.get();
 }
 
-void Worker::post(Command command, Completion completion) {
+std::shared_ptr<Task> Worker::task(Command command, Completion completion) {
+  return std::make_shared<Task>(std::move(command), std::move(completion));
+}
+
+void Worker::post(std::shared_ptr<Task> task) {
   {
     std::lock_guard lock(state_->mutex);
     if (!state_->started) throw std::logic_error("surreal worker: send before start()");
     if (!state_->stopping) {
-      state_->queue.push_back(Job{std::move(command), std::move(completion)});
-      state_->signalled.store(true, std::memory_order_release);
-      state_->wake.notify_one();
-      return;
+      task->worker_ = state_;
+      task->sessions_before_ = state_->sessions_posted;
+      if (task->advance(Task::created, Task::queued)) {
+        const bool session = !task->token_;
+        state_->queue.push_back(std::move(task));
+        if (session) {
+          // Nobody runs it but the worker thread: wake it now.
+          ++state_->sessions_posted;
+          state_->wake_owed = true;
+          state_->pay_wake_locked();
+        } else if (state_->sleeping) {
+          state_->wake_owed = true;  // paid by whoever needs the worker (see WorkerState)
+        }
+        return;
+      }
     }
   }
-  complete(completion, disposed_error());
+  // Disposed, or cancelled before it was posted.
+  task->complete(task->phase_.load() == Task::cancelled ? Reply(cancelled_error())
+                                                          : Reply(disposed_error()));
 }
 
 std::future<Success> Worker::send(Command command) {
@@ -448,7 +570,6 @@ void Worker::dispose() noexcept {
   {
     std::lock_guard lock(state_->mutex);
     state_->stopping = true;
-    state_->signalled.store(true, std::memory_order_release);
   }
   state_->wake.notify_all();
   if (!thread_.joinable()) return;

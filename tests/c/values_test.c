@@ -74,7 +74,7 @@ static uint8_t *query_cbor(SurrealDatabase *db, const char *sql,
                            const uint8_t *bindings, size_t bindings_len,
                            size_t *len) {
   SurrealResponse *response =
-      surreal_db_query_cbor(db, sql, bindings, bindings_len);
+      surreal_db_query_cbor(db, sql, bindings, bindings_len, NULL);
   CHECK(response != NULL, "%s failed", sql);
   if (response == NULL) {
     report_last_error(sql);
@@ -108,7 +108,7 @@ static void bound_values_come_back_unchanged(SurrealDatabase *db) {
 
   /* Taking the results moves them out: a second take gives NONE. */
   SurrealResponse *response =
-      surreal_db_query_cbor(db, "RETURN $v", bindings, sizeof bindings);
+      surreal_db_query_cbor(db, "RETURN $v", bindings, sizeof bindings, NULL);
   CHECK(response != NULL, "second query failed");
   if (response == NULL) return;
   uint8_t *taken = NULL;
@@ -152,7 +152,8 @@ static void malformed_buffers_are_refused(SurrealDatabase *db) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     SurrealResponse *response =
-        surreal_db_query_cbor(db, "RETURN $v", cases[i].data, cases[i].len);
+        surreal_db_query_cbor(db, "RETURN $v", cases[i].data, cases[i].len,
+                              NULL);
     CHECK(response == NULL, "malformed buffer %zu was accepted", i);
     surreal_response_free(response);
     CHECK(surreal_get_last_error_code() == SURREAL_ERR_INVALID_ARGUMENT,
@@ -170,6 +171,29 @@ static void malformed_buffers_are_refused(SurrealDatabase *db) {
   static const uint8_t ONE[] = {0x81, 0x01};
   CHECK(results != NULL && len == sizeof ONE && memcmp(results, ONE, len) == 0,
         "RETURN 1 after the errors");
+  surreal_buffer_free(results, len);
+}
+
+static void a_triggered_token_cancels(SurrealDatabase *db) {
+  SurrealCancel *cancel = surreal_cancel_new();
+  CHECK(cancel != NULL, "surreal_cancel_new gave NULL");
+  if (cancel == NULL) return;
+  surreal_cancel_trigger(cancel);
+
+  SurrealResponse *response =
+      surreal_db_query_cbor(db, "RETURN 1", NULL, 0, cancel);
+  CHECK(response == NULL, "a cancelled query answered");
+  surreal_response_free(response);
+  CHECK(surreal_get_last_error_code() == SURREAL_ERR_CANCELLED,
+        "cancelled query: status %d", surreal_get_last_error_code());
+  surreal_cancel_free(cancel);
+
+  /* Without a token the same query works. */
+  size_t len = 0;
+  uint8_t *results = query_cbor(db, "RETURN 1", NULL, 0, &len);
+  static const uint8_t ONE[] = {0x81, 0x01};
+  CHECK(results != NULL && len == sizeof ONE && memcmp(results, ONE, len) == 0,
+        "RETURN 1 without a token");
   surreal_buffer_free(results, len);
 }
 
@@ -256,6 +280,7 @@ int main(void) {
 
   bound_values_come_back_unchanged(db);
   malformed_buffers_are_refused(db);
+  a_triggered_token_cancels(db);
   surrealql_text();
 
   int32_t status = surreal_db_close(db);

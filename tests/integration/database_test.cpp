@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
 
@@ -16,16 +17,7 @@ namespace {
 using namespace surreal;
 using namespace std::chrono_literals;
 
-constexpr auto kHangLimit = 120s;
-
-template <typename T>
-T get(std::future<T>&& future) {
-  if (future.wait_for(kHangLimit) != std::future_status::ready) {
-    ADD_FAILURE() << "future not ready: hang";
-    std::abort();
-  }
-  return future.get();
-}
+using test_support::get;
 
 TEST(Endpoint, FromBackend) {
   EXPECT_EQ(to_endpoint(StorageBackend::memory), "mem://");
