@@ -7,8 +7,9 @@ set -euo pipefail
 # Debian packages: compilers and build tools, libclang for RocksDB's bindgen
 # (clang and its runtime also build the fuzz target),
 # cbindgen for the C header, nlohmann-json for documents, libcbor for the CBOR
-# in which values cross the C ABI, GoogleTest for the tests, CLI11 for the
-# CLI's arguments and libedit for its shell's line editing.
+# in which values cross the C ABI, GoogleTest for the tests, standalone Asio
+# (headers only) for the test of the Asio adapter, CLI11 for the CLI's
+# arguments and libedit for its shell's line editing.
 packages=(
   g++ cmake make pkg-config
   clang libclang-dev libclang-rt-14-dev
@@ -16,6 +17,7 @@ packages=(
   nlohmann-json3-dev
   libcbor-dev
   libgtest-dev libgmock-dev
+  libasio-dev
   libcli11-dev libedit-dev
 )
 

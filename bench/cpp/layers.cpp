@@ -1,6 +1,7 @@
 // What one call costs in each layer, for the README's performance section:
 // W1's "RETURN 1" per call and W6's "SELECT * FROM item" per row, measured
-// layer by layer on the calling thread and then through surreal::Database.
+// layer by layer on the calling thread and then through surreal::Database;
+// and how soon cancelled and timed-out calls stop.
 //
 //   bench-layers [--rows N]
 //
@@ -68,13 +69,56 @@ void per_call_through_database() {
                                        "bench")
                 .get();
   per(kCalls, [&] { db.query("RETURN 1").get(); });  // warm up
-  print("W1 through surreal::Database (worker hand-off and back)",
+  print("W1 through surreal::Database, get(): the caller runs it",
         per(kCalls, [&] { db.query("RETURN 1").get(); }), "call");
-  print("  same, waiting with a plain std::future (no polling)", per(kCalls, [&] {
+  print("  same, with a then() callback: the worker runs it", per(kCalls, [&] {
+          db.query("RETURN 1").then([](surreal::Result<surreal::Response>) {}).wait();
+        }),
+        "call");
+  print("  same, converted to std::future (the worker runs it)", per(kCalls, [&] {
           std::future<surreal::Response> plain = db.query("RETURN 1");
           plain.get();
         }),
         "call");
+  db.close().get();
+}
+
+/// How soon a cancelled call, and a call whose deadline passes, fail, and
+/// how soon the database answers again: the async-core issue's 50 ms goal.
+void stopping() {
+  using namespace std::chrono_literals;
+  auto db = surreal::Database::connect("mem://", "bench", "bench").get();
+  auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  auto next_answer = [&] {
+    const auto start = Clock::now();
+    db.query("RETURN 1").get();
+    return ms(Clock::now() - start);
+  };
+  for (int round = 0; round < 3; ++round) {
+    auto sleeping = db.query("SLEEP 10s");
+    sleeping.wait_for(20ms);  // the worker runs it meanwhile
+    const auto cancelled = Clock::now();
+    sleeping.cancel();
+    try {
+      sleeping.get();
+    } catch (const surreal::CancelledException&) {
+    }
+    const double failed = ms(Clock::now() - cancelled);
+    std::printf("cancel: SLEEP 10s cancelled: fails after %.3f ms, next query answers in %.3f ms\n",
+                failed, next_answer());
+
+    surreal::CallOptions options;
+    options.timeout = 50ms;
+    const auto start = Clock::now();
+    auto loop = db.query("FOR $i IN 0..100000000 { LET $x = $i * 2; }", {}, options);
+    try {
+      loop.get();
+    } catch (const surreal::TimeoutException&) {
+    }
+    const double late = ms(Clock::now() - start) - 50.0;
+    std::printf("timeout: 50 ms on a long loop: fails %.3f ms after the deadline, next query answers in %.3f ms\n",
+                late, next_answer());
+  }
   db.close().get();
 }
 
@@ -150,6 +194,7 @@ int main(int argc, char** argv) {
     per_row(db.get(), rows);
     db.reset();
     per_call_through_database();
+    stopping();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench-layers: %s\n", e.what());
     return 1;

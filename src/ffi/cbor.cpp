@@ -442,7 +442,7 @@ class Decoder {
       fail("nested deeper than " + std::to_string(kMaxCborDepth) + " containers and tags");
     }
     ++depth_;
-    if (stack_.capacity() == 0) stack_.reserve(32);
+    if (stack_.capacity() == 0) stack_.reserve(4);  // most values nest a few levels
     Frame& frame = stack_.emplace_back();
     frame.kind = kind;
     frame.offset = item_;

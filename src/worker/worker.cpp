@@ -134,9 +134,11 @@ struct WorkerState {
   std::uint64_t sessions_posted = 0;  // session commands queued so far
   std::uint64_t sessions_done = 0;    // ... and finished
 
+  /// Data commands running (in the runtime, or on a caller's thread). The
+  /// mutex is taken only by the last to finish and by a waiter.
+  std::atomic<std::size_t> in_flight = 0;
   std::mutex flight_mutex;
   std::condition_variable flight_done;
-  std::size_t in_flight = 0;  // data commands handed to the runtime; guarded by flight_mutex
 
   // Changed only by session commands, which run alone: read by data commands
   // on any thread, which run only while no session command does.
@@ -160,22 +162,19 @@ struct WorkerState {
     return false;
   }
 
-  void begin_operation() {
-    std::lock_guard lock(flight_mutex);
-    ++in_flight;
-  }
+  void begin_operation() noexcept { in_flight.fetch_add(1, std::memory_order_acq_rel); }
   void end_operation() {
-    std::lock_guard lock(flight_mutex);
-    if (--in_flight == 0) flight_done.notify_all();
+    if (in_flight.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // A waiter checks the count under the mutex before it sleeps: taking
+      // the mutex here means it is either asleep or will see zero.
+      std::lock_guard lock(flight_mutex);
+      flight_done.notify_all();
+    }
   }
-  bool idle() {
-    std::lock_guard lock(flight_mutex);
-    return in_flight == 0;
-  }
-  /// Waits until every data command handed to the runtime has completed.
+  /// Waits until every data command in flight has completed.
   void wait_until_idle() {
     std::unique_lock lock(flight_mutex);
-    flight_done.wait(lock, [&] { return in_flight == 0; });
+    flight_done.wait(lock, [&] { return in_flight.load(std::memory_order_acquire) == 0; });
   }
 };
 
@@ -393,9 +392,8 @@ class Executor {
   std::shared_ptr<WorkerState> state_;
 };
 
-Task::Task(Command command, Completion completion)
+Task::Task(Command command)
     : command_(std::move(command)),
-      completion_(std::move(completion)),
       token_(std::visit(
           [](const auto& c) {
             return is_data_command<std::decay_t<decltype(c)>> ? surreal_cancel_new() : nullptr;
@@ -404,7 +402,7 @@ Task::Task(Command command, Completion completion)
 
 void Task::complete(Reply reply) noexcept {
   try {
-    completion_(std::move(reply));
+    deliver(std::move(reply));
   } catch (...) {  // an exception escaping it must not kill the thread that replies
   }
 }
@@ -519,10 +517,6 @@ void Worker::start() {
     }
   });
   handshake.get();
-}
-
-std::shared_ptr<Task> Worker::task(Command command, Completion completion) {
-  return std::make_shared<Task>(std::move(command), std::move(completion));
 }
 
 void Worker::post(std::shared_ptr<Task> task) {

@@ -29,9 +29,9 @@ struct WorkerState;
 /// One command on its way: made by Worker::task(), queued by Worker::post(),
 /// then run by the worker thread, the native runtime, or a caller waiting
 /// for it. It is the detail::Work a Future cancels or runs here.
-class Task final : public detail::Work {
+class Task : public detail::Work {
  public:
-  Task(Command command, Completion completion);
+  explicit Task(Command command);
 
   /// Not started: it never runs (its completion still receives a
   /// cancellation error). Running: the native operation is told to stop.
@@ -48,6 +48,10 @@ class Task final : public detail::Work {
   /// Delivers the reply (once); an exception escaping the completion is dropped.
   void complete(Reply reply) noexcept;
 
+ protected:
+  /// Hands the reply to the completion.
+  virtual void deliver(Reply reply) = 0;
+
  private:
   friend class Worker;
   friend class Executor;
@@ -60,7 +64,6 @@ class Task final : public detail::Work {
     return phase_.compare_exchange_strong(expected, to, std::memory_order_acq_rel);
   }
   Command command_;
-  Completion completion_;
   std::atomic<int> phase_{created};
   /// Triggered by cancel() while the native operation runs (data commands
   /// only; made with the task, so that cancel() never races its creation).
@@ -92,7 +95,9 @@ class Worker {
   void start();
 
   /// Makes a task for `command`, to be posted once its future is wired.
-  static std::shared_ptr<Task> task(Command command, Completion completion);
+  /// `completion` is any callable taking a Reply (one allocation for both).
+  template <typename F>
+  static std::shared_ptr<Task> task(Command command, F completion);
 
   /// Queues `task`. A task cancelled before it is posted is completed at once
   /// with a cancellation error, and so is every task after dispose().
@@ -118,5 +123,22 @@ class Worker {
   std::shared_ptr<WorkerState> state_;
   std::thread thread_;
 };
+
+/// A Task with its completion inline.
+template <typename F>
+class TaskWith final : public Task {
+ public:
+  TaskWith(Command command, F completion)
+      : Task(std::move(command)), completion_(std::move(completion)) {}
+
+ private:
+  void deliver(Reply reply) override { completion_(std::move(reply)); }
+  F completion_;
+};
+
+template <typename F>
+std::shared_ptr<Task> Worker::task(Command command, F completion) {
+  return std::make_shared<TaskWith<F>>(std::move(command), std::move(completion));
+}
 
 }  // namespace surreal::worker

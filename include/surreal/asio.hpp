@@ -1,0 +1,84 @@
+// surrealcpp with Asio (standalone Asio or Boost.Asio): a call's future as an
+// Asio asynchronous operation, and an executor for Future::via().
+//
+// Header-only, and included only by code that uses Asio: surrealcpp itself
+// neither includes nor links Asio. Include <asio.hpp> or <boost/asio.hpp>
+// first, then this header.
+//
+//   asio::awaitable<void> handler(surreal::Database& db) {
+//     surreal::Response response =
+//         co_await surreal::async_get(db.query("RETURN 1"), asio::use_awaitable);
+//     ...   // back on the coroutine's executor; a failed call threw here
+//   }
+//
+// asio::awaitable coroutines can only co_await Asio operations, hence
+// async_get(). Other coroutine types co_await a surreal::Future directly, and
+// `.via(surreal::asio_executor(executor))` resumes them on an Asio executor.
+#pragma once
+
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+#include "surreal/future.hpp"
+
+#if defined(BOOST_ASIO_VERSION)
+namespace surreal::detail {
+namespace net = ::boost::asio;
+}
+#elif defined(ASIO_VERSION)
+namespace surreal::detail {
+namespace net = ::asio;
+}
+#else
+#error "surreal/asio.hpp: include <asio.hpp> or <boost/asio.hpp> before it"
+#endif
+
+namespace surreal {
+
+/// Waits for `future` as an Asio asynchronous operation whose completion
+/// signature is `void(std::exception_ptr, T)` (`void(std::exception_ptr)` for
+/// Future<void>): with asio::use_awaitable a failed call throws its
+/// exception, with a callback the handler receives it. The handler runs on
+/// its associated executor (by default the I/O object's or the coroutine's),
+/// never on the library's thread; the executor is kept busy (a work guard)
+/// until then. T must be default-constructible (every call's result is but
+/// connect's Database).
+template <typename T, typename CompletionToken>
+auto async_get(Future<T> future, CompletionToken&& token) {
+  namespace net = detail::net;
+  using Signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr),
+                                       void(std::exception_ptr, T)>;
+  auto initiation = [](auto handler, Future<T> pending) {
+    auto work = net::make_work_guard(net::get_associated_executor(handler));
+    // then() consumes the future; its callback runs on the completing thread
+    // and only posts the handler to its executor.
+    std::move(pending).then([handler = std::move(handler),
+                             work = std::move(work)](Result<T> result) mutable {
+      auto executor = work.get_executor();
+      net::post(executor, [handler = std::move(handler), result = std::move(result),
+                           work = std::move(work)]() mutable {
+        if constexpr (std::is_void_v<T>) {
+          std::move(handler)(result.error());
+        } else if (result.has_value()) {
+          std::move(handler)(std::exception_ptr(), std::move(result).value());
+        } else {
+          std::move(handler)(result.error(), T{});
+        }
+      });
+    });
+  };
+  return net::async_initiate<CompletionToken, Signature>(std::move(initiation), token,
+                                                         std::move(future));
+}
+
+/// An executor for Future::via() that resumes the coroutine through
+/// `post(executor, ...)` on an Asio executor, io_context executor or strand.
+template <typename AsioExecutor>
+auto asio_executor(AsioExecutor executor) {
+  return [executor = std::move(executor)](detail::Resumption resume) {
+    detail::net::post(executor, std::move(resume));
+  };
+}
+
+}  // namespace surreal
