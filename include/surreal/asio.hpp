@@ -40,9 +40,10 @@ namespace surreal {
 /// signature is `void(std::exception_ptr, T)` (`void(std::exception_ptr)` for
 /// Future<void>): with asio::use_awaitable a failed call throws its
 /// exception, with a callback the handler receives it. The handler runs on
-/// its associated executor (by default the I/O object's or the coroutine's),
-/// never on the library's thread; the executor is kept busy (a work guard)
-/// until then. T must be default-constructible (every call's result is but
+/// its associated executor, never on the library's thread: the coroutine's
+/// for use_awaitable, the one bound with asio::bind_executor for a callback
+/// (Asio's system executor if none is). That executor is kept busy (a work
+/// guard) until then, so io_context::run() does not return early. T must be default-constructible (every call's result is but
 /// connect's Database).
 template <typename T, typename CompletionToken>
 auto async_get(Future<T> future, CompletionToken&& token) {
@@ -76,7 +77,7 @@ auto async_get(Future<T> future, CompletionToken&& token) {
 /// `post(executor, ...)` on an Asio executor, io_context executor or strand.
 template <typename AsioExecutor>
 auto asio_executor(AsioExecutor executor) {
-  return [executor = std::move(executor)](detail::Resumption resume) {
+  return [executor = std::move(executor)](Resumption resume) {
     detail::net::post(executor, std::move(resume));
   };
 }

@@ -73,6 +73,14 @@ class Future;
 template <typename T>
 class Promise;
 
+/// Resumes a suspended coroutine: what an executor given to Future::via()
+/// receives, to call on the thread where the coroutine should go on.
+/// Copyable, so it fits a std::function.
+struct Resumption {
+  std::coroutine_handle<> handle;
+  void operator()() const { handle.resume(); }
+};
+
 namespace detail {
 template <typename T>
 class State;
@@ -245,13 +253,6 @@ class State final : public StateBase {
   std::optional<std::conditional_t<std::is_void_v<T>, Empty, T>> value_;
 };
 
-/// Resumes a suspended coroutine: what an executor given to
-/// Future::via() receives. Copyable, so it fits a std::function.
-struct Resumption {
-  std::coroutine_handle<> handle;
-  void operator()() const { handle.resume(); }
-};
-
 /// `f(result)` for a then() callback, whatever f returns.
 template <typename F, typename T>
 using ThenResult = std::invoke_result_t<F, Result<T>>;
@@ -391,7 +392,7 @@ class Future {
   struct ResumeVia {
     E executor;
     void operator()(std::coroutine_handle<> handle) {
-      executor(detail::Resumption{handle});
+      executor(Resumption{handle});
     }
   };
 

@@ -61,17 +61,20 @@ TEST(Asio, AFailedCallThrowsInTheCoroutine) {
   EXPECT_TRUE(caught);
 }
 
-TEST(Asio, ACallbackHandlerReceivesTheResultOnTheExecutor) {
+TEST(Asio, ACallbackHandlerReceivesTheResultOnItsBoundExecutor) {
   Database db = get(Database::connect("mem://", "test", "test"));
   asio::io_context io;
   std::exception_ptr error;
   Value created;
+  std::thread::id ran_on;
   async_get(db.create(RecordId{"person", 1}, Object{{"age", 3}}),
-            [&](std::exception_ptr e, Value record) {
+            asio::bind_executor(io, [&](std::exception_ptr e, Value record) {
               error = e;
               created = std::move(record);
-            });
-  io.run();
+              ran_on = std::this_thread::get_id();
+            }));
+  io.run();  // the work guard keeps it running until the handler has run
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
   EXPECT_FALSE(error);
   EXPECT_EQ(created["age"], 3);
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -43,12 +44,15 @@ class AsyncTest : public ::testing::TestWithParam<StorageBackend> {
     return get(Database::connect(endpoint, std::move(options)));
   }
 
-  /// Asserts that `db` answers a short query at once: whatever was stopped
-  /// no longer occupies it.
+  /// Asserts that `db` answers at once, and that nothing stopped is still
+  /// running: a session command starts only once every call before it has
+  /// finished, so it would wait for a SLEEP or a loop the engine had not
+  /// really stopped.
   static void expect_usable(Database& db) {
     const auto start = Clock::now();
+    get(db.use_database("test"));
     EXPECT_EQ(get(db.query("RETURN 41 + 1")).take(0), 42);
-    EXPECT_LT(Clock::now() - start, kStopsWithin);
+    EXPECT_LT(Clock::now() - start, kStopsWithin) << "a stopped call still ran in the engine";
   }
 
   test_support::TempDir dir_;
@@ -182,11 +186,30 @@ TEST_P(AsyncTest, TimeoutStopsALongQuery) {
   expect_usable(db);
 }
 
+TEST_P(AsyncTest, AQueryPastItsDeadlineNoLongerUsesTheCpu) {
+  // The future failing is not enough: the engine must stop working too.
+  // Left running, the loop would keep one core busy for seconds.
+  Database db = connect();
+  CallOptions options;
+  options.timeout = 50ms;
+  Future<Response> loop = db.query(kLongLoop, {}, options);
+  // wait_for never runs the call on this thread: the worker runs it, and
+  // this thread is free to watch it stop.
+  EXPECT_EQ(loop.wait_for(kStopsWithin), std::future_status::ready);
+  EXPECT_THROW(loop.get(), TimeoutException);
+  const std::clock_t cpu_before = std::clock();
+  std::this_thread::sleep_for(500ms);  // the window in which CPU use is observed
+  const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+  EXPECT_LT(cpu_ms, 250.0) << "the process kept a core busy after the deadline";
+}
+
 TEST_P(AsyncTest, TimeoutStopsASleep) {
   Database db = connect();
   CallOptions options;
   options.timeout = 50ms;
+  const auto start = Clock::now();
   EXPECT_THROW(db.query("SLEEP 10s", {}, options).get(), TimeoutException);
+  EXPECT_LT(Clock::now() - start, kStopsWithin);
   expect_usable(db);
 }
 
