@@ -156,14 +156,17 @@ Future<Database> Database::connect(std::string endpoint, std::optional<std::stri
 
 Future<Database> Database::connect(std::string endpoint, ConnectOptions options) {
   auto shared = std::make_shared<Shared>();
-  shared->timeout = options.timeout;
   shared->worker.start();
   // The completion holds the worker until the Database it makes owns it, and
   // hands its reference over, so that the caller's Database is the only one.
+  // The default timeout is for the Database's calls, not for opening it.
   const Database connecting(shared);
   return connecting.call<Database>(
       worker::Connect{std::move(endpoint), std::move(options.ns), std::move(options.db)},
-      CallOptions{}, [shared](worker::Success&&) mutable { return Database(std::move(shared)); });
+      CallOptions{}, [shared, timeout = options.timeout](worker::Success&&) mutable {
+        shared->timeout = timeout;
+        return Database(std::move(shared));
+      });
 }
 
 Database::Database(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}

@@ -26,10 +26,10 @@ namespace {
 class EventLoop {
  public:
   void post(std::function<void()> work) {
-    {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(work));
-    }
+    // Notified under the lock: once the loop has run the last work it may be
+    // destroyed, which must not happen while another thread notifies it.
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(work));
     ready_.notify_one();
   }
   /// Runs posted work on the calling thread until `done()` is true.

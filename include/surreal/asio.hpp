@@ -53,12 +53,13 @@ auto async_get(Future<T> future, CompletionToken&& token) {
   auto initiation = [](auto handler, Future<T> pending) {
     auto work = net::make_work_guard(net::get_associated_executor(handler));
     // then() consumes the future; its callback runs on the completing thread
-    // and only posts the handler to its executor.
+    // and only posts the handler to its executor. The callback keeps its own
+    // work guard until post() has returned, so that run() cannot return and
+    // the io_context be destroyed while this thread is still inside post().
     std::move(pending).then([handler = std::move(handler),
                              work = std::move(work)](Result<T> result) mutable {
-      auto executor = work.get_executor();
-      net::post(executor, [handler = std::move(handler), result = std::move(result),
-                           work = std::move(work)]() mutable {
+      net::post(work.get_executor(), [handler = std::move(handler), result = std::move(result),
+                                      keep_busy = work]() mutable {
         if constexpr (std::is_void_v<T>) {
           std::move(handler)(result.error());
         } else if (result.has_value()) {

@@ -44,7 +44,8 @@ struct CallOptions {
 struct ConnectOptions {
   /// The namespace and database to use, when given.
   std::optional<std::string> ns, db;
-  /// The default CallOptions::timeout of every call on the Database.
+  /// The default CallOptions::timeout of every call on the Database (not of
+  /// connecting itself).
   std::optional<std::chrono::nanoseconds> timeout;
 };
 

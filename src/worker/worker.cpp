@@ -241,7 +241,10 @@ class Executor {
             if (alone) {
               run_data_here(*task);
             } else {
-              dispatch(command, std::move(task));
+              // A copy: `command` lives in the task, which the runtime may
+              // complete and release before dispatch() returns; this thread
+              // keeps it alive until it no longer reads it.
+              dispatch(command, task);
             }
           } else {
             state_->wait_until_idle();

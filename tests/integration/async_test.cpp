@@ -4,6 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <coroutine>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <ctime>
 #include <optional>
 #include <stop_token>
@@ -231,6 +236,106 @@ TEST_P(AsyncTest, AQuickCallIsNotAffectedByItsTimeout) {
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(get(db.query("RETURN $i", {{"i", i}}, options)).take(0), i);
   }
+}
+
+// ---- coroutines ----
+
+/// A coroutine that starts at once and that nobody awaits.
+struct Detached {
+  struct promise_type {
+    Detached get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }
+  };
+};
+
+/// The resumptions posted by the coroutines' executor, run by one thread.
+class RunLoop {
+ public:
+  void post(Resumption resume) {
+    // Notified under the lock: once the loop sees the last resumption it may
+    // return and be destroyed, which must not happen while this notifies.
+    std::lock_guard lock(mutex_);
+    queue_.push_back(resume);
+    ready_.notify_one();
+  }
+  auto executor() {
+    return [this](Resumption resume) { post(resume); };
+  }
+  /// Runs resumptions on this thread until `done()`; false if that took
+  /// longer than `limit` (a hang).
+  template <typename Done>
+  bool run_until(Done done, std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    std::unique_lock lock(mutex_);
+    while (!done()) {
+      if (!ready_.wait_until(lock, deadline, [&] { return !queue_.empty(); })) return false;
+      while (!queue_.empty()) {
+        const Resumption resume = queue_.front();
+        queue_.pop_front();
+        lock.unlock();
+        resume();
+        lock.lock();
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Resumption> queue_;
+};
+
+Detached sum_queries(Database& db, RunLoop& loop, int first, int count, std::thread::id loop_thread,
+                     std::atomic<long>& sum, std::atomic<int>& elsewhere,
+                     std::atomic<int>& finished) {
+  const auto on_loop = loop.executor();
+  for (int i = first; i < first + count; ++i) {
+    Object bindings{{"i", i}};  // g++ 12: no braced list inside a co_await
+    Response response = co_await db.query("RETURN $i", std::move(bindings)).via(on_loop);
+    if (std::this_thread::get_id() != loop_thread) ++elsewhere;
+    sum += static_cast<long>(response.take<std::int64_t>(0));
+  }
+  ++finished;
+}
+
+Detached await_failure(Database& db, std::promise<std::exception_ptr>& caught) {
+  try {
+    co_await db.query("SELEC oops");
+    caught.set_value(nullptr);
+  } catch (...) {
+    caught.set_value(std::current_exception());
+  }
+}
+
+TEST_P(AsyncTest, AThousandCoroutinesOnOneThreadEachAwaitAHundredQueries) {
+  Database db = connect();
+  RunLoop loop;
+  constexpr int kCoroutines = 1000;
+  constexpr int kQueries = 100;
+  std::atomic<long> sum{0};
+  std::atomic<int> elsewhere{0};
+  std::atomic<int> finished{0};
+  for (int c = 0; c < kCoroutines; ++c) {
+    sum_queries(db, loop, c * kQueries, kQueries, std::this_thread::get_id(), sum, elsewhere,
+                finished);
+  }
+  ASSERT_TRUE(loop.run_until([&] { return finished == kCoroutines; }, 300s));
+  const long n = static_cast<long>(kCoroutines) * kQueries;
+  EXPECT_EQ(sum.load(), n * (n - 1) / 2);
+  EXPECT_EQ(elsewhere.load(), 0) << "a coroutine resumed off its executor";
+}
+
+TEST_P(AsyncTest, ACoroutineAwaitingAFailedCallCatchesItsException) {
+  Database db = connect();
+  std::promise<std::exception_ptr> caught;
+  await_failure(db, caught);  // resumed on the thread that completes the call
+  const std::exception_ptr error = get(caught.get_future());
+  ASSERT_TRUE(error);
+  EXPECT_THROW(std::rethrow_exception(error), QueryException);
 }
 
 // ---- callers running their own commands ----
