@@ -132,7 +132,7 @@ Future<T> Database::call(Command command, const CallOptions& options, Convert co
   state->watch(options.stop);
   detail::request_sent();
   try {
-    worker.post(std::move(task));
+    worker.post(std::move(task), worker::Worker::Wake::deferred);
   } catch (...) {  // not queued, so never answered
     detail::request_answered();
     throw;

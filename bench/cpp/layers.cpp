@@ -56,8 +56,14 @@ void per_call(SurrealDatabase* db) {
           [[maybe_unused]] const json parsed = json::parse(surreal::ffi::take_string(check(surreal_response_get_results(response.get()))));
         }),
         "call");
-  print("  + results taken as surreal::Values (CBOR; what the worker does)", per(kCalls, [&] {
+  print("  + results taken as surreal::Values (CBOR)", per(kCalls, [&] {
           auto response = run(db, "RETURN 1");
+          surreal::ffi::take_results(response.get());
+        }),
+        "call");
+  print("  the CBOR call with a cancellation token, + Values (what get() runs)", per(kCalls, [&] {
+          surreal::ffi::CancelHandle token(surreal_cancel_new());
+          ResponseHandle response(check(surreal_db_query_cbor(db, "RETURN 1", nullptr, 0, token.get())));
           surreal::ffi::take_results(response.get());
         }),
         "call");

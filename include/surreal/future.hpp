@@ -290,7 +290,8 @@ class TimeoutException;
 ///   runs, and one running in the engine is stopped there.
 ///
 /// A Future is move-only. Thread-safety: one thread uses a given future
-/// (as std::future); cancel() may be called from any thread.
+/// (as std::future), cancel() included; to cancel from another thread, for
+/// example while get() waits, pass a std::stop_token in CallOptions::stop.
 template <typename T>
 class Future {
  public:
@@ -426,6 +427,7 @@ class Promise {
   Promise& operator=(Promise&& other) noexcept {
     abandon();
     state_ = std::move(other.state_);
+    retrieved_ = other.retrieved_;
     return *this;
   }
   /// An unfulfilled promise fails its future with

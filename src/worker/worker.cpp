@@ -522,7 +522,7 @@ void Worker::start() {
   handshake.get();
 }
 
-void Worker::post(std::shared_ptr<Task> task) {
+void Worker::post(std::shared_ptr<Task> task, Wake wake) {
   {
     std::lock_guard lock(state_->mutex);
     if (!state_->started) throw std::logic_error("surreal worker: send before start()");
@@ -532,13 +532,10 @@ void Worker::post(std::shared_ptr<Task> task) {
       if (task->advance(Task::created, Task::queued)) {
         const bool session = !task->token_;
         state_->queue.push_back(std::move(task));
-        if (session) {
-          // Nobody runs it but the worker thread: wake it now.
-          ++state_->sessions_posted;
-          state_->wake_owed = true;
-          state_->pay_wake_locked();
-        } else if (state_->sleeping) {
+        if (session) ++state_->sessions_posted;  // nobody runs it but the worker thread
+        if (state_->sleeping) {
           state_->wake_owed = true;  // paid by whoever needs the worker (see WorkerState)
+          if (session || wake == Wake::now) state_->pay_wake_locked();
         }
         return;
       }

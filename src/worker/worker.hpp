@@ -99,13 +99,21 @@ class Worker {
   template <typename F>
   static std::shared_ptr<Task> task(Command command, F completion);
 
+  /// How post() treats a worker thread that sleeps.
+  enum class Wake {
+    now,       ///< wake it for the task
+    deferred,  ///< owe the wake: the task's future pays it unless its caller
+               ///< runs the task itself (Task::run_here, Task::start)
+  };
+
   /// Queues `task`. A task cancelled before it is posted is completed at once
   /// with a cancellation error, and so is every task after dispose().
-  /// Throws std::logic_error before start().
-  void post(std::shared_ptr<Task> task);
+  /// Session commands always wake the worker. Throws std::logic_error before
+  /// start().
+  void post(std::shared_ptr<Task> task, Wake wake);
   /// Queues `command`; `completion` receives the reply.
   void post(Command command, Completion completion) {
-    post(task(std::move(command), std::move(completion)));
+    post(task(std::move(command), std::move(completion)), Wake::now);
   }
 
   /// Queues `command`; its reply arrives through the future, an Error reply
