@@ -520,7 +520,13 @@ pub unsafe extern "C" fn surreal_db_update_async(
                 data_arg(data_json)?,
             )
         };
-        run_async(db, Operation::update(resource, data), None, callback, context)
+        run_async(
+            db,
+            Operation::update(resource, data),
+            None,
+            callback,
+            context,
+        )
     })
 }
 

@@ -41,7 +41,11 @@ impl SurrealCancel {
 /// Free it with surreal_cancel_free once no operation given it is running.
 #[no_mangle]
 pub extern "C" fn surreal_cancel_new() -> *mut SurrealCancel {
-    boundary_ptr(|| Ok(Box::into_raw(Box::new(SurrealCancel(CancellationToken::new())))))
+    boundary_ptr(|| {
+        Ok(Box::into_raw(Box::new(SurrealCancel(
+            CancellationToken::new(),
+        ))))
+    })
 }
 
 /// Stops every operation given `cancel` (now or later). Any thread; does
