@@ -43,8 +43,8 @@ namespace surreal {
 /// its associated executor, never on the library's thread: the coroutine's
 /// for use_awaitable, the one bound with asio::bind_executor for a callback
 /// (Asio's system executor if none is). That executor is kept busy (a work
-/// guard) until then, so io_context::run() does not return early. T must be default-constructible (every call's result is but
-/// connect's Database).
+/// guard) until then, so io_context::run() does not return early. T must be
+/// default-constructible (every call's result is but connect's Database).
 template <typename T, typename CompletionToken>
 auto async_get(Future<T> future, CompletionToken&& token) {
   namespace net = detail::net;

@@ -5,7 +5,6 @@
 #endif
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +19,6 @@
 #include "ffi/cbor.hpp"
 #include "ffi/native.hpp"
 #include "ffi/results.hpp"
-#include "poll.hpp"
 #include "surreal/exceptions.hpp"
 
 namespace surreal::worker {

@@ -55,7 +55,6 @@ class Task : public detail::Work {
  private:
   friend class Worker;
   friend class Executor;
-  friend struct WorkerState;
 
   enum Phase : int { created, queued, running, cancelled };
   /// Moves from `from` to `to`; false if the task was elsewhere.

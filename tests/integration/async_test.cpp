@@ -4,18 +4,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <coroutine>
-#include <deque>
-#include <exception>
-#include <mutex>
 #include <ctime>
+#include <exception>
+#include <future>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/coro.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -240,54 +238,9 @@ TEST_P(AsyncTest, AQuickCallIsNotAffectedByItsTimeout) {
 
 // ---- coroutines ----
 
+using test_support::RunLoop;
 /// A coroutine that starts at once and that nobody awaits.
-struct Detached {
-  struct promise_type {
-    Detached get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-};
-
-/// The resumptions posted by the coroutines' executor, run by one thread.
-class RunLoop {
- public:
-  void post(Resumption resume) {
-    // Notified under the lock: once the loop sees the last resumption it may
-    // return and be destroyed, which must not happen while this notifies.
-    std::lock_guard lock(mutex_);
-    queue_.push_back(resume);
-    ready_.notify_one();
-  }
-  auto executor() {
-    return [this](Resumption resume) { post(resume); };
-  }
-  /// Runs resumptions on this thread until `done()`; false if that took
-  /// longer than `limit` (a hang).
-  template <typename Done>
-  bool run_until(Done done, std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    std::unique_lock lock(mutex_);
-    while (!done()) {
-      if (!ready_.wait_until(lock, deadline, [&] { return !queue_.empty(); })) return false;
-      while (!queue_.empty()) {
-        const Resumption resume = queue_.front();
-        queue_.pop_front();
-        lock.unlock();
-        resume();
-        lock.lock();
-      }
-    }
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Resumption> queue_;
-};
+using Detached = test_support::Task<>;
 
 Detached sum_queries(Database& db, RunLoop& loop, int first, int count, std::thread::id loop_thread,
                      std::atomic<long>& sum, std::atomic<int>& elsewhere,

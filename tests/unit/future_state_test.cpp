@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/coro.hpp"
+#include "support/fake_work.hpp"
 #include "support/get.hpp"
 #include "surreal/exceptions.hpp"
 #include "surreal/future.hpp"
@@ -29,19 +31,7 @@ using surreal::Result;
 using surreal::TimeoutException;
 using Clock = std::chrono::steady_clock;
 
-/// A stand-in for the work behind a future (the worker's task).
-struct FakeWork : surreal::detail::Work {
-  std::atomic<int> cancels{0};
-  std::atomic<int> starts{0};
-  std::atomic<int> runs{0};
-  std::function<bool()> run;  // what run_here does; empty: refuses
-  void cancel() noexcept override { ++cancels; }
-  void start() noexcept override { ++starts; }
-  bool run_here() noexcept override {
-    ++runs;
-    return run ? run() : false;
-  }
-};
+using surreal::test_support::FakeWork;
 
 // ---- values and exceptions ----
 
@@ -401,16 +391,8 @@ TEST(Future, DroppingAPendingFutureStartsItsWork) {
 
 // ---- coroutines ----
 
-/// A coroutine that starts at once and reports when it ends.
-struct Eager {
-  struct promise_type {
-    Eager get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-};
+/// A coroutine that starts at once and that nobody awaits.
+using Eager = surreal::test_support::Task<>;
 
 Eager await_into(Future<int> future, std::promise<int>& out, std::promise<std::thread::id>& where) {
   try {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "support/coro.hpp"
+#include "support/fake_work.hpp"
 #include "support/get.hpp"
 #include "surreal/exceptions.hpp"
 #include "surreal/future.hpp"
@@ -41,6 +42,7 @@ using surreal::Future;
 using surreal::Promise;
 using surreal::Result;
 using surreal::TimeoutException;
+using surreal::test_support::FakeWork;
 using surreal::test_support::RunLoop;
 using surreal::test_support::Task;
 using Clock = std::chrono::steady_clock;
@@ -48,20 +50,6 @@ using Clock = std::chrono::steady_clock;
 /// An exception no library code throws, to tell it apart from theirs.
 struct Boom : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-/// A stand-in for the work behind a future (a worker's queued command).
-struct FakeWork : surreal::detail::Work {
-  std::atomic<int> cancels{0};
-  std::atomic<int> starts{0};
-  std::atomic<int> runs{0};
-  std::function<bool()> run;  // what run_here() does; empty: refuses
-  void cancel() noexcept override { ++cancels; }
-  void start() noexcept override { ++starts; }
-  bool run_here() noexcept override {
-    ++runs;
-    return run ? run() : false;
-  }
 };
 
 /// Counts its live instances, to show a value is destroyed with its state.
