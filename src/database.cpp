@@ -1,7 +1,11 @@
 #include "surreal/database.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <ostream>
 #include <stdexcept>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -32,7 +36,97 @@ Value record_result(worker::Success& success, bool one_record) {
   return result;
 }
 
+/// A call's single result converted to T.
+template <typename T>
+T single_as(worker::Success&& success) {
+  return single_result(success).get<T>();
+}
+
+Tokens to_tokens(worker::Success&& success) {
+  Value result = single_result(success);
+  Tokens tokens;
+  tokens.access = result.at("access").get<std::string>();
+  if (const Value* refresh = result.as_object().find("refresh")) {
+    tokens.refresh = refresh->get<std::string>();
+  }
+  return tokens;
+}
+
+Value to_value(const Targets& targets) {
+  if (const bool* all = std::get_if<bool>(&targets)) return Value(*all);
+  Array names;
+  for (const auto& name : std::get<std::vector<std::string>>(targets)) names.emplace_back(name);
+  return Value(std::move(names));
+}
+
+/// ConnectOptions as surreal_db_configure reads them; NONE when they hold
+/// nothing for it.
+Value native_options(const ConnectOptions& options) {
+  Object native;
+  if (options.root) {
+    native.insert_or_assign("root", Object{{"user", options.root->username},
+                                           {"pass", options.root->password}});
+  }
+  const Capabilities& caps = options.capabilities;
+  if (caps.guest_access) native.insert_or_assign("guest_access", *caps.guest_access);
+  if (caps.live_query_notifications) {
+    native.insert_or_assign("live_query_notifications", *caps.live_query_notifications);
+  }
+  const std::pair<const char*, const std::optional<Targets>*> lists[] = {
+      {"allow_functions", &caps.allow_functions},
+      {"deny_functions", &caps.deny_functions},
+      {"allow_net", &caps.allow_net},
+      {"deny_net", &caps.deny_net}};
+  for (const auto& [key, targets] : lists) {
+    if (*targets) native.insert_or_assign(key, to_value(**targets));
+  }
+  if (options.query_timeout) native.insert_or_assign("query_timeout", Duration(*options.query_timeout));
+  if (options.transaction_timeout) {
+    native.insert_or_assign("transaction_timeout", Duration(*options.transaction_timeout));
+  }
+  return native.empty() ? Value() : Value(std::move(native));
+}
+
+Value to_value(const ExportOptions& options) {
+  Object native;
+  const std::pair<const char*, const std::optional<bool>*> flags[] = {
+      {"users", &options.users},         {"accesses", &options.accesses},
+      {"params", &options.params},       {"functions", &options.functions},
+      {"analyzers", &options.analyzers}, {"records", &options.records},
+      {"sequences", &options.sequences}};
+  for (const auto& [key, flag] : flags) {
+    if (*flag) native.insert_or_assign(key, **flag);
+  }
+  if (options.tables) {
+    Array names;
+    for (const auto& name : *options.tables) names.emplace_back(name);
+    native.insert_or_assign("tables", std::move(names));
+  }
+  return Value(std::move(native));
+}
+
+/// The stream of an export: hands each chunk to `write`, counts the bytes
+/// for the progress callback, and keeps the first exception `write` throws,
+/// which stops the export (see Database::export_with).
+struct ExportSink {
+  std::function<void(std::string_view)> write;
+  std::function<void(std::uint64_t)> progress;
+  std::uint64_t written = 0;
+  std::exception_ptr error;
+};
+
 }  // namespace
+
+PatchOp PatchOp::add(std::string path, Value value) {
+  return PatchOp{"add", std::move(path), std::move(value)};
+}
+PatchOp PatchOp::remove(std::string path) { return PatchOp{"remove", std::move(path), Value()}; }
+PatchOp PatchOp::replace(std::string path, Value value) {
+  return PatchOp{"replace", std::move(path), std::move(value)};
+}
+PatchOp PatchOp::change(std::string path, std::string diff) {
+  return PatchOp{"change", std::move(path), Value(std::move(diff))};
+}
 
 std::string to_endpoint(StorageBackend backend, const std::optional<std::string>& path) {
   switch (backend) {
@@ -161,8 +255,10 @@ Future<Database> Database::connect(std::string endpoint, ConnectOptions options)
   // hands its reference over, so that the caller's Database is the only one.
   // The default timeout is for the Database's calls, not for opening it.
   const Database connecting(shared);
+  Value native = native_options(options);
   return connecting.call<Database>(
-      worker::Connect{std::move(endpoint), std::move(options.ns), std::move(options.db)},
+      worker::Connect{std::move(endpoint), std::move(options.ns), std::move(options.db),
+                      std::move(native)},
       CallOptions{}, [shared, timeout = options.timeout](worker::Success&&) mutable {
         shared->timeout = timeout;
         return Database(std::move(shared));
@@ -226,6 +322,243 @@ Future<Value> Database::update(Resource resource, Value data, CallOptions option
 
 Future<void> Database::remove(Resource resource, CallOptions options) {
   return call<void>(worker::Delete{std::move(resource)}, options, ignore);
+}
+
+Future<Database> Database::new_session(CallOptions options) {
+  return call<Database>(worker::NewSession{}, options,
+                        [timeout = shared().timeout](worker::Success&& success) {
+                          auto session = std::make_shared<Shared>();
+                          session->timeout = timeout;
+                          session->worker.adopt(std::move(success.session));
+                          session->worker.start();
+                          return Database(std::move(session));
+                        });
+}
+
+Future<Value> Database::insert(std::string table, Value data, CallOptions options) {
+  const bool one_record = data.is_object();
+  Array args{Value(Table(std::move(table))), std::move(data)};
+  return call<Value>(worker::Call{"insert", std::move(args)}, options,
+                     [one_record](worker::Success&& success) {
+                       return record_result(success, one_record);
+                     });
+}
+
+Future<Value> Database::insert_relation(std::string table, Value data, CallOptions options) {
+  const bool one_record = data.is_object();
+  Array args{Value(Table(std::move(table))), std::move(data)};
+  return call<Value>(worker::Call{"insert_relation", std::move(args)}, options,
+                     [one_record](worker::Success&& success) {
+                       return record_result(success, one_record);
+                     });
+}
+
+Future<Value> Database::record_call(std::string method, Resource resource, Value data,
+                                    const CallOptions& options) {
+  const bool one_record = resource.is_record();
+  Array args{resource.value(), std::move(data)};
+  return call<Value>(worker::Call{std::move(method), std::move(args)}, options,
+                     [one_record](worker::Success&& success) {
+                       return record_result(success, one_record);
+                     });
+}
+
+Future<Value> Database::upsert(Resource resource, Value data, CallOptions options) {
+  return record_call("upsert", std::move(resource), std::move(data), options);
+}
+
+Future<Value> Database::merge(Resource resource, Value data, CallOptions options) {
+  return record_call("merge", std::move(resource), std::move(data), options);
+}
+
+Future<Value> Database::patch(Resource resource, std::vector<PatchOp> operations,
+                              CallOptions options) {
+  Array ops;
+  ops.reserve(operations.size());
+  for (auto& op : operations) {
+    Object item{{"op", std::move(op.op)}, {"path", std::move(op.path)}};
+    if (!op.value.is_none()) item.insert_or_assign("value", std::move(op.value));
+    ops.emplace_back(std::move(item));
+  }
+  return record_call("patch", std::move(resource), Value(std::move(ops)), options);
+}
+
+Future<Value> Database::relate(RecordId from, std::string edge, RecordId to, Value data,
+                               CallOptions options) {
+  Array args{Value(std::move(from)), Value(std::move(edge)), Value(std::move(to)),
+             std::move(data)};
+  return call<Value>(worker::Call{"relate", std::move(args)}, options,
+                     [](worker::Success&& success) { return record_result(success, true); });
+}
+
+Future<Value> Database::run(std::string function, Array args, CallOptions options) {
+  Array call_args{Value(std::move(function)), Value(std::move(args))};
+  return call<Value>(worker::Call{"run", std::move(call_args)}, options,
+                     [](worker::Success&& success) { return single_result(success); });
+}
+
+Future<std::string> Database::version(CallOptions options) {
+  return call<std::string>(worker::Call{"version", {}}, options, single_as<std::string>);
+}
+
+Future<void> Database::health(CallOptions options) {
+  return call<void>(worker::Call{"health", {}}, options, ignore);
+}
+
+Future<Tokens> Database::signin(auth::Root credentials, CallOptions options) {
+  Object object{{"user", std::move(credentials.username)},
+                {"pass", std::move(credentials.password)}};
+  return call<Tokens>(worker::SessionCall{"signin", {Value(std::move(object))}}, options,
+                      to_tokens);
+}
+
+Future<Tokens> Database::signin(auth::Namespace credentials, CallOptions options) {
+  Object object{{"ns", std::move(credentials.ns)},
+                {"user", std::move(credentials.username)},
+                {"pass", std::move(credentials.password)}};
+  return call<Tokens>(worker::SessionCall{"signin", {Value(std::move(object))}}, options,
+                      to_tokens);
+}
+
+Future<Tokens> Database::signin(auth::Database credentials, CallOptions options) {
+  Object object{{"ns", std::move(credentials.ns)},
+                {"db", std::move(credentials.db)},
+                {"user", std::move(credentials.username)},
+                {"pass", std::move(credentials.password)}};
+  return call<Tokens>(worker::SessionCall{"signin", {Value(std::move(object))}}, options,
+                      to_tokens);
+}
+
+namespace {
+/// Record credentials as the core reads them: the access method's
+/// parameters beside ns, db and ac (which they may not replace).
+Value record_credentials(auth::Record credentials) {
+  Object object = std::move(credentials.params);
+  object.insert_or_assign("ns", std::move(credentials.ns));
+  object.insert_or_assign("db", std::move(credentials.db));
+  object.insert_or_assign("ac", std::move(credentials.access));
+  return Value(std::move(object));
+}
+}  // namespace
+
+Future<Tokens> Database::signin(auth::Record credentials, CallOptions options) {
+  return call<Tokens>(
+      worker::SessionCall{"signin", {record_credentials(std::move(credentials))}}, options,
+      to_tokens);
+}
+
+Future<Tokens> Database::signup(auth::Record credentials, CallOptions options) {
+  return call<Tokens>(
+      worker::SessionCall{"signup", {record_credentials(std::move(credentials))}}, options,
+      to_tokens);
+}
+
+Future<void> Database::authenticate(std::string token, CallOptions options) {
+  return call<void>(worker::SessionCall{"authenticate", {Value(std::move(token))}}, options,
+                    ignore);
+}
+
+Future<void> Database::invalidate(CallOptions options) {
+  return call<void>(worker::SessionCall{"invalidate", {}}, options, ignore);
+}
+
+Future<void> Database::set(std::string name, Value value, CallOptions options) {
+  Array args{Value(std::move(name)), std::move(value)};
+  return call<void>(worker::SessionCall{"set", std::move(args)}, options, ignore);
+}
+
+Future<void> Database::unset(std::string name, CallOptions options) {
+  return call<void>(worker::SessionCall{"unset", {Value(std::move(name))}}, options, ignore);
+}
+
+Future<void> Database::export_with(std::function<void(std::string_view)> write,
+                                   ExportOptions export_options, CallOptions options,
+                                   std::function<void()> finish) {
+  auto sink = std::make_shared<ExportSink>();
+  sink->write = std::move(write);
+  sink->progress = std::move(export_options.progress);
+  auto stream = std::make_shared<worker::Stream>();
+  stream->chunk = [sink](const std::uint8_t* data, std::size_t len) noexcept {
+    try {
+      sink->write(std::string_view(reinterpret_cast<const char*>(data), len));
+      sink->written += len;
+      if (sink->progress) sink->progress(sink->written);
+      return true;
+    } catch (...) {
+      sink->error = std::current_exception();
+      return false;
+    }
+  };
+  worker::Call command{"export", {to_value(export_options)}, std::move(stream)};
+  return call<void>(std::move(command), options, ignore)
+      .then([sink, finish = std::move(finish)](Result<void> result) {
+        // The sink's own exception says more than "stopped by its callback".
+        if (sink->error) std::rethrow_exception(sink->error);
+        result.value();
+        if (finish) finish();
+      });
+}
+
+Future<void> Database::export_to(std::filesystem::path file, ExportOptions export_options,
+                                 CallOptions options) {
+  std::filesystem::path partial = file;
+  partial += ".partial";
+  auto out = std::make_shared<std::ofstream>(partial, std::ios::binary | std::ios::trunc);
+  if (!*out) {
+    Promise<void> failed;
+    failed.set_exception(std::make_exception_ptr(std::filesystem::filesystem_error(
+        "surreal: cannot write the export", partial,
+        std::make_error_code(std::errc::io_error))));
+    return failed.get_future();
+  }
+  out->exceptions(std::ios::failbit | std::ios::badbit);
+  auto write = [out](std::string_view chunk) { out->write(chunk.data(), chunk.size()); };
+  auto finish = [out, partial, file] {
+    out->close();
+    std::filesystem::rename(partial, file);
+  };
+  return export_with(std::move(write), std::move(export_options), options, std::move(finish))
+      .then([out, partial](Result<void> result) {
+        if (!result) {
+          out->exceptions(std::ios::goodbit);
+          out->close();
+          std::error_code ignored;
+          std::filesystem::remove(partial, ignored);
+        }
+        result.value();
+      });
+}
+
+Future<void> Database::export_to(std::ostream& out, ExportOptions export_options,
+                                 CallOptions options) {
+  auto write = [&out](std::string_view chunk) {
+    if (!out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()))) {
+      throw std::ios_base::failure("surreal: writing the export to the stream failed");
+    }
+  };
+  return export_with(std::move(write), std::move(export_options), options, [&out] {
+    if (!out.flush()) throw std::ios_base::failure("surreal: flushing the export failed");
+  });
+}
+
+Future<void> Database::export_to(std::function<void(std::string_view chunk)> sink,
+                                 ExportOptions export_options, CallOptions options) {
+  return export_with(std::move(sink), std::move(export_options), options, nullptr);
+}
+
+Future<void> Database::import_from(std::filesystem::path file, CallOptions options) {
+  return import_from(std::move(file), ImportOptions{}, options);
+}
+
+Future<void> Database::import_from(std::filesystem::path file, ImportOptions import_options,
+                                   CallOptions options) {
+  std::shared_ptr<worker::Stream> stream;
+  if (import_options.progress) {
+    stream = std::make_shared<worker::Stream>();
+    stream->progress = std::move(import_options.progress);
+  }
+  worker::Call command{"import", {Value(file.string())}, std::move(stream)};
+  return call<void>(std::move(command), options, ignore);
 }
 
 Future<void> Database::close() { return call<void>(worker::Close{}, CallOptions{}, ignore); }

@@ -3,6 +3,7 @@
 #include <editline/readline.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <iomanip>
 
@@ -57,6 +58,55 @@ void print_response(const Response& response, bool json, double ms, std::ostream
       << " in " << std::fixed << std::setprecision(2) << ms << " ms)\n";
 }
 
+/// A one-line progress bar, redrawn in place ('\r'): `[#####.....]  50%`
+/// when the total is known, the byte count alone when it is not.
+void draw_progress(std::ostream& out, const char* what, std::uint64_t done,
+                   std::optional<std::uint64_t> total) {
+  constexpr int width = 30;
+  out << '\r' << what << ' ';
+  if (total && *total > 0) {
+    const auto filled = static_cast<int>(done * width / *total);
+    out << '[' << std::string(filled, '#') << std::string(width - filled, '.') << "] "
+        << std::setw(3) << done * 100 / *total << "% ";
+  }
+  out << done << " bytes" << std::flush;
+}
+
+/// `export FILE` and `import FILE`, with a progress bar. Answers false when
+/// `line` is neither.
+bool run_file_command(Database& db, const std::string& line, std::ostream& out) {
+  std::string command = line.substr(0, line.find_first_of(" \t"));
+  if (command != "export" && command != "import") return false;
+  std::string file = line.size() > command.size() ? trim(line.substr(command.size())) : "";
+  if (!file.empty() && file.back() == ';') file = trim(file.substr(0, file.size() - 1));
+  if (file.empty()) {
+    out << "usage: " << command << " FILE\n";
+    return true;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    if (command == "export") {
+      ExportOptions options;
+      options.progress = [&out](std::uint64_t bytes) {
+        draw_progress(out, "exporting", bytes, std::nullopt);
+      };
+      db.export_to(file, std::move(options)).get();
+    } else {
+      ImportOptions options;
+      options.progress = [&out](std::uint64_t done, std::uint64_t total) {
+        draw_progress(out, "importing", done, total);
+      };
+      db.import_from(file, std::move(options)).get();
+    }
+    const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
+    out << "\n" << (command == "export" ? "exported to " : "imported from ") << file << " in "
+        << std::fixed << std::setprecision(2) << ms.count() << " ms\n";
+  } catch (const std::exception& e) {
+    out << "\nerror: " << e.what() << '\n';
+  }
+  return true;
+}
+
 }  // namespace
 
 std::unique_ptr<LineReader> stream_reader(std::istream& in) {
@@ -84,6 +134,7 @@ int run_shell(const ShellOptions& options, LineReader& reader, std::ostream& out
     const std::string trimmed = trim(*line);
     if (statement.empty() && (trimmed == "exit" || trimmed == "quit")) break;
     if (trimmed.empty() && statement.empty()) continue;
+    if (statement.empty() && run_file_command(*db, trimmed, out)) continue;
     statement += *line;
     statement += '\n';
     if (trimmed.empty() || trimmed.back() != ';') continue;

@@ -1,6 +1,8 @@
 // The SurrealQL shell: statements end with ';' and may span lines; each
 // result is printed in SurrealQL notation, as `surreal sql` prints it (or as
-// JSON with --json), with its execution time.
+// JSON with --json), with its execution time. Two commands of its own, on a
+// line by themselves: `export FILE` writes the database as SurrealQL and
+// `import FILE` runs such a file, each with a progress bar.
 #pragma once
 
 #include <istream>

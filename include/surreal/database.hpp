@@ -3,12 +3,19 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
+#include "surreal/auth.hpp"
 #include "surreal/exceptions.hpp"
 #include "surreal/future.hpp"
 #include "surreal/resource.hpp"
@@ -40,13 +47,85 @@ struct CallOptions {
   std::stop_token stop;
 };
 
+/// Which functions or network targets a capability covers: `true` all,
+/// `false` none, or the names listed ("http::get", "string", "fn",
+/// "example.com:443", "10.0.0.0/8"), as `surreal start --allow-funcs`
+/// and `--allow-net` take them.
+using Targets = std::variant<bool, std::vector<std::string>>;
+
+/// What SurrealQL may do in the datastore (SurrealDB's capabilities). Each
+/// member left unset keeps the engine's default: functions allowed, network
+/// access denied, guests denied, live-query notifications on.
+struct Capabilities {
+  /// May a session that has not signed in run queries? Only matters when
+  /// authentication is enforced (ConnectOptions::root).
+  std::optional<bool> guest_access;
+  std::optional<bool> live_query_notifications;
+  std::optional<Targets> allow_functions, deny_functions;
+  std::optional<Targets> allow_net, deny_net;
+};
+
 /// How to open a Database (Database::connect).
+///
+/// SurrealDB 3 has no datastore-wide strict mode: a database is strict when
+/// it is defined so (`DEFINE DATABASE app STRICT`), which a user with the
+/// right to do so runs as a query.
 struct ConnectOptions {
   /// The namespace and database to use, when given.
   std::optional<std::string> ns, db;
+  /// Set: the datastore enforces authentication (the Rust SDK's
+  /// `Config::user`). It creates this root user when it has no users yet,
+  /// and the Database signs in as it; sessions from new_session() start
+  /// unauthenticated. Unset: no authentication, as SurrealDB's embedded
+  /// engines default to.
+  std::optional<auth::Root> root;
+  Capabilities capabilities;
+  /// The longest a query, or a transaction, may run in the engine before
+  /// it fails (the engine's own limits, as `surreal start --query-timeout`).
+  std::optional<std::chrono::nanoseconds> query_timeout, transaction_timeout;
   /// The default CallOptions::timeout of every call on the Database (not of
   /// connecting itself).
   std::optional<std::chrono::nanoseconds> timeout;
+};
+
+/// One operation of Database::patch, as JSON Patch (RFC 6902) has it; a
+/// path is a JSON pointer into the record ("/address/city", "/tags/0").
+struct PatchOp {
+  /// Sets `path` to `value`, adding the field (or inserting into an array).
+  static PatchOp add(std::string path, Value value);
+  /// Removes the field at `path`.
+  static PatchOp remove(std::string path);
+  /// Sets the existing field at `path` to `value`.
+  static PatchOp replace(std::string path, Value value);
+  /// Applies a text diff (diff-match-patch's format) to the string at `path`.
+  static PatchOp change(std::string path, std::string diff);
+
+  std::string op;  ///< "add", "remove", "replace" or "change"
+  std::string path;
+  Value value;     ///< NONE for remove
+};
+
+/// What Database::export_to writes. Unset members keep SurrealDB's
+/// defaults, which export everything.
+struct ExportOptions {
+  std::optional<bool> users, accesses, params, functions, analyzers, records, sequences;
+  /// Only these tables (their definitions and records); an empty list
+  /// exports no table. Unset: every table.
+  std::optional<std::vector<std::string>> tables;
+  /// Called with the number of bytes written so far, after each chunk, on
+  /// the thread that runs the export; it must not block or throw.
+  std::function<void(std::uint64_t bytes)> progress;
+};
+
+/// How Database::import_from reports.
+struct ImportOptions {
+  /// Called with the bytes of the file read so far and the file's size, on
+  /// a thread of the engine, at most every 100 ms and once at the end
+  /// (done == total); it must not block or throw. The engine reads the file
+  /// itself: the count comes from the position of its descriptor
+  /// (/proc/self/fdinfo), so elsewhere than Linux only the start and the
+  /// end are reported.
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
 /// The outcome of a query: one result per statement, each either a value or
@@ -101,10 +180,14 @@ class Response {
 /// for that query. Errors arrive through the future as the exceptions of
 /// surreal/exceptions.hpp.
 ///
-/// Who runs a call: the background thread, or, for a data command (query,
-/// select, create, update, remove) that it has not taken yet when you wait
-/// for it with get() or wait(), your own thread, in the command's turn. A
-/// lone caller's call then costs no thread hand-off at all.
+/// Who runs a call: the background thread, or, for a data call (the query
+/// and record verbs, run, version, health, export, import) that it has not
+/// taken yet when you wait for it with get() or wait(), your own thread, in
+/// the call's turn. A lone caller's call then costs no thread hand-off at
+/// all. Data calls may run concurrently with each other; a session call
+/// (use_namespace, use_database, signin, signup, authenticate, invalidate,
+/// set, unset, new_session) waits for every call made before it, and the
+/// calls after it wait for it.
 ///
 /// Every call takes CallOptions last: a timeout and a std::stop_token.
 ///
@@ -124,8 +207,19 @@ class Database {
   static Future<Database> connect(std::string endpoint,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
-  /// The same with options: namespace, database, default timeout.
+  /// The same with options: namespace, database, credentials,
+  /// capabilities, timeouts. Wrong root credentials for a datastore that
+  /// has users fail with AuthenticationException; a malformed option with
+  /// DatabaseException (error_code::invalid_argument).
   static Future<Database> connect(std::string endpoint, ConnectOptions options);
+
+  /// A new, independent session over the same datastore: its own namespace,
+  /// database, authentication and parameters, none of them set yet (with
+  /// authentication enforced it starts signed out). It has its own
+  /// background thread and its own default timeout (this one's). Closing
+  /// either never closes the datastore under the other: the last session
+  /// to go does.
+  Future<Database> new_session(CallOptions options = {});
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
@@ -167,8 +261,87 @@ class Database {
   /// Deletes a record, or every record of a table or range.
   Future<void> remove(Resource resource, CallOptions options = {});
 
-  /// Shuts the datastore down; afterwards every call fails with
-  /// ConnectionException. Closing again does nothing.
+  /// Inserts one record (an object; it answers the record) or many (an
+  /// array of objects; it answers an array). Records without an `id` get a
+  /// random one; an existing id fails the insert.
+  Future<Value> insert(std::string table, Value data, CallOptions options = {});
+  /// Inserts relations (records of an edge table with `in` and `out`), one
+  /// or many, as insert().
+  Future<Value> insert_relation(std::string table, Value data, CallOptions options = {});
+  /// Replaces the content of a record, creating it if it does not exist;
+  /// of a table or range, every record in it. Answers as update().
+  Future<Value> upsert(Resource resource, Value data = {}, CallOptions options = {});
+  /// Merges `data` (an object) into a record, or every record of a table or
+  /// range: fields not in `data` stay. Answers as update().
+  Future<Value> merge(Resource resource, Value data, CallOptions options = {});
+  /// Applies JSON Patch operations to a record, or every record of a table
+  /// or range. Answers as update(). An invalid operation (a remove of a
+  /// field that is not there, say) fails with QueryException and changes
+  /// nothing.
+  Future<Value> patch(Resource resource, std::vector<PatchOp> operations,
+                      CallOptions options = {});
+  /// Relates two records through the edge table `edge`
+  /// (`RELATE from->edge->to`) with content `data` (an object, NONE for
+  /// none); answers the edge record. Both records must exist when the edge
+  /// table is defined `TYPE RELATION ... ENFORCED`.
+  Future<Value> relate(RecordId from, std::string edge, RecordId to, Value data = {},
+                       CallOptions options = {});
+  /// Calls a function by name: a built-in ("string::len") or a defined one
+  /// ("fn::greet"), with `args`. An unknown function fails with
+  /// QueryException. (As the Rust SDK does, a single argument that is
+  /// itself an array is spread into the arguments.)
+  Future<Value> run(std::string function, Array args = {}, CallOptions options = {});
+  /// The engine's version ("3.3.5"), not this library's.
+  Future<std::string> version(CallOptions options = {});
+  /// Succeeds when the engine is up.
+  Future<void> health(CallOptions options = {});
+
+  /// Signs this session in: it then has that user's rights. Wrong
+  /// credentials, or an unknown access method, fail with
+  /// AuthenticationException, whose message holds no secret.
+  Future<Tokens> signin(auth::Root credentials, CallOptions options = {});
+  Future<Tokens> signin(auth::Namespace credentials, CallOptions options = {});
+  Future<Tokens> signin(auth::Database credentials, CallOptions options = {});
+  Future<Tokens> signin(auth::Record credentials, CallOptions options = {});
+  /// Signs up a record user through a record access method's SIGNUP, and
+  /// signs this session in as it.
+  Future<Tokens> signup(auth::Record credentials, CallOptions options = {});
+  /// Signs this session in with a token from signin() or signup(). A
+  /// malformed, forged or expired token fails with AuthenticationException.
+  Future<void> authenticate(std::string token, CallOptions options = {});
+  /// Signs this session out.
+  Future<void> invalidate(CallOptions options = {});
+
+  /// Defines `$name` for this session's later queries (not other
+  /// sessions'). A name that is not an identifier fails with QueryException.
+  Future<void> set(std::string name, Value value, CallOptions options = {});
+  /// Removes a parameter set with set().
+  Future<void> unset(std::string name, CallOptions options = {});
+
+  /// Exports the current database as SurrealQL: definitions, then records.
+  /// To a file, replaced only once the export has succeeded (written to
+  /// `file` + ".partial" meanwhile, removed on failure); a file that cannot
+  /// be written fails the future with std::filesystem::filesystem_error.
+  Future<void> export_to(std::filesystem::path file, ExportOptions export_options = {},
+                         CallOptions options = {});
+  /// ... to a stream, which must stay alive until the future completes; a
+  /// stream that fails a write fails the export with std::ios_base::failure.
+  Future<void> export_to(std::ostream& out, ExportOptions export_options = {},
+                         CallOptions options = {});
+  /// ... chunk by chunk to `sink`, in order, on the thread that runs the
+  /// export. An exception from `sink` stops the export and fails the future.
+  Future<void> export_to(std::function<void(std::string_view chunk)> sink,
+                         ExportOptions export_options = {}, CallOptions options = {});
+  /// Runs an export's SurrealQL from a file in this session's namespace and
+  /// database. A statement that fails fails the import with QueryException;
+  /// what ran before it stays.
+  Future<void> import_from(std::filesystem::path file, CallOptions options = {});
+  Future<void> import_from(std::filesystem::path file, ImportOptions import_options,
+                           CallOptions options = {});
+
+  /// Ends this session; afterwards every call on it fails with
+  /// ConnectionException. The last session of a datastore (see
+  /// new_session()) shuts it down. Closing again does nothing.
   Future<void> close();
 
  private:
@@ -177,6 +350,11 @@ class Database {
   Shared& shared() const;
   template <typename T, typename Command, typename Convert>
   Future<T> call(Command command, const CallOptions& options, Convert convert) const;
+  Future<Value> record_call(std::string method, Resource resource, Value data,
+                            const CallOptions& options);
+  Future<void> export_with(std::function<void(std::string_view)> write,
+                           ExportOptions export_options, CallOptions options,
+                           std::function<void()> finish);
 
   std::shared_ptr<Shared> shared_;
 };

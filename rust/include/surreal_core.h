@@ -103,10 +103,10 @@
 typedef struct SurrealCancel SurrealCancel;
 
 /**
- * The object behind `SurrealDatabase*`. Shared by reference between
- * threads. Operations hold a read lock on the connection while they run, so
- * connecting and closing (write locks) wait for the operations in flight,
- * asynchronous ones included.
+ * The object behind `SurrealDatabase*`: one session. Shared by reference
+ * between threads. Operations hold a read lock on the connection while
+ * they run, so connecting and closing (write locks) wait for the operations
+ * in flight, asynchronous ones included.
  */
 typedef struct SurrealDatabase SurrealDatabase;
 
@@ -126,6 +126,28 @@ typedef struct SurrealResponse SurrealResponse;
  * quickly and must not unwind.
  */
 typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *response, char *error);
+
+/**
+ * Where an export's text goes and where an import reports its progress:
+ * the optional last-but-one argument of surreal_db_call. Both callbacks run
+ * on the thread that runs the call (the caller's for surreal_db_call, a
+ * runtime thread for surreal_db_call_async), one call at a time, with
+ * `context`; they must stay valid until the call has completed.
+ */
+typedef struct {
+  /**
+   * Receives the export's SurrealQL text, chunk by chunk, in order.
+   * Returning false stops the export, which then fails.
+   */
+  bool (*chunk)(void *context, const uint8_t *data, size_t len);
+  /**
+   * Receives an import's progress: bytes of the file read so far, and
+   * its size. `done` never decreases; on success the last report has
+   * `done == total`.
+   */
+  void (*progress)(void *context, uint64_t done, uint64_t total);
+  void *context;
+} SurrealStream;
 
 /**
  * The callbacks of surreal_response_visit_results. Every one receives the
@@ -186,6 +208,32 @@ SurrealDatabase *surreal_db_new(const char *endpoint);
  * `db` is NULL or a live handle from surreal_db_new.
  */
 int32_t surreal_db_connect(const SurrealDatabase *db);
+
+/**
+ * Sets how the next surreal_db_connect opens the datastore: a CBOR map
+ * with `root` `{user, pass}` (the datastore then enforces authentication,
+ * creating that root user if it has none, and this handle signs in as it),
+ * `query_timeout` and `transaction_timeout` (durations),
+ * `guest_access` and `live_query_notifications` (booleans), and
+ * `allow_functions`, `deny_functions`, `allow_net`, `deny_net` (true, false
+ * or an array of names, as `surreal start --allow-funcs` takes them).
+ * Unknown keys and wrong kinds are SURREAL_ERR_INVALID_ARGUMENT.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `options` NULL or `len` readable bytes.
+ */
+int32_t surreal_db_configure(const SurrealDatabase *db, const uint8_t *options, size_t len);
+
+/**
+ * A new session over the datastore of a connected handle: its own
+ * namespace, database, authentication and parameters, none of them set
+ * yet. Close it with surreal_db_close; the datastore stays open until its
+ * last session is closed. NULL on error.
+ *
+ * # Safety
+ * `db` is NULL or a live handle.
+ */
+SurrealDatabase *surreal_db_new_session(const SurrealDatabase *db);
 
 /**
  * Selects the namespace later calls work in.
@@ -405,6 +453,49 @@ int32_t surreal_db_update_cbor_async(const SurrealDatabase *db, const uint8_t *r
  * As for surreal_db_delete_cbor and surreal_db_query_async.
  */
 int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
+
+/**
+ * Any call of the SDK by name, with its arguments as one CBOR array, after
+ * SurrealDB's RPC layer. `params` may be NULL (with `params_len` 0) for no
+ * arguments. The methods and their arguments (`[...]` optional):
+ *   query(sql, [bindings]), select(resource), create(resource, [data]),
+ *   insert(table, data), insert_relation(table, data),
+ *   upsert(resource, [data]), update(resource, [data]),
+ *   merge(resource, data), patch(resource, [operations]),
+ *   delete(resource), relate(from, edge, to, [data]),
+ *   run(name, [arguments]), version(), health(),
+ *   signin(credentials), signup(credentials), authenticate(token),
+ *   invalidate(), set(name, value), unset(name),
+ *   import(path), export([options]).
+ * A resource is a table name, a record id, or a record-id range; data is
+ * any value, NONE for none. Credentials are an object: `{user, pass}` for
+ * root, with `ns` for a namespace user, with `ns` and `db` for a database
+ * user, or `{ns, db, ac, ...}` for a record access method. signin and
+ * signup answer `{access, refresh?}`. A patch operation is an object
+ * `{op, path, value}` with op "add", "remove", "replace" or "change".
+ * Export options: booleans users, accesses, params, functions, analyzers,
+ * records, sequences, apis, buckets, modules, configs,
+ * database_definition, and tables (true, false or an array of names).
+ * `stream` (NULL for none) takes an export's text, which it requires, and
+ * an import's progress. The response holds one result. NULL on error; a
+ * bad method or argument is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `method` NULL or a C string; `params` NULL
+ * or `params_len` readable bytes; `stream` NULL or valid during the call;
+ * `cancel` NULL or a live token.
+ */
+SurrealResponse *surreal_db_call(const SurrealDatabase *db, const char *method, const uint8_t *params, size_t params_len, const SurrealStream *stream, const SurrealCancel *cancel);
+
+/**
+ * Like surreal_db_call, asynchronously (see surreal_db_query_async). The
+ * arguments are decoded before this returns; the stream's callbacks and
+ * context must stay valid until `callback` has run.
+ *
+ * # Safety
+ * As for surreal_db_call and surreal_db_query_async.
+ */
+int32_t surreal_db_call_async(const SurrealDatabase *db, const char *method, const uint8_t *params, size_t params_len, const SurrealStream *stream, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * The results as one CBOR array, one item per statement (NONE where the

@@ -14,11 +14,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cancel::{token_arg, SurrealCancel};
 use crate::cbor;
-use crate::database::{Operation, SurrealDatabase};
+use crate::database::{Options, SurrealDatabase};
 use crate::error::{
     self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_ERR_INVALID_ARGUMENT,
     SURREAL_OK,
 };
+use crate::operation::{ChunkSink, Operation};
+use crate::progress::ImportProgress;
 use crate::resource;
 use crate::response::SurrealResponse;
 use crate::runtime::block_on;
@@ -282,6 +284,49 @@ pub unsafe extern "C" fn surreal_db_connect(db: *const SurrealDatabase) -> i32 {
         // SAFETY: the caller passes a live handle.
         let db = unsafe { borrow(db, "db") }?;
         block_on(db.connect())?
+    })
+}
+
+/// Sets how the next surreal_db_connect opens the datastore: a CBOR map
+/// with `root` `{user, pass}` (the datastore then enforces authentication,
+/// creating that root user if it has none, and this handle signs in as it),
+/// `query_timeout` and `transaction_timeout` (durations),
+/// `guest_access` and `live_query_notifications` (booleans), and
+/// `allow_functions`, `deny_functions`, `allow_net`, `deny_net` (true, false
+/// or an array of names, as `surreal start --allow-funcs` takes them).
+/// Unknown keys and wrong kinds are SURREAL_ERR_INVALID_ARGUMENT.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `options` NULL or `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_configure(
+    db: *const SurrealDatabase,
+    options: *const u8,
+    len: usize,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle and a buffer.
+        let (db, options) = unsafe { (borrow(db, "db")?, cbor_arg(options, len, "options")?) };
+        db.configure(Options::from_value(options)?);
+        Ok(())
+    })
+}
+
+/// A new session over the datastore of a connected handle: its own
+/// namespace, database, authentication and parameters, none of them set
+/// yet. Close it with surreal_db_close; the datastore stays open until its
+/// last session is closed. NULL on error.
+///
+/// # Safety
+/// `db` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_new_session(
+    db: *const SurrealDatabase,
+) -> *mut SurrealDatabase {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle.
+        let db = unsafe { borrow(db, "db") }?;
+        block_on(db.new_session())?.map(into_handle)
     })
 }
 
@@ -849,6 +894,151 @@ pub unsafe extern "C" fn surreal_db_delete_cbor_async(
             callback,
             context,
         )
+    })
+}
+
+/// Where an export's text goes and where an import reports its progress:
+/// the optional last-but-one argument of surreal_db_call. Both callbacks run
+/// on the thread that runs the call (the caller's for surreal_db_call, a
+/// runtime thread for surreal_db_call_async), one call at a time, with
+/// `context`; they must stay valid until the call has completed.
+#[repr(C)]
+pub struct SurrealStream {
+    /// Receives the export's SurrealQL text, chunk by chunk, in order.
+    /// Returning false stops the export, which then fails.
+    pub chunk:
+        Option<unsafe extern "C" fn(context: *mut c_void, data: *const u8, len: usize) -> bool>,
+    /// Receives an import's progress: bytes of the file read so far, and
+    /// its size. `done` never decreases; on success the last report has
+    /// `done == total`.
+    pub progress: Option<unsafe extern "C" fn(context: *mut c_void, done: u64, total: u64)>,
+    pub context: *mut c_void,
+}
+
+/// The method, arguments and stream of surreal_db_call, as an operation.
+///
+/// # Safety
+/// `method` is NULL or a C string, `params` NULL (with `params_len` 0) or
+/// `params_len` bytes, `stream` NULL or a valid stream.
+unsafe fn call_operation(
+    method: *const c_char,
+    params: *const u8,
+    params_len: usize,
+    stream: *const SurrealStream,
+) -> FfiResult<Operation> {
+    // SAFETY: forwarded from the caller.
+    let method = unsafe { borrow_str(method, "method") }?;
+    let params = if params.is_null() && params_len == 0 {
+        Value::None
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { cbor_arg(params, params_len, "params") }?
+    };
+    let operation = Operation::from_call(method, params)?;
+    // SAFETY: forwarded from the caller; `as_ref` handles NULL.
+    let Some(stream) = (unsafe { stream.as_ref() }) else {
+        return operation.with_stream(None, None);
+    };
+    let context = CallbackContext(stream.context);
+    let sink = stream.chunk.map(|chunk| -> ChunkSink {
+        let context = CallbackContext(context.0);
+        Box::new(move |bytes: &[u8]| {
+            let context = &context;
+            // SAFETY: the caller supplied this callback and context for the call.
+            unsafe { chunk(context.0, bytes.as_ptr(), bytes.len()) }
+        })
+    });
+    let progress = stream.progress.map(|progress| {
+        let context = CallbackContext(context.0);
+        ImportProgress::new(Box::new(move |done, total| {
+            let context = &context;
+            // SAFETY: the caller supplied this callback and context for the call.
+            unsafe { progress(context.0, done, total) }
+        }))
+    });
+    operation.with_stream(sink, progress)
+}
+
+/// Any call of the SDK by name, with its arguments as one CBOR array, after
+/// SurrealDB's RPC layer. `params` may be NULL (with `params_len` 0) for no
+/// arguments. The methods and their arguments (`[...]` optional):
+///   query(sql, [bindings]), select(resource), create(resource, [data]),
+///   insert(table, data), insert_relation(table, data),
+///   upsert(resource, [data]), update(resource, [data]),
+///   merge(resource, data), patch(resource, [operations]),
+///   delete(resource), relate(from, edge, to, [data]),
+///   run(name, [arguments]), version(), health(),
+///   signin(credentials), signup(credentials), authenticate(token),
+///   invalidate(), set(name, value), unset(name),
+///   import(path), export([options]).
+/// A resource is a table name, a record id, or a record-id range; data is
+/// any value, NONE for none. Credentials are an object: `{user, pass}` for
+/// root, with `ns` for a namespace user, with `ns` and `db` for a database
+/// user, or `{ns, db, ac, ...}` for a record access method. signin and
+/// signup answer `{access, refresh?}`. A patch operation is an object
+/// `{op, path, value}` with op "add", "remove", "replace" or "change".
+/// Export options: booleans users, accesses, params, functions, analyzers,
+/// records, sequences, apis, buckets, modules, configs,
+/// database_definition, and tables (true, false or an array of names).
+/// `stream` (NULL for none) takes an export's text, which it requires, and
+/// an import's progress. The response holds one result. NULL on error; a
+/// bad method or argument is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `method` NULL or a C string; `params` NULL
+/// or `params_len` readable bytes; `stream` NULL or valid during the call;
+/// `cancel` NULL or a live token.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_call(
+    db: *const SurrealDatabase,
+    method: *const c_char,
+    params: *const u8,
+    params_len: usize,
+    stream: *const SurrealStream,
+    cancel: *const SurrealCancel,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle, a C string, a buffer and a stream.
+        let (db, operation) = unsafe {
+            (
+                borrow(db, "db")?,
+                call_operation(method, params, params_len, stream)?,
+            )
+        };
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, operation, cancel)
+    })
+}
+
+/// Like surreal_db_call, asynchronously (see surreal_db_query_async). The
+/// arguments are decoded before this returns; the stream's callbacks and
+/// context must stay valid until `callback` has run.
+///
+/// # Safety
+/// As for surreal_db_call and surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_call_async(
+    db: *const SurrealDatabase,
+    method: *const c_char,
+    params: *const u8,
+    params_len: usize,
+    stream: *const SurrealStream,
+    cancel: *const SurrealCancel,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle, a C string, a buffer and a stream.
+        let (db, operation) = unsafe {
+            (
+                borrow(db, "db")?,
+                call_operation(method, params, params_len, stream),
+            )
+        };
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_async(db, operation, cancel, callback, context)
     })
 }
 

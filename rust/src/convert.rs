@@ -122,3 +122,9 @@ mod tests {
         assert!(parse_json(&text, "data").is_err());
     }
 }
+
+/// The kind of a value, as SurrealDB names it in its type errors (`string`,
+/// `record<person>`...), for error messages.
+pub fn kind_name(value: &Value) -> String {
+    value.kind().to_sql()
+}

@@ -1,5 +1,6 @@
-//! The native database handle: an endpoint, and once connected, an SDK
-//! connection over a datastore this crate owns.
+//! The native database handle: an endpoint, and once connected, one SDK
+//! session over a datastore this crate owns. Further sessions over the same
+//! datastore come from [`SurrealDatabase::new_session`].
 //!
 //! The datastore is built here rather than by `surrealdb::engine::any` so
 //! that closing is deterministic. The SDK offers no close: the last handle's
@@ -9,16 +10,15 @@
 //! itself and returns once that background task has let go of it, so the
 //! same directory can be opened again straight away.
 
-use std::future::{Future, IntoFuture};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use surrealdb::engine::local::Db;
+use surrealdb::opt::auth;
 use surrealdb::opt::capabilities::Capabilities;
-use surrealdb::opt::Resource;
-use surrealdb::types::{NotFoundError, QueryError, Value};
+use surrealdb::types::Value;
 use surrealdb::Surreal;
 use surrealdb_engine_local::Datastore;
 use tokio::sync::RwLock;
@@ -26,13 +26,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cancel::SurrealCancel;
 use crate::error::{self, FfiError, FfiResult};
+use crate::operation::Operation;
 use crate::response::{sdk_error, SurrealResponse};
-use crate::{convert, resource, runtime};
+use crate::runtime;
 
-/// How often a record operation is attempted when it keeps losing a
-/// transaction conflict (concurrent first writes to a table that does not
-/// exist yet conflict while defining it).
-const CONFLICT_ATTEMPTS: usize = 16;
+/// Live-query notifications the datastore buffers before its writers wait,
+/// as the SDK's own engine sets it up.
+const NOTIFICATIONS_CHANNEL_SIZE: usize = 15_000;
 
 /// How long close waits for the SDK's session task to release the datastore
 /// after shutting it down. It normally takes well under a millisecond.
@@ -69,9 +69,150 @@ impl Endpoint {
     }
 }
 
+/// How to open the datastore: `surreal_db_configure`'s options, decoded.
+#[derive(Default)]
+pub struct Options {
+    /// Root credentials: set, the datastore enforces authentication (it
+    /// creates this root user if it has no users yet) and the first session
+    /// signs in as it.
+    root: Option<auth::Root>,
+    query_timeout: Option<Duration>,
+    transaction_timeout: Option<Duration>,
+    capabilities: Capabilities,
+}
+
+fn option_error(message: impl std::fmt::Display) -> FfiError {
+    FfiError::invalid_argument(format!("connect options: {message}"))
+}
+
+fn option_bool(value: Value, key: &str) -> FfiResult<bool> {
+    match value {
+        Value::Bool(flag) => Ok(flag),
+        _ => Err(option_error(format!("'{key}' must be a boolean"))),
+    }
+}
+
+fn option_string(value: Value, key: &str) -> FfiResult<String> {
+    match value {
+        Value::String(text) => Ok(text),
+        _ => Err(option_error(format!("'{key}' must be a string"))),
+    }
+}
+
+fn option_duration(value: Value, key: &str) -> FfiResult<Option<Duration>> {
+    match value {
+        Value::None | Value::Null => Ok(None),
+        Value::Duration(duration) => Ok(Some(duration.into_inner())),
+        _ => Err(option_error(format!("'{key}' must be a duration"))),
+    }
+}
+
+/// An allow or deny list: `true` (all), `false` (none), or an array of names.
+enum Targets {
+    All,
+    Nothing,
+    Some(Vec<String>),
+}
+
+fn option_targets(value: Value, key: &str) -> FfiResult<Targets> {
+    match value {
+        Value::Bool(true) => Ok(Targets::All),
+        Value::Bool(false) => Ok(Targets::Nothing),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| option_string(item, key))
+            .collect::<FfiResult<Vec<_>>>()
+            .map(Targets::Some),
+        _ => Err(option_error(format!(
+            "'{key}' must be true, false or an array of names"
+        ))),
+    }
+}
+
+impl Options {
+    /// Reads a map: `root` `{user, pass}`, `query_timeout` and
+    /// `transaction_timeout` (durations), `guest_access` and
+    /// `live_query_notifications` (booleans), and `allow_functions`,
+    /// `deny_functions`, `allow_net`, `deny_net` (`true`, `false` or an array
+    /// of names). Absent keys keep the SDK's defaults.
+    pub fn from_value(value: Value) -> FfiResult<Self> {
+        let Value::Object(object) = value else {
+            return Err(option_error("must be an object (a CBOR map)"));
+        };
+        let mut options = Options::default();
+        let mut caps = Capabilities::new();
+        for (key, value) in object {
+            match key.as_str() {
+                "root" => {
+                    let Value::Object(mut root) = value else {
+                        return Err(option_error("'root' must be an object {user, pass}"));
+                    };
+                    let mut field = |name: &str| match root.remove(name) {
+                        Some(value) => option_string(value, name),
+                        None => Err(option_error(format!("'root' lacks '{name}'"))),
+                    };
+                    options.root = Some(auth::Root {
+                        username: field("user")?,
+                        password: field("pass")?,
+                    });
+                }
+                "query_timeout" => options.query_timeout = option_duration(value, &key)?,
+                "transaction_timeout" => {
+                    options.transaction_timeout = option_duration(value, &key)?
+                }
+                "guest_access" => caps = caps.with_guest_access(option_bool(value, &key)?),
+                "live_query_notifications" => {
+                    caps = caps.with_live_query_notifications(option_bool(value, &key)?)
+                }
+                "allow_functions" => match option_targets(value, &key)? {
+                    Targets::All => caps.allow_all_functions(),
+                    Targets::Nothing => caps.allow_no_functions(),
+                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
+                        caps.allow_function(name).map_err(option_error)
+                    })?,
+                },
+                "deny_functions" => match option_targets(value, &key)? {
+                    Targets::All => caps.deny_all_functions(),
+                    Targets::Nothing => caps.deny_no_functions(),
+                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
+                        caps.deny_function(name).map_err(option_error)
+                    })?,
+                },
+                "allow_net" => match option_targets(value, &key)? {
+                    Targets::All => caps.allow_all_net_targets(),
+                    Targets::Nothing => caps.allow_no_net_targets(),
+                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
+                        caps.allow_net_target(name).map_err(option_error)
+                    })?,
+                },
+                "deny_net" => match option_targets(value, &key)? {
+                    Targets::All => caps.deny_all_net_targets(),
+                    Targets::Nothing => caps.deny_no_net_targets(),
+                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
+                        caps.deny_net_target(name).map_err(option_error)
+                    })?,
+                },
+                other => return Err(option_error(format!("unknown option '{other}'"))),
+            };
+        }
+        options.capabilities = caps;
+        Ok(options)
+    }
+}
+
+/// One open datastore and what every session over it shares. The last
+/// session to close shuts it down.
+struct Engine {
+    datastore: Arc<Datastore>,
+    /// A session that never runs anything: new sessions are clones of it,
+    /// so they start fresh (no namespace, no authentication, no parameters).
+    pristine: Surreal<Db>,
+}
+
+/// One session over an engine.
 struct Connection {
     db: Surreal<Db>,
-    datastore: Arc<Datastore>,
+    engine: Arc<Engine>,
 }
 
 fn open_error(endpoint: &Endpoint, error: impl std::fmt::Display) -> FfiError {
@@ -81,27 +222,47 @@ fn open_error(endpoint: &Endpoint, error: impl std::fmt::Display) -> FfiError {
     ))
 }
 
-impl Connection {
-    async fn open(endpoint: &Endpoint) -> FfiResult<Self> {
+impl Engine {
+    async fn open(endpoint: &Endpoint, options: &Options) -> FfiResult<Self> {
         // The same steps, in the same order, as surrealdb-engine-local's own
-        // `connect`; the capabilities are the SDK's defaults.
-        let datastore = Datastore::builder()
-            .with_capabilities(Capabilities::default().into())
+        // `connect`, with the options of the SDK's `Config`.
+        let capabilities: surrealdb_rpc::capabilities::Capabilities =
+            options.capabilities.clone().into();
+        let (notifications, builder) = if capabilities.allows_live_query_notifications() {
+            let (send, receive) = async_channel::bounded(NOTIFICATIONS_CHANNEL_SIZE);
+            (Some(receive), Datastore::builder().with_notify(send))
+        } else {
+            (None, Datastore::builder())
+        };
+        let datastore = builder
+            .with_capabilities(capabilities)
+            .with_query_timeout(options.query_timeout)
+            .with_transaction_timeout(options.transaction_timeout)
+            .with_auth(options.root.is_some())
             .without_maintenance_tasks()
             .build_with_path(&endpoint.datastore_path())
             .await
             .map_err(|e| open_error(endpoint, e))?;
         let prepared = async {
             datastore.check_version().await?;
-            datastore.bootstrap().await
+            datastore.bootstrap().await?;
+            datastore.start_maintenance_tasks();
+            if let Some(root) = &options.root {
+                datastore
+                    .initialise_credentials(&root.username, &root.password)
+                    .await?;
+            }
+            Ok::<_, anyhow::Error>(())
         };
         if let Err(error) = prepared.await {
             let _ = datastore.shutdown().await;
             return Err(open_error(endpoint, error));
         }
-        datastore.start_maintenance_tasks();
-        match Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), None).await {
-            Ok(db) => Ok(Connection { db, datastore }),
+        match Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), notifications).await {
+            Ok(pristine) => Ok(Engine {
+                datastore,
+                pristine,
+            }),
             Err(error) => {
                 let _ = datastore.shutdown().await;
                 Err(open_error(endpoint, error))
@@ -110,10 +271,13 @@ impl Connection {
     }
 
     async fn close(self) -> FfiResult<()> {
-        let Connection { db, datastore } = self;
-        // Dropping the only SDK handle ends its session task, which shuts the
+        let Engine {
+            datastore,
+            pristine,
+        } = self;
+        // Dropping the last SDK handle ends its session task, which shuts the
         // datastore down too; the datastore serialises the two calls.
-        drop(db);
+        drop(pristine);
         let shutdown = datastore.shutdown().await;
         // The session task holds a reference until its own shutdown call has
         // returned, and there is no signal for that: poll for it, bounded.
@@ -131,136 +295,16 @@ impl Connection {
     }
 }
 
-/// One data operation, with its arguments already checked and parsed, so that
-/// the blocking and the asynchronous entry points run the very same code and
-/// bad input is refused before anything is scheduled.
-pub enum Operation {
-    Query {
-        sql: String,
-        bindings: Option<Value>,
-    },
-    Select(Resource),
-    /// NONE as the data means no content.
-    Create(Resource, Value),
-    /// NONE as the data means no content.
-    Update(Resource, Value),
-    Delete(Resource),
-}
-
-impl Operation {
-    /// SurrealQL with optional variables (JSON text of an object).
-    pub fn query(sql: &str, bindings: Option<&str>) -> FfiResult<Self> {
-        let bindings = bindings
-            .map(|text| convert::parse_json_object(text, "bindings"))
-            .transpose()?;
-        Self::query_with(sql, bindings)
-    }
-
-    /// SurrealQL with optional variables, already decoded: an object.
-    pub fn query_with(sql: &str, bindings: Option<Value>) -> FfiResult<Self> {
-        if bindings
-            .as_ref()
-            .is_some_and(|value| !matches!(value, Value::Object(_)))
-        {
-            return Err(FfiError::invalid_argument(
-                "bindings must be an object (a CBOR map)",
-            ));
+impl Connection {
+    /// Ends this session; the last session to end shuts the datastore down.
+    async fn close(self) -> FfiResult<()> {
+        let Connection { db, engine } = self;
+        drop(db);
+        // Exactly one of the sessions closing at once gets the engine.
+        match Arc::into_inner(engine) {
+            Some(engine) => engine.close().await,
+            None => Ok(()),
         }
-        Ok(Operation::Query {
-            sql: sql.to_owned(),
-            bindings,
-        })
-    }
-
-    pub fn select(resource: &str) -> FfiResult<Self> {
-        Ok(Operation::Select(resource::parse_resource(resource)?))
-    }
-
-    pub fn create(table: &str, data: &str) -> FfiResult<Self> {
-        Ok(Operation::Create(
-            resource::parse_resource(table)?,
-            convert::parse_json_object(data, "data")?,
-        ))
-    }
-
-    pub fn update(resource: &str, data: &str) -> FfiResult<Self> {
-        Ok(Operation::Update(
-            resource::parse_resource(resource)?,
-            convert::parse_json_object(data, "data")?,
-        ))
-    }
-
-    pub fn delete(resource: &str) -> FfiResult<Self> {
-        Ok(Operation::Delete(resource::parse_resource(resource)?))
-    }
-
-    // The same operations with arguments that are already values (decoded
-    // from CBOR): a resource value is text, a table or a record id (see
-    // `resource::from_value`); data is any value, NONE meaning no content.
-
-    pub fn select_value(resource: Value) -> FfiResult<Self> {
-        Ok(Operation::Select(resource::from_value(resource)?))
-    }
-
-    pub fn create_value(resource: Value, data: Value) -> FfiResult<Self> {
-        Ok(Operation::Create(resource::from_value(resource)?, data))
-    }
-
-    pub fn update_value(resource: Value, data: Value) -> FfiResult<Self> {
-        Ok(Operation::Update(resource::from_value(resource)?, data))
-    }
-
-    pub fn delete_value(resource: Value) -> FfiResult<Self> {
-        Ok(Operation::Delete(resource::from_value(resource)?))
-    }
-
-    /// Runs the operation. For a query, an error that stops the whole query
-    /// (a syntax error, say) is an `Err`; the failure of single statements is
-    /// recorded in the response. Selecting a table that does not exist gives
-    /// an empty result, as in SurrealDB 2, rather than SurrealDB 3's error.
-    async fn run(self, db: &Surreal<Db>) -> FfiResult<SurrealResponse> {
-        let result = match self {
-            Operation::Query { sql, bindings } => {
-                let mut query = db.query(sql);
-                if let Some(bindings) = bindings {
-                    query = query.bind(bindings);
-                }
-                let results = query.await.map_err(sdk_error)?;
-                return Ok(SurrealResponse::from_query(results));
-            }
-            Operation::Select(resource) => {
-                match retry_conflicts(|| db.select(resource.clone()).into_future()).await {
-                    Err(error) if is_missing_table(&error) => Ok(Value::Array(Default::default())),
-                    other => other,
-                }
-            }
-            Operation::Create(resource, Value::None) => {
-                retry_conflicts(|| db.create(resource.clone()).into_future()).await
-            }
-            Operation::Create(resource, data) => {
-                retry_conflicts(|| {
-                    db.create(resource.clone())
-                        .content(data.clone())
-                        .into_future()
-                })
-                .await
-            }
-            Operation::Update(resource, Value::None) => {
-                retry_conflicts(|| db.update(resource.clone()).into_future()).await
-            }
-            Operation::Update(resource, data) => {
-                retry_conflicts(|| {
-                    db.update(resource.clone())
-                        .content(data.clone())
-                        .into_future()
-                })
-                .await
-            }
-            Operation::Delete(resource) => {
-                retry_conflicts(|| db.delete(resource.clone()).into_future()).await
-            }
-        };
-        result.map(SurrealResponse::single).map_err(sdk_error)
     }
 }
 
@@ -268,12 +312,13 @@ fn not_connected() -> FfiError {
     FfiError::connection("the database is not connected")
 }
 
-/// The object behind `SurrealDatabase*`. Shared by reference between
-/// threads. Operations hold a read lock on the connection while they run, so
-/// connecting and closing (write locks) wait for the operations in flight,
-/// asynchronous ones included.
+/// The object behind `SurrealDatabase*`: one session. Shared by reference
+/// between threads. Operations hold a read lock on the connection while
+/// they run, so connecting and closing (write locks) wait for the operations
+/// in flight, asynchronous ones included.
 pub struct SurrealDatabase {
     endpoint: Endpoint,
+    options: std::sync::Mutex<Options>,
     connection: Arc<RwLock<Option<Connection>>>,
 }
 
@@ -281,17 +326,53 @@ impl SurrealDatabase {
     pub fn new(endpoint: &str) -> FfiResult<Self> {
         Ok(Self {
             endpoint: Endpoint::parse(endpoint)?,
+            options: Default::default(),
             connection: Arc::new(RwLock::new(None)),
         })
     }
 
-    /// Opens the datastore. Connecting again after success does nothing.
+    /// Sets the options the next connect opens the datastore with.
+    pub fn configure(&self, options: Options) {
+        *self.options.lock().unwrap_or_else(|e| e.into_inner()) = options;
+    }
+
+    /// Opens the datastore, and with root credentials signs this session in
+    /// as root. Connecting again after success does nothing.
     pub async fn connect(&self) -> FfiResult<()> {
         let mut connection = self.connection.write().await;
         if connection.is_none() {
-            *connection = Some(Connection::open(&self.endpoint).await?);
+            let options =
+                std::mem::take(&mut *self.options.lock().unwrap_or_else(|e| e.into_inner()));
+            let engine = Arc::new(Engine::open(&self.endpoint, &options).await?);
+            let session = Connection {
+                db: engine.pristine.clone(),
+                engine,
+            };
+            if let Some(root) = options.root {
+                if let Err(error) = session.db.signin(root).await {
+                    let _ = session.close().await;
+                    return Err(sdk_error(error));
+                }
+            }
+            *connection = Some(session);
         }
         Ok(())
+    }
+
+    /// A new session over the same datastore: no namespace, database,
+    /// authentication or parameters of its own yet.
+    pub async fn new_session(&self) -> FfiResult<Self> {
+        let connection = self.connection.read().await;
+        let connection = connection.as_ref().ok_or_else(not_connected)?;
+        let session = Connection {
+            db: connection.engine.pristine.clone(),
+            engine: Arc::clone(&connection.engine),
+        };
+        Ok(Self {
+            endpoint: self.endpoint.clone(),
+            options: Default::default(),
+            connection: Arc::new(RwLock::new(Some(session))),
+        })
     }
 
     pub async fn use_ns(&self, ns: &str) -> FfiResult<()> {
@@ -347,40 +428,15 @@ impl SurrealDatabase {
         })
     }
 
-    /// Shuts the datastore down completely (see the module comment), once
-    /// every operation in flight has finished.
+    /// Ends this session once every operation in flight has finished; the
+    /// last session of a datastore shuts it down completely (see the module
+    /// comment).
     pub async fn close(self) -> FfiResult<()> {
         match self.connection.write().await.take() {
             Some(connection) => connection.close().await,
             None => Ok(()),
         }
     }
-}
-
-/// Runs a single-statement record operation again while it fails with a
-/// transaction conflict, which SurrealDB reports as safe to retry: nothing of
-/// the failed attempt was committed.
-async fn retry_conflicts<F, Fut>(mut operation: F) -> surrealdb::Result<Value>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = surrealdb::Result<Value>>,
-{
-    let mut attempt = 1;
-    loop {
-        match operation().await {
-            Err(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
-            result => return result,
-        }
-    }
-}
-
-fn is_conflict(error: &surrealdb::Error) -> bool {
-    matches!(error.query_details(), Some(QueryError::TransactionConflict))
-        || error.message().contains("This transaction can be retried")
-}
-
-fn is_missing_table(error: &surrealdb::Error) -> bool {
-    matches!(error.not_found_details(), Some(NotFoundError::Table { .. }))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub mod cbor;
 pub mod convert;
 pub mod database;
 pub mod error;
+pub mod operation;
+pub mod progress;
 pub mod resource;
 pub mod response;
 pub mod runtime;

@@ -4,11 +4,16 @@
 // native call.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "ffi/native.hpp"
 #include "surreal/resource.hpp"
 #include "surreal/value.hpp"
 
@@ -16,11 +21,13 @@ namespace surreal::worker {
 
 /// Starts the native async runtime; the first command a worker runs.
 struct Initialize {};
-/// Opens the datastore at `endpoint`, then selects `ns` and `db` when given.
+/// Opens the datastore at `endpoint` with `options` (an Object for
+/// surreal_db_configure, or NONE), then selects `ns` and `db` when given.
 struct Connect {
   std::string endpoint;
   std::optional<std::string> ns;
   std::optional<std::string> db;
+  Value options = {};
 };
 /// Runs SurrealQL with `bindings` (an Object, or NONE for none) as its variables.
 struct Query {
@@ -48,11 +55,35 @@ struct UseNamespace {
 struct UseDatabase {
   std::string db;
 };
+/// Where an export's text goes and where an import reports its progress
+/// (surreal_db_call's SurrealStream). Both are called on the thread that runs
+/// the command, one call at a time; neither may throw (a chunk sink returns
+/// false to stop the export).
+struct Stream {
+  std::function<bool(const std::uint8_t* data, std::size_t len)> chunk;
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+/// Any method of surreal_db_call that reads or writes data (insert, upsert,
+/// merge, patch, relate, run, version, health, import, export...), with its
+/// arguments: a data command, run as Query is.
+struct Call {
+  std::string method;
+  Array args;
+  std::shared_ptr<Stream> stream = nullptr;
+};
+/// A method of surreal_db_call that changes the session (signin, signup,
+/// authenticate, invalidate, set, unset): a session command, run alone.
+struct SessionCall {
+  std::string method;
+  Array args;
+};
+/// Opens a new session over the same datastore: Success::session.
+struct NewSession {};
 /// Shuts the datastore down. Later commands fail; closing again succeeds.
 struct Close {};
 
-using Command = std::variant<Initialize, Connect, Query, Select, Create, Update, Delete,
-                             UseNamespace, UseDatabase, Close>;
+using Command = std::variant<Initialize, Connect, Query, Select, Create, Update, Delete, Call,
+                             UseNamespace, UseDatabase, SessionCall, NewSession, Close>;
 
 /// What a command produced: one result per statement (record operations have
 /// one), and parallel to it the error text of each failed statement (whose
@@ -60,6 +91,8 @@ using Command = std::variant<Initialize, Connect, Query, Select, Create, Update,
 struct Success {
   std::vector<Value> results;
   std::vector<std::optional<std::string>> statement_errors;
+  /// NewSession's new native session.
+  ffi::DatabaseHandle session = nullptr;
 };
 
 /// Why a command failed: SurrealDB's message and the native status code.

@@ -30,7 +30,7 @@ namespace {
 template <typename T>
 constexpr bool is_data_command =
     std::is_same_v<T, Query> || std::is_same_v<T, Select> || std::is_same_v<T, Create> ||
-    std::is_same_v<T, Update> || std::is_same_v<T, Delete>;
+    std::is_same_v<T, Update> || std::is_same_v<T, Delete> || std::is_same_v<T, Call>;
 
 /// Hands memory freed by a closed datastore back to the system. RocksDB's
 /// threads allocate from many glibc arenas, which keep what they free; this
@@ -89,6 +89,34 @@ struct Encoded {
  private:
   Encoded() = default;
 };
+
+bool stream_chunk(void* context, const std::uint8_t* data, std::size_t len) noexcept {
+  auto* stream = static_cast<Stream*>(context);
+  try {
+    return stream->chunk && stream->chunk(data, len);
+  } catch (...) {  // documented not to throw; stop the export if it does
+    return false;
+  }
+}
+
+void stream_progress(void* context, std::uint64_t done, std::uint64_t total) noexcept {
+  auto* stream = static_cast<Stream*>(context);
+  try {
+    if (stream->progress) stream->progress(done, total);
+  } catch (...) {  // documented not to throw; a progress report is not worth failing for
+  }
+}
+
+/// The C form of a Stream, pointing at it.
+SurrealStream native_stream(Stream* stream) noexcept {
+  SurrealStream native{};
+  if (stream) {
+    native.chunk = stream->chunk ? stream_chunk : nullptr;
+    native.progress = stream->progress ? stream_progress : nullptr;
+    native.context = stream;
+  }
+  return native;
+}
 
 /// Runs `body` and turns what it throws into an Error reply.
 template <typename Body>
@@ -274,6 +302,10 @@ class Executor {
       throw ConnectionException(error_code::connection, "the database is already connected");
     }
     ffi::DatabaseHandle handle(ffi::check(surreal_db_new(command.endpoint.c_str())));
+    if (!command.options.is_none()) {
+      const Encoded options(command.options);
+      ffi::check(surreal_db_configure(handle.get(), options.data(), options.size()));
+    }
     ffi::check(surreal_db_connect(handle.get()));
     if (command.ns) ffi::check(surreal_db_use_ns(handle.get(), command.ns->c_str()));
     if (command.db) ffi::check(surreal_db_use_db(handle.get(), command.db->c_str()));
@@ -289,6 +321,19 @@ class Executor {
   Success run(const UseDatabase& command) {
     ffi::check(surreal_db_use_db(db(), command.db.c_str()));
     return {};
+  }
+
+  Success run(const SessionCall& command) {
+    const Encoded args{Value(command.args)};
+    ffi::ResponseHandle response(ffi::check(surreal_db_call(
+        db(), command.method.c_str(), args.data(), args.size(), nullptr, nullptr)));
+    return to_success(response.get());
+  }
+
+  Success run(const NewSession&) {
+    Success success;
+    success.session.reset(ffi::check(surreal_db_new_session(db())));
+    return success;
   }
 
   Success run(const Close&) {
@@ -330,6 +375,13 @@ class Executor {
     return surreal_db_delete_cbor(db(), resource.data(), resource.size(), token);
   }
 
+  SurrealResponse* run_now(const Call& command, const SurrealCancel* token) {
+    const Encoded args{Value(command.args)};
+    const SurrealStream stream = native_stream(command.stream.get());
+    return surreal_db_call(db(), command.method.c_str(), args.data(), args.size(),
+                           command.stream ? &stream : nullptr, token);
+  }
+
   // Data commands handed to the runtime; each `start` returns its native status.
   int start(const Query& command, AsyncCall* call, const SurrealCancel* token) {
     const auto bindings = Encoded::optional(command.bindings);
@@ -359,6 +411,15 @@ class Executor {
     const Encoded resource(command.resource.value());
     return surreal_db_delete_cbor_async(db(), resource.data(), resource.size(), token,
                                         on_async_done, call);
+  }
+
+  int start(const Call& command, AsyncCall* call, const SurrealCancel* token) {
+    const Encoded args{Value(command.args)};
+    // The native side copies the struct; the Stream it points to lives in the
+    // command, which the task keeps until its completion.
+    const SurrealStream stream = native_stream(command.stream.get());
+    return surreal_db_call_async(db(), command.method.c_str(), args.data(), args.size(),
+                                 command.stream ? &stream : nullptr, token, on_async_done, call);
   }
 
   template <typename T>
@@ -518,6 +579,12 @@ void Worker::start() {
     }
   });
   handshake.get();
+}
+
+void Worker::adopt(ffi::DatabaseHandle handle) {
+  std::lock_guard lock(state_->mutex);
+  if (state_->started) throw std::logic_error("surreal worker: adopt() after start()");
+  state_->handle = std::move(handle);
 }
 
 void Worker::post(std::shared_ptr<Task> task, Wake wake) {

@@ -93,6 +93,11 @@ class Worker {
   /// Throws std::logic_error if already started or disposed.
   void start();
 
+  /// Gives the worker a native handle that is connected already (a session
+  /// from surreal_db_new_session), instead of a Connect command. Only before
+  /// start(); throws std::logic_error after it.
+  void adopt(ffi::DatabaseHandle handle);
+
   /// Makes a task for `command`, to be posted once its future is wired.
   /// `completion` is any callable taking a Reply (one allocation for both).
   template <typename F>

@@ -130,6 +130,32 @@ TEST(CliShell, PrintsSurrealQlByDefaultAndJsonOnRequest) {
   EXPECT_FALSE(contains(json.output, "NONE")) << json.output;
 }
 
+TEST(CliShell, ExportsAndImportsWithProgress) {
+  surreal::test_support::TempDir tmp;
+  const std::string dump = tmp / "dump.surql";
+  const CliRun exported = run_cli("sql",
+                                  "CREATE note:1 SET text = 'carried over';\n"
+                                  "export " + dump + "\n"
+                                  "export\n",
+                                  tmp);
+  EXPECT_EQ(exported.status, 0) << exported.output;
+  EXPECT_TRUE(contains(exported.output, "exporting ")) << exported.output;
+  EXPECT_TRUE(contains(exported.output, "exported to " + dump)) << exported.output;
+  EXPECT_TRUE(contains(exported.output, "usage: export FILE")) << exported.output;
+  EXPECT_TRUE(contains(read_file(dump), "carried over"));
+
+  const CliRun imported = run_cli("sql",
+                                  "import " + dump + "\n"
+                                  "SELECT VALUE text FROM note;\n"
+                                  "import " + (tmp / "missing.surql") + "\n",
+                                  tmp);
+  EXPECT_EQ(imported.status, 0) << imported.output;
+  EXPECT_TRUE(contains(imported.output, "importing [")) << imported.output;
+  EXPECT_TRUE(contains(imported.output, "100% ")) << imported.output;
+  EXPECT_TRUE(contains(imported.output, "['carried over']")) << imported.output;
+  EXPECT_TRUE(contains(imported.output, "error: ")) << imported.output;
+}
+
 TEST(CliShell, BadEndpointIsAClearErrorAndExitStatusOne) {
   surreal::test_support::TempDir tmp;
   const CliRun run = run_cli("sql --endpoint ftp://nowhere", "", tmp);

@@ -1,0 +1,833 @@
+//! One call of the SDK, with its arguments already checked and parsed, so
+//! that every C entry point (the named JSON and CBOR functions, and the
+//! generic `surreal_db_call`) runs the very same code, and bad input is
+//! refused before anything is scheduled.
+//!
+//! [`Operation::from_call`] is the generic shape, after SurrealDB's own RPC
+//! layer: a method name and an array of arguments. Each method maps to the
+//! SDK method of the same name; user values travel as values (bound
+//! variables), never as SurrealQL text.
+
+use std::future::{Future, IntoFuture};
+use std::path::PathBuf;
+
+use futures::StreamExt;
+
+use surrealdb::engine::local::Db;
+use surrealdb::opt::auth::{self, Credentials, Signin};
+use surrealdb::opt::{PatchOp, PatchOps, Resource};
+use surrealdb::types::{NotFoundError, Object, QueryError, Value};
+use surrealdb::Surreal;
+
+use crate::error::{FfiError, FfiResult};
+use crate::progress::ImportProgress;
+use crate::response::{sdk_error, SurrealResponse};
+use crate::{convert, resource};
+
+/// How often a record operation is attempted when it keeps losing a
+/// transaction conflict (concurrent first writes to a table that does not
+/// exist yet conflict while defining it).
+const CONFLICT_ATTEMPTS: usize = 16;
+
+/// Relating two records. The statement is fixed text; the records, the edge
+/// table and the content are bound variables.
+const RELATE: &str = "RELATE ONLY $from->$edge->$to";
+const RELATE_CONTENT: &str = "RELATE ONLY $from->$edge->$to CONTENT $data";
+
+/// Credentials, as SurrealDB's RPC `signin` takes them: `{user, pass}` for
+/// root, with `ns` for a namespace user, `ns` and `db` for a database user,
+/// or `{ns, db, ac, ...params}` for a record access method.
+pub enum Auth {
+    Root(auth::Root),
+    Namespace(auth::Namespace),
+    Database(auth::Database),
+    Record(auth::Record<Value>),
+}
+
+pub enum Operation {
+    Query {
+        sql: String,
+        bindings: Option<Value>,
+    },
+    Select(Resource),
+    /// NONE as the data means no content (here and below).
+    Create(Resource, Value),
+    Insert(String, Value),
+    InsertRelation(String, Value),
+    Upsert(Resource, Value),
+    Update(Resource, Value),
+    Merge(Resource, Value),
+    Patch(Resource, Vec<PatchOp>),
+    Delete(Resource),
+    Relate {
+        from: Value,
+        edge: String,
+        to: Value,
+        data: Value,
+    },
+    Run(String, Vec<Value>),
+    Version,
+    Health,
+    Signin(Auth),
+    Signup(auth::Record<Value>),
+    Authenticate(String),
+    Invalidate,
+    Set(String, Value),
+    Unset(String),
+    Import(PathBuf, Option<ImportProgress>),
+    /// Without a sink it fails: the caller must say where the text goes
+    /// (see [`Operation::with_stream`]).
+    Export(ExportOptions, Option<ChunkSink>),
+}
+
+/// Receives an export's text, chunk by chunk, in order; false stops the
+/// export (it then fails).
+pub type ChunkSink = Box<dyn FnMut(&[u8]) -> bool + Send>;
+
+/// The kinds of definitions an export may leave out, by their option names.
+const EXPORT_FLAGS: &[&str] = &[
+    "users",
+    "accesses",
+    "params",
+    "functions",
+    "analyzers",
+    "records",
+    "sequences",
+    "apis",
+    "buckets",
+    "modules",
+    "configs",
+    "database_definition",
+];
+
+/// What an export includes: `surreal_db_export`'s options, decoded. Absent
+/// settings keep the SDK's defaults (everything).
+#[derive(Default)]
+pub struct ExportOptions {
+    flags: Vec<(&'static str, bool)>,
+    tables: Option<surrealdb_rpc::export::TableConfig>,
+}
+
+impl ExportOptions {
+    /// Reads an object of booleans named as in [`EXPORT_FLAGS`], and `tables`:
+    /// `true` (all), `false` (none) or an array of table names. NONE: the
+    /// defaults.
+    pub fn from_value(value: Value) -> FfiResult<Self> {
+        use surrealdb_rpc::export::TableConfig;
+        let error =
+            |message: String| FfiError::invalid_argument(format!("export options: {message}"));
+        let object = match value {
+            Value::None => return Ok(Self::default()),
+            Value::Object(object) => object,
+            other => {
+                return Err(error(format!(
+                    "must be an object, not {}",
+                    convert::kind_name(&other)
+                )))
+            }
+        };
+        let mut options = Self::default();
+        for (key, value) in object {
+            if key == "tables" {
+                options.tables = Some(match value {
+                    Value::Bool(all) => TableConfig::from(all),
+                    Value::Array(names) => TableConfig::Some(
+                        names
+                            .into_iter()
+                            .map(|name| match name {
+                                Value::String(name) => Ok(name),
+                                Value::Table(table) => Ok(table.into_string()),
+                                _ => Err(error("'tables' must list table names".to_owned())),
+                            })
+                            .collect::<FfiResult<Vec<_>>>()?,
+                    ),
+                    _ => {
+                        return Err(error(
+                            "'tables' must be true, false or an array of names".to_owned(),
+                        ))
+                    }
+                });
+                continue;
+            }
+            let Some(flag) = EXPORT_FLAGS.iter().find(|flag| **flag == key) else {
+                return Err(error(format!(
+                    "unknown option '{key}'; known: tables, {}",
+                    EXPORT_FLAGS.join(", ")
+                )));
+            };
+            match value {
+                Value::Bool(on) => options.flags.push((flag, on)),
+                _ => return Err(error(format!("'{key}' must be a boolean"))),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// The arguments of one call, taken in order.
+struct Args {
+    method: &'static str,
+    values: std::vec::IntoIter<Value>,
+}
+
+impl Args {
+    fn missing(&self, what: &str) -> FfiError {
+        FfiError::invalid_argument(format!("{}: the {what} argument is missing", self.method))
+    }
+
+    fn value(&mut self, what: &str) -> FfiResult<Value> {
+        self.values.next().ok_or_else(|| self.missing(what))
+    }
+
+    /// An optional trailing argument: NONE when absent.
+    fn optional(&mut self) -> Value {
+        self.values.next().unwrap_or(Value::None)
+    }
+
+    fn string(&mut self, what: &str) -> FfiResult<String> {
+        match self.value(what)? {
+            Value::String(text) => Ok(text),
+            Value::Table(table) => Ok(table.into_string()),
+            other => Err(FfiError::invalid_argument(format!(
+                "{}: the {what} must be a string, not {}",
+                self.method,
+                convert::kind_name(&other)
+            ))),
+        }
+    }
+
+    fn resource(&mut self) -> FfiResult<Resource> {
+        resource::from_value(self.value("resource")?)
+    }
+
+    fn record(&mut self, what: &str) -> FfiResult<Value> {
+        match self.value(what)? {
+            Value::String(text) => Ok(Value::RecordId(resource::parse_record_id(&text)?)),
+            value @ Value::RecordId(_) => Ok(value),
+            other => Err(FfiError::invalid_argument(format!(
+                "{}: the {what} must be a record id, not {}",
+                self.method,
+                convert::kind_name(&other)
+            ))),
+        }
+    }
+
+    fn object(&mut self, what: &str) -> FfiResult<Object> {
+        match self.value(what)? {
+            Value::Object(object) => Ok(object),
+            other => Err(FfiError::invalid_argument(format!(
+                "{}: the {what} must be an object, not {}",
+                self.method,
+                convert::kind_name(&other)
+            ))),
+        }
+    }
+
+    fn array(&mut self, what: &str) -> FfiResult<Vec<Value>> {
+        match self.optional() {
+            Value::None => Ok(Vec::new()),
+            Value::Array(array) => Ok(array.into_iter().collect()),
+            other => Err(FfiError::invalid_argument(format!(
+                "{}: the {what} must be an array, not {}",
+                self.method,
+                convert::kind_name(&other)
+            ))),
+        }
+    }
+
+    /// Refuses arguments beyond those the method takes.
+    fn done(mut self) -> FfiResult<()> {
+        match self.values.next() {
+            None => Ok(()),
+            Some(_) => Err(FfiError::invalid_argument(format!(
+                "{}: too many arguments",
+                self.method
+            ))),
+        }
+    }
+}
+
+/// The method names `surreal_db_call` accepts, as `surreal_core.h` lists them.
+const METHODS: &[&str] = &[
+    "query",
+    "select",
+    "create",
+    "insert",
+    "insert_relation",
+    "upsert",
+    "update",
+    "merge",
+    "patch",
+    "delete",
+    "relate",
+    "run",
+    "version",
+    "health",
+    "signin",
+    "signup",
+    "authenticate",
+    "invalidate",
+    "set",
+    "unset",
+    "import",
+    "export",
+];
+
+fn take_string(object: &mut Object, key: &str, method: &str) -> FfiResult<String> {
+    match object.remove(key) {
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(FfiError::invalid_argument(format!(
+            "{method}: the credential '{key}' must be a string"
+        ))),
+        None => Err(FfiError::invalid_argument(format!(
+            "{method}: the credentials lack '{key}'"
+        ))),
+    }
+}
+
+fn record_credentials(mut object: Object, method: &str) -> FfiResult<auth::Record<Value>> {
+    Ok(auth::Record {
+        namespace: take_string(&mut object, "ns", method)?,
+        database: take_string(&mut object, "db", method)?,
+        access: take_string(&mut object, "ac", method)?,
+        params: Value::Object(object),
+    })
+}
+
+impl Auth {
+    fn from_object(mut object: Object) -> FfiResult<Self> {
+        const M: &str = "signin";
+        if object.get("ac").is_some() {
+            return record_credentials(object, M).map(Auth::Record);
+        }
+        let ns = object.get("ns").is_some();
+        let db = object.get("db").is_some();
+        let username = take_string(&mut object, "user", M)?;
+        let password = take_string(&mut object, "pass", M)?;
+        Ok(match (ns, db) {
+            (false, false) => Auth::Root(auth::Root { username, password }),
+            (true, false) => Auth::Namespace(auth::Namespace {
+                namespace: take_string(&mut object, "ns", M)?,
+                username,
+                password,
+            }),
+            (true, true) => Auth::Database(auth::Database {
+                namespace: take_string(&mut object, "ns", M)?,
+                database: take_string(&mut object, "db", M)?,
+                username,
+                password,
+            }),
+            (false, true) => {
+                return Err(FfiError::invalid_argument(
+                    "signin: database credentials need 'ns' as well as 'db'",
+                ))
+            }
+        })
+    }
+}
+
+fn patch_op(value: Value) -> FfiResult<PatchOp> {
+    let Value::Object(mut object) = value else {
+        return Err(FfiError::invalid_argument(
+            "patch: each operation must be an object {op, path, value}",
+        ));
+    };
+    let op = take_string(&mut object, "op", "patch")?;
+    let path = take_string(&mut object, "path", "patch")?;
+    let value = object.remove("value");
+    let needs_value = || {
+        FfiError::invalid_argument(format!(
+            "patch: the '{op}' operation at '{path}' needs a value"
+        ))
+    };
+    Ok(match op.as_str() {
+        "add" => PatchOp::Add {
+            value: value.ok_or_else(needs_value)?,
+            path,
+        },
+        "replace" => PatchOp::Replace {
+            value: value.ok_or_else(needs_value)?,
+            path,
+        },
+        "remove" => PatchOp::Remove { path },
+        "change" => match value {
+            Some(Value::String(diff)) => PatchOp::Change { path, value: diff },
+            _ => {
+                return Err(FfiError::invalid_argument(format!(
+                    "patch: the 'change' operation at '{path}' needs a text diff as its value"
+                )))
+            }
+        },
+        other => {
+            return Err(FfiError::invalid_argument(format!(
+                "patch: unknown operation '{other}' (add, remove, replace or change)"
+            )))
+        }
+    })
+}
+
+impl Operation {
+    /// One call in the generic shape: `method` names it, `params` is an array
+    /// of its arguments (NONE for none), as documented at `surreal_db_call`.
+    pub fn from_call(method: &str, params: Value) -> FfiResult<Self> {
+        let method: &'static str =
+            METHODS
+                .iter()
+                .find(|name| **name == method)
+                .ok_or_else(|| {
+                    FfiError::invalid_argument(format!(
+                        "unknown method '{method}'; known: {}",
+                        METHODS.join(", ")
+                    ))
+                })?;
+        let values: Vec<Value> = match params {
+            Value::None => Vec::new(),
+            Value::Array(array) => array.into_iter().collect(),
+            other => {
+                return Err(FfiError::invalid_argument(format!(
+                    "{method}: the arguments must be an array, not {}",
+                    convert::kind_name(&other)
+                )))
+            }
+        };
+        let mut args = Args {
+            method,
+            values: values.into_iter(),
+        };
+        let operation = match method {
+            "query" => {
+                let sql = args.string("SurrealQL text")?;
+                let bindings = match args.optional() {
+                    Value::None => None,
+                    other => Some(other),
+                };
+                Self::query_with(&sql, bindings)?
+            }
+            "select" => Operation::Select(args.resource()?),
+            "create" => Operation::Create(args.resource()?, args.optional()),
+            "insert" => Operation::Insert(args.string("table")?, args.value("data")?),
+            "insert_relation" => {
+                Operation::InsertRelation(args.string("table")?, args.value("data")?)
+            }
+            "upsert" => Operation::Upsert(args.resource()?, args.optional()),
+            "update" => Operation::Update(args.resource()?, args.optional()),
+            "merge" => Operation::Merge(args.resource()?, args.value("data")?),
+            "patch" => {
+                let resource = args.resource()?;
+                let ops = args
+                    .array("operations")?
+                    .into_iter()
+                    .map(patch_op)
+                    .collect::<FfiResult<Vec<_>>>()?;
+                Operation::Patch(resource, ops)
+            }
+            "delete" => Operation::Delete(args.resource()?),
+            "relate" => Operation::Relate {
+                from: args.record("from record")?,
+                edge: args.string("edge table")?,
+                to: args.record("to record")?,
+                data: args.optional(),
+            },
+            "run" => Operation::Run(args.string("function name")?, args.array("arguments")?),
+            "version" => Operation::Version,
+            "health" => Operation::Health,
+            "signin" => Operation::Signin(Auth::from_object(args.object("credentials")?)?),
+            "signup" => {
+                Operation::Signup(record_credentials(args.object("credentials")?, "signup")?)
+            }
+            "authenticate" => Operation::Authenticate(args.string("token")?),
+            "invalidate" => Operation::Invalidate,
+            "set" => Operation::Set(args.string("name")?, args.value("value")?),
+            "unset" => Operation::Unset(args.string("name")?),
+            "import" => Operation::Import(args.string("file path")?.into(), None),
+            "export" => Operation::Export(ExportOptions::from_value(args.optional())?, None),
+            _ => unreachable!("every name in METHODS has an arm"),
+        };
+        args.done()?;
+        Ok(operation)
+    }
+
+    /// Gives an export its sink and an import its progress report; other
+    /// operations take neither.
+    pub fn with_stream(
+        self,
+        sink: Option<ChunkSink>,
+        progress: Option<ImportProgress>,
+    ) -> FfiResult<Self> {
+        match self {
+            Operation::Export(options, _) => {
+                let sink = sink.ok_or_else(|| {
+                    FfiError::invalid_argument("export: the stream has no chunk callback")
+                })?;
+                Ok(Operation::Export(options, Some(sink)))
+            }
+            Operation::Import(path, _) => Ok(Operation::Import(path, progress)),
+            other if sink.is_none() && progress.is_none() => Ok(other),
+            _ => Err(FfiError::invalid_argument(
+                "a stream is for export and import only",
+            )),
+        }
+    }
+
+    /// SurrealQL with optional variables (JSON text of an object).
+    pub fn query(sql: &str, bindings: Option<&str>) -> FfiResult<Self> {
+        let bindings = bindings
+            .map(|text| convert::parse_json_object(text, "bindings"))
+            .transpose()?;
+        Self::query_with(sql, bindings)
+    }
+
+    /// SurrealQL with optional variables, already decoded: an object.
+    pub fn query_with(sql: &str, bindings: Option<Value>) -> FfiResult<Self> {
+        if bindings
+            .as_ref()
+            .is_some_and(|value| !matches!(value, Value::Object(_)))
+        {
+            return Err(FfiError::invalid_argument(
+                "bindings must be an object (a CBOR map)",
+            ));
+        }
+        Ok(Operation::Query {
+            sql: sql.to_owned(),
+            bindings,
+        })
+    }
+
+    pub fn select(resource: &str) -> FfiResult<Self> {
+        Ok(Operation::Select(resource::parse_resource(resource)?))
+    }
+
+    pub fn create(table: &str, data: &str) -> FfiResult<Self> {
+        Ok(Operation::Create(
+            resource::parse_resource(table)?,
+            convert::parse_json_object(data, "data")?,
+        ))
+    }
+
+    pub fn update(resource: &str, data: &str) -> FfiResult<Self> {
+        Ok(Operation::Update(
+            resource::parse_resource(resource)?,
+            convert::parse_json_object(data, "data")?,
+        ))
+    }
+
+    pub fn delete(resource: &str) -> FfiResult<Self> {
+        Ok(Operation::Delete(resource::parse_resource(resource)?))
+    }
+
+    // The same operations with arguments that are already values (decoded
+    // from CBOR): a resource value is text, a table or a record id (see
+    // `resource::from_value`); data is any value, NONE meaning no content.
+
+    pub fn select_value(resource: Value) -> FfiResult<Self> {
+        Ok(Operation::Select(resource::from_value(resource)?))
+    }
+
+    pub fn create_value(resource: Value, data: Value) -> FfiResult<Self> {
+        Ok(Operation::Create(resource::from_value(resource)?, data))
+    }
+
+    pub fn update_value(resource: Value, data: Value) -> FfiResult<Self> {
+        Ok(Operation::Update(resource::from_value(resource)?, data))
+    }
+
+    pub fn delete_value(resource: Value) -> FfiResult<Self> {
+        Ok(Operation::Delete(resource::from_value(resource)?))
+    }
+
+    /// Runs the operation. For a query, an error that stops the whole query
+    /// (a syntax error, say) is an `Err`; the failure of single statements is
+    /// recorded in the response. Selecting a table that does not exist gives
+    /// an empty result, as in SurrealDB 2, rather than SurrealDB 3's error.
+    pub async fn run(self, db: &Surreal<Db>) -> FfiResult<SurrealResponse> {
+        let result = match self {
+            Operation::Query { sql, bindings } => {
+                let mut query = db.query(sql);
+                if let Some(bindings) = bindings {
+                    query = query.bind(bindings);
+                }
+                let results = query.await.map_err(sdk_error)?;
+                return Ok(SurrealResponse::from_query(results));
+            }
+            Operation::Select(resource) => {
+                match retry_conflicts(|| db.select(resource.clone()).into_future()).await {
+                    Err(error) if is_missing_table(&error) => Ok(Value::Array(Default::default())),
+                    other => other,
+                }
+            }
+            Operation::Create(resource, Value::None) => {
+                retry_conflicts(|| db.create(resource.clone()).into_future()).await
+            }
+            Operation::Create(resource, data) => {
+                retry_conflicts(|| {
+                    db.create(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Insert(table, data) => {
+                retry_conflicts(|| db.insert(table.clone()).content(data.clone()).into_future())
+                    .await
+            }
+            Operation::InsertRelation(table, data) => {
+                retry_conflicts(|| {
+                    db.insert(table.clone())
+                        .relation(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Upsert(resource, Value::None) => {
+                retry_conflicts(|| db.upsert(resource.clone()).into_future()).await
+            }
+            Operation::Upsert(resource, data) => {
+                retry_conflicts(|| {
+                    db.upsert(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Update(resource, Value::None) => {
+                retry_conflicts(|| db.update(resource.clone()).into_future()).await
+            }
+            Operation::Update(resource, data) => {
+                retry_conflicts(|| {
+                    db.update(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Merge(resource, data) => {
+                retry_conflicts(|| {
+                    db.update(resource.clone())
+                        .merge(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Patch(resource, ops) => {
+                let mut patch = db.update(resource).patch(PatchOps::new());
+                for op in ops {
+                    patch = patch.patch(op);
+                }
+                patch.await
+            }
+            Operation::Delete(resource) => {
+                retry_conflicts(|| db.delete(resource.clone()).into_future()).await
+            }
+            Operation::Relate {
+                from,
+                edge,
+                to,
+                data,
+            } => {
+                let sql = if data.is_none() {
+                    RELATE
+                } else {
+                    RELATE_CONTENT
+                };
+                let mut variables = Object::new();
+                variables.insert("from".to_owned(), from);
+                variables.insert(
+                    "edge".to_owned(),
+                    Value::Table(surrealdb::types::Table::new(edge)),
+                );
+                variables.insert("to".to_owned(), to);
+                variables.insert("data".to_owned(), data);
+                let mut results = db
+                    .query(sql)
+                    .bind(Value::Object(variables))
+                    .await
+                    .map_err(sdk_error)?;
+                results.take::<Value>(0)
+            }
+            Operation::Run(function, args) => {
+                db.run::<Value>(function)
+                    .args(Value::Array(args.into()))
+                    .await
+            }
+            Operation::Version => db
+                .version()
+                .await
+                .map(|version| Value::String(version.to_string())),
+            Operation::Health => db.health().await.map(|()| Value::None),
+            Operation::Signin(credentials) => match credentials {
+                Auth::Root(c) => signin(db, c).await,
+                Auth::Namespace(c) => signin(db, c).await,
+                Auth::Database(c) => signin(db, c).await,
+                Auth::Record(c) => signin(db, c).await,
+            },
+            Operation::Signup(credentials) => db.signup(credentials).await.map(token_value),
+            Operation::Authenticate(token) => db.authenticate(token).await.map(|_| Value::None),
+            Operation::Invalidate => db.invalidate().await.map(|()| Value::None),
+            Operation::Set(name, value) => db.set(name, value).await.map(|()| Value::None),
+            Operation::Unset(name) => db.unset(name).await.map(|()| Value::None),
+            Operation::Import(path, None) => db.import(path).await.map(|()| Value::None),
+            Operation::Import(path, Some(progress)) => {
+                return progress
+                    .watch(&path, db.import(&path))
+                    .await
+                    .map(|()| SurrealResponse::single(Value::None))
+            }
+            Operation::Export(options, Some(sink)) => {
+                return export(db, options, sink).await.map(SurrealResponse::single)
+            }
+            Operation::Export(_, None) => {
+                return Err(FfiError::invalid_argument(
+                    "export: the text needs somewhere to go: pass a chunk callback",
+                ))
+            }
+        };
+        result.map(SurrealResponse::single).map_err(sdk_error)
+    }
+}
+
+/// Streams an export into `sink`.
+async fn export(db: &Surreal<Db>, options: ExportOptions, mut sink: ChunkSink) -> FfiResult<Value> {
+    let mut export = db.export(()).with_config();
+    for (flag, on) in options.flags {
+        export = match flag {
+            "users" => export.users(on),
+            "accesses" => export.accesses(on),
+            "params" => export.params(on),
+            "functions" => export.functions(on),
+            "analyzers" => export.analyzers(on),
+            "records" => export.records(on),
+            "sequences" => export.sequences(on),
+            "apis" => export.apis(on),
+            "buckets" => export.buckets(on),
+            "modules" => export.modules(on),
+            "configs" => export.configs(on),
+            "database_definition" => export.database_definition(on),
+            _ => unreachable!("every name in EXPORT_FLAGS has an arm"),
+        };
+    }
+    if let Some(tables) = options.tables {
+        export = export.tables(tables);
+    }
+    let mut chunks = export.await.map_err(sdk_error)?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(sdk_error)?;
+        if !sink(&chunk) {
+            return Err(FfiError::internal(
+                "the export was stopped by its chunk callback",
+            ));
+        }
+    }
+    Ok(Value::None)
+}
+
+async fn signin<C: Credentials<Signin>>(
+    db: &Surreal<Db>,
+    credentials: C,
+) -> surrealdb::Result<Value> {
+    db.signin(credentials).await.map(token_value)
+}
+
+/// A token as a value: `{access, refresh}`, without `refresh` when SurrealDB
+/// gave none.
+fn token_value(token: auth::Token) -> Value {
+    let mut object = Object::new();
+    object.insert(
+        "access".to_owned(),
+        Value::String(token.access.into_insecure_token()),
+    );
+    if let Some(refresh) = token.refresh {
+        object.insert(
+            "refresh".to_owned(),
+            Value::String(refresh.into_insecure_token()),
+        );
+    }
+    Value::Object(object)
+}
+
+/// Runs a single-statement record operation again while it fails with a
+/// transaction conflict, which SurrealDB reports as safe to retry: nothing of
+/// the failed attempt was committed.
+async fn retry_conflicts<F, Fut>(mut operation: F) -> surrealdb::Result<Value>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = surrealdb::Result<Value>>,
+{
+    let mut attempt = 1;
+    loop {
+        match operation().await {
+            Err(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
+            result => return result,
+        }
+    }
+}
+
+fn is_conflict(error: &surrealdb::Error) -> bool {
+    matches!(error.query_details(), Some(QueryError::TransactionConflict))
+        || error.message().contains("This transaction can be retried")
+}
+
+fn is_missing_table(error: &surrealdb::Error) -> bool {
+    matches!(error.not_found_details(), Some(NotFoundError::Table { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(method: &str, args: Vec<Value>) -> FfiResult<Operation> {
+        Operation::from_call(method, Value::Array(args.into()))
+    }
+
+    fn message(result: FfiResult<Operation>) -> String {
+        match result {
+            Ok(_) => panic!("expected an error"),
+            Err(error) => error.message,
+        }
+    }
+
+    #[test]
+    fn unknown_methods_and_bad_arguments_are_refused() {
+        assert!(message(call("drop_everything", vec![])).contains("unknown method"));
+        assert!(message(call("select", vec![])).contains("resource argument is missing"));
+        assert!(message(call("version", vec![Value::Bool(true)])).contains("too many"));
+        assert!(message(call("relate", vec![Value::Bool(true)])).contains("must be a record id"));
+        assert!(message(Operation::from_call("health", Value::Bool(true))).contains("array"));
+        let bad_op = Value::Object(Object::from_iter([(
+            "op".to_owned(),
+            Value::String("move".into()),
+        )]));
+        let patch = call(
+            "patch",
+            vec![
+                Value::String("person:1".into()),
+                Value::Array(vec![bad_op].into()),
+            ],
+        );
+        assert!(message(patch).contains("lacks 'path'"));
+    }
+
+    #[test]
+    fn credentials_pick_their_level() {
+        let object = |pairs: &[(&str, &str)]| {
+            Object::from_iter(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))),
+            )
+        };
+        let root = object(&[("user", "u"), ("pass", "p")]);
+        assert!(matches!(Auth::from_object(root), Ok(Auth::Root(_))));
+        let ns = object(&[("ns", "n"), ("user", "u"), ("pass", "p")]);
+        assert!(matches!(Auth::from_object(ns), Ok(Auth::Namespace(_))));
+        let db = object(&[("ns", "n"), ("db", "d"), ("user", "u"), ("pass", "p")]);
+        assert!(matches!(Auth::from_object(db), Ok(Auth::Database(_))));
+        let record = object(&[("ns", "n"), ("db", "d"), ("ac", "a"), ("email", "e")]);
+        match Auth::from_object(record) {
+            Ok(Auth::Record(record)) => {
+                assert_eq!(record.access, "a");
+                assert_eq!(record.params, Value::Object(object(&[("email", "e")])));
+            }
+            _ => panic!("expected record credentials"),
+        }
+    }
+}
