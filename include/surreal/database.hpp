@@ -313,7 +313,7 @@ class Database {
   Future<void> invalidate(CallOptions options = {});
 
   /// Defines `$name` for this session's later queries (not other
-  /// sessions'). A name that is not an identifier fails with QueryException.
+  /// sessions').
   Future<void> set(std::string name, Value value, CallOptions options = {});
   /// Removes a parameter set with set().
   Future<void> unset(std::string name, CallOptions options = {});

@@ -129,6 +129,26 @@ fn option_targets(value: Value, key: &str) -> FfiResult<Targets> {
     }
 }
 
+/// Sets one allow or deny list of `caps`: `all`, `none`, or `one` per name.
+fn apply_targets<E: std::fmt::Display>(
+    caps: &mut Capabilities,
+    targets: Targets,
+    all: impl FnOnce(&mut Capabilities),
+    none: impl FnOnce(&mut Capabilities),
+    one: impl Fn(&mut Capabilities, &str) -> Result<(), E>,
+) -> FfiResult<()> {
+    match targets {
+        Targets::All => all(caps),
+        Targets::Nothing => none(caps),
+        Targets::Some(names) => {
+            for name in &names {
+                one(caps, name).map_err(option_error)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Options {
     /// Reads a map: `root` `{user, pass}`, `query_timeout` and
     /// `transaction_timeout` (durations), `guest_access` and
@@ -164,34 +184,50 @@ impl Options {
                 "live_query_notifications" => {
                     caps = caps.with_live_query_notifications(option_bool(value, &key)?)
                 }
-                "allow_functions" => match option_targets(value, &key)? {
-                    Targets::All => caps.allow_all_functions(),
-                    Targets::Nothing => caps.allow_no_functions(),
-                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
-                        caps.allow_function(name).map_err(option_error)
-                    })?,
-                },
-                "deny_functions" => match option_targets(value, &key)? {
-                    Targets::All => caps.deny_all_functions(),
-                    Targets::Nothing => caps.deny_no_functions(),
-                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
-                        caps.deny_function(name).map_err(option_error)
-                    })?,
-                },
-                "allow_net" => match option_targets(value, &key)? {
-                    Targets::All => caps.allow_all_net_targets(),
-                    Targets::Nothing => caps.allow_no_net_targets(),
-                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
-                        caps.allow_net_target(name).map_err(option_error)
-                    })?,
-                },
-                "deny_net" => match option_targets(value, &key)? {
-                    Targets::All => caps.deny_all_net_targets(),
-                    Targets::Nothing => caps.deny_no_net_targets(),
-                    Targets::Some(names) => names.iter().try_fold(&mut caps, |caps, name| {
-                        caps.deny_net_target(name).map_err(option_error)
-                    })?,
-                },
+                "allow_functions" => apply_targets(
+                    &mut caps,
+                    option_targets(value, &key)?,
+                    |caps| {
+                        caps.allow_all_functions();
+                    },
+                    |caps| {
+                        caps.allow_no_functions();
+                    },
+                    |caps, name| caps.allow_function(name).map(|_| ()),
+                )?,
+                "deny_functions" => apply_targets(
+                    &mut caps,
+                    option_targets(value, &key)?,
+                    |caps| {
+                        caps.deny_all_functions();
+                    },
+                    |caps| {
+                        caps.deny_no_functions();
+                    },
+                    |caps, name| caps.deny_function(name).map(|_| ()),
+                )?,
+                "allow_net" => apply_targets(
+                    &mut caps,
+                    option_targets(value, &key)?,
+                    |caps| {
+                        caps.allow_all_net_targets();
+                    },
+                    |caps| {
+                        caps.allow_no_net_targets();
+                    },
+                    |caps, name| caps.allow_net_target(name).map(|_| ()),
+                )?,
+                "deny_net" => apply_targets(
+                    &mut caps,
+                    option_targets(value, &key)?,
+                    |caps| {
+                        caps.deny_all_net_targets();
+                    },
+                    |caps| {
+                        caps.deny_no_net_targets();
+                    },
+                    |caps, name| caps.deny_net_target(name).map(|_| ()),
+                )?,
                 other => return Err(option_error(format!("unknown option '{other}'"))),
             };
         }

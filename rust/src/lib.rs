@@ -6,6 +6,10 @@
 //! ([`cbor`]).
 //! No panic crosses the boundary: see [`error`].
 
+// The futures of SurrealDB's import and export nest deeper than the
+// compiler's default limit for computing their layout.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod cancel;
 pub mod cbor;

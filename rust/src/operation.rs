@@ -567,14 +567,16 @@ impl Operation {
                 .await
             }
             Operation::Insert(table, data) => {
-                retry_conflicts(|| db.insert(table.clone()).content(data.clone()).into_future())
-                    .await
+                retry_conflicts(|| {
+                    let insert = db.insert(table.clone()).content(data.clone());
+                    async { insert.await.map(records) }
+                })
+                .await
             }
             Operation::InsertRelation(table, data) => {
                 retry_conflicts(|| {
-                    db.insert(table.clone())
-                        .relation(data.clone())
-                        .into_future()
+                    let insert = db.insert(table.clone()).relation(data.clone());
+                    async { insert.await.map(records) }
                 })
                 .await
             }
@@ -654,21 +656,30 @@ impl Operation {
                 .await
                 .map(|version| Value::String(version.to_string())),
             Operation::Health => db.health().await.map(|()| Value::None),
-            Operation::Signin(credentials) => match credentials {
-                Auth::Root(c) => signin(db, c).await,
-                Auth::Namespace(c) => signin(db, c).await,
-                Auth::Database(c) => signin(db, c).await,
-                Auth::Record(c) => signin(db, c).await,
-            },
-            Operation::Signup(credentials) => db.signup(credentials).await.map(token_value),
-            Operation::Authenticate(token) => db.authenticate(token).await.map(|_| Value::None),
+            Operation::Signin(credentials) => {
+                let tokens = match credentials {
+                    Auth::Root(c) => signin(db, c).await,
+                    Auth::Namespace(c) => signin(db, c).await,
+                    Auth::Database(c) => signin(db, c).await,
+                    Auth::Record(c) => signin(db, c).await,
+                };
+                return tokens.map(SurrealResponse::single).map_err(auth_error);
+            }
+            Operation::Signup(credentials) => {
+                let tokens = db.signup(credentials).await.map(token_value);
+                return tokens.map(SurrealResponse::single).map_err(auth_error);
+            }
+            Operation::Authenticate(token) => {
+                let done = db.authenticate(token).await.map(|_| Value::None);
+                return done.map(SurrealResponse::single).map_err(auth_error);
+            }
             Operation::Invalidate => db.invalidate().await.map(|()| Value::None),
             Operation::Set(name, value) => db.set(name, value).await.map(|()| Value::None),
             Operation::Unset(name) => db.unset(name).await.map(|()| Value::None),
             Operation::Import(path, None) => db.import(path).await.map(|()| Value::None),
             Operation::Import(path, Some(progress)) => {
                 return progress
-                    .watch(&path, db.import(&path))
+                    .watch(&path, db.import(&path).into_future())
                     .await
                     .map(|()| SurrealResponse::single(Value::None))
             }
@@ -683,6 +694,11 @@ impl Operation {
         };
         result.map(SurrealResponse::single).map_err(sdk_error)
     }
+}
+
+/// Records the SDK answers as a vector, as one array value.
+fn records(records: Vec<Value>) -> Value {
+    Value::Array(records.into())
 }
 
 /// Streams an export into `sink`.
@@ -718,6 +734,16 @@ async fn export(db: &Surreal<Db>, options: ExportOptions, mut sink: ChunkSink) -
         }
     }
     Ok(Value::None)
+}
+
+/// The failure of signing in or up, or of a token: an authentication error
+/// whatever the engine's kind for it (it reports a bad token as a plain
+/// error), but for a lost connection. SurrealDB's messages name no secret.
+fn auth_error(error: surrealdb::Error) -> FfiError {
+    if error.is_connection() {
+        return sdk_error(error);
+    }
+    FfiError::new(crate::error::SURREAL_ERR_AUTHENTICATION, error.message())
 }
 
 async fn signin<C: Credentials<Signin>>(

@@ -330,6 +330,47 @@ TEST_P(AsyncTest, SessionCommandsKeepTheirPlaceWhenCallersRunTheirOwn) {
   }
 }
 
+TEST_P(AsyncTest, SetAndCallsAfterItKeepTheirOrder) {
+  // set() is a session call: the query sent after it sees the parameter,
+  // even when the caller runs that query itself.
+  Database db = connect();
+  for (int i = 0; i < 50; ++i) {
+    Future<void> set = db.set("n", i);
+    Future<Response> read = db.query("RETURN $n");
+    EXPECT_EQ(get(std::move(read)).take(0), i);
+    get(std::move(set));
+  }
+}
+
+TEST_P(AsyncTest, SessionsOnManyThreadsOverOneDatastore) {
+  // Sessions made and closed concurrently, each with its own parameter and
+  // namespace, over one datastore that outlives all of them. A TSan target.
+  Database db = connect();
+  constexpr int kThreads = 4;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        Database session = get(db.new_session());
+        const std::string ns = "ns" + std::to_string(t);
+        get(session.use_namespace(ns));
+        get(session.use_database("db"));
+        get(session.set("mine", t));
+        get(session.create(RecordId{"item", round}, Object{{"owner", t}}));
+        if (get(session.query("RETURN [$mine, session::ns()]")).take(0) != Array{t, ns}) ++wrong;
+        get(session.close());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    const std::string sql = "USE NS ns" + std::to_string(t) + " DB db; RETURN count(SELECT * FROM item)";
+    EXPECT_EQ(get(db.query(sql)).take(1), 5) << t;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AsyncTest,
                          ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
                          [](const auto& info) {

@@ -49,7 +49,7 @@ void authentication(std::ostream& out) {
     DEFINE ACCESS account ON DATABASE TYPE RECORD
       SIGNUP (CREATE user SET name = $name, pass = crypto::argon2::generate($pass))
       SIGNIN (SELECT * FROM user WHERE name = $name AND crypto::argon2::compare(pass, $pass));
-    DEFINE TABLE note PERMISSIONS FOR select, create WHERE owner = $auth.id;
+    DEFINE TABLE note PERMISSIONS FOR select WHERE owner = $auth FOR create WHERE $auth != NONE;
   )").get();
 
   // A session of its own over the same datastore: signed out until it signs in.
@@ -59,7 +59,7 @@ void authentication(std::ostream& out) {
                                        {{"name", "ann"}, {"pass", "ann's secret"}}})
           .get();
   ann.set("me", "Ann").get();  // $me, for this session's queries only
-  ann.query("CREATE note SET text = 'mine', by = $me, owner = $auth.id").get();
+  ann.query("CREATE note SET text = 'mine', by = $me, owner = $auth").get();
 
   // Later, elsewhere: the token is enough.
   surreal::Database again = admin.new_session().get();
