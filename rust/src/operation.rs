@@ -277,10 +277,10 @@ fn take_string(object: &mut Object, key: &str, method: &str) -> FfiResult<String
     match object.remove(key) {
         Some(Value::String(text)) => Ok(text),
         Some(_) => Err(FfiError::invalid_argument(format!(
-            "{method}: the credential '{key}' must be a string"
+            "{method}: '{key}' must be a string"
         ))),
         None => Err(FfiError::invalid_argument(format!(
-            "{method}: the credentials lack '{key}'"
+            "{method}: the object lacks '{key}'"
         ))),
     }
 }
