@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -118,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 9:
       if (len > 0) {
-        const char* method = kMethods[bytes[0] % std::size(kMethods)];
+        const char* method = kMethods[bytes[0] % (sizeof kMethods / sizeof kMethods[0])];
         check_response(surreal_db_call(db, method, bytes + 1, len - 1, nullptr, nullptr));
       }
       break;

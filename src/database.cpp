@@ -337,7 +337,7 @@ Future<Database> Database::new_session(CallOptions options) {
 
 Future<Value> Database::insert(std::string table, Value data, CallOptions options) {
   const bool one_record = data.is_object();
-  Array args{Value(Table(std::move(table))), std::move(data)};
+  Array args{Value(Table{std::move(table)}), std::move(data)};
   return call<Value>(worker::Call{"insert", std::move(args)}, options,
                      [one_record](worker::Success&& success) {
                        return record_result(success, one_record);
@@ -346,7 +346,7 @@ Future<Value> Database::insert(std::string table, Value data, CallOptions option
 
 Future<Value> Database::insert_relation(std::string table, Value data, CallOptions options) {
   const bool one_record = data.is_object();
-  Array args{Value(Table(std::move(table))), std::move(data)};
+  Array args{Value(Table{std::move(table)}), std::move(data)};
   return call<Value>(worker::Call{"insert_relation", std::move(args)}, options,
                      [one_record](worker::Success&& success) {
                        return record_result(success, one_record);
