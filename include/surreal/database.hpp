@@ -120,7 +120,9 @@ struct ExportOptions {
 /// How Database::import_from reports.
 struct ImportOptions {
   /// Called with the bytes of the file read so far and the file's size, on
-  /// a thread of the engine, at most every 100 ms and once at the end
+  /// the thread that runs the import (see Database: yours when you wait for
+  /// it with get(), else one of the engine's), at most every 100 ms, and
+  /// once at the start (0) and at the end
   /// (done == total); it must not block or throw. The engine reads the file
   /// itself: the count comes from the position of its descriptor
   /// (/proc/self/fdinfo), so elsewhere than Linux only the start and the
