@@ -335,40 +335,36 @@ Future<Database> Database::new_session(CallOptions options) {
                         });
 }
 
-Future<Value> Database::insert(std::string table, Value data, CallOptions options) {
-  const bool one_record = data.is_object();
-  Array args{Value(Table{std::move(table)}), std::move(data)};
-  return call<Value>(worker::Call{"insert", std::move(args)}, options,
-                     [one_record](worker::Success&& success) {
-                       return record_result(success, one_record);
-                     });
-}
-
-Future<Value> Database::insert_relation(std::string table, Value data, CallOptions options) {
-  const bool one_record = data.is_object();
-  Array args{Value(Table{std::move(table)}), std::move(data)};
-  return call<Value>(worker::Call{"insert_relation", std::move(args)}, options,
-                     [one_record](worker::Success&& success) {
-                       return record_result(success, one_record);
-                     });
-}
-
-Future<Value> Database::record_call(std::string method, Resource resource, Value data,
+Future<Value> Database::record_call(std::string method, Array args, bool one_record,
                                     const CallOptions& options) {
-  const bool one_record = resource.is_record();
-  Array args{resource.value(), std::move(data)};
   return call<Value>(worker::Call{std::move(method), std::move(args)}, options,
                      [one_record](worker::Success&& success) {
                        return record_result(success, one_record);
                      });
 }
 
+Future<Value> Database::insert(std::string table, Value data, CallOptions options) {
+  const bool one_record = data.is_object();
+  Array args{Value(Table{std::move(table)}), std::move(data)};
+  return record_call("insert", std::move(args), one_record, options);
+}
+
+Future<Value> Database::insert_relation(std::string table, Value data, CallOptions options) {
+  const bool one_record = data.is_object();
+  Array args{Value(Table{std::move(table)}), std::move(data)};
+  return record_call("insert_relation", std::move(args), one_record, options);
+}
+
 Future<Value> Database::upsert(Resource resource, Value data, CallOptions options) {
-  return record_call("upsert", std::move(resource), std::move(data), options);
+  const bool one_record = resource.is_record();
+  Array args{resource.value(), std::move(data)};
+  return record_call("upsert", std::move(args), one_record, options);
 }
 
 Future<Value> Database::merge(Resource resource, Value data, CallOptions options) {
-  return record_call("merge", std::move(resource), std::move(data), options);
+  const bool one_record = resource.is_record();
+  Array args{resource.value(), std::move(data)};
+  return record_call("merge", std::move(args), one_record, options);
 }
 
 Future<Value> Database::patch(Resource resource, std::vector<PatchOp> operations,
@@ -380,15 +376,16 @@ Future<Value> Database::patch(Resource resource, std::vector<PatchOp> operations
     if (!op.value.is_none()) item.insert_or_assign("value", std::move(op.value));
     ops.emplace_back(std::move(item));
   }
-  return record_call("patch", std::move(resource), Value(std::move(ops)), options);
+  const bool one_record = resource.is_record();
+  Array args{resource.value(), Value(std::move(ops))};
+  return record_call("patch", std::move(args), one_record, options);
 }
 
 Future<Value> Database::relate(RecordId from, std::string edge, RecordId to, Value data,
                                CallOptions options) {
   Array args{Value(std::move(from)), Value(std::move(edge)), Value(std::move(to)),
              std::move(data)};
-  return call<Value>(worker::Call{"relate", std::move(args)}, options,
-                     [](worker::Success&& success) { return record_result(success, true); });
+  return record_call("relate", std::move(args), true, options);
 }
 
 Future<Value> Database::run(std::string function, Array args, CallOptions options) {
@@ -405,19 +402,23 @@ Future<void> Database::health(CallOptions options) {
   return call<void>(worker::Call{"health", {}}, options, ignore);
 }
 
+Future<Tokens> Database::tokens_call(std::string method, Value credentials,
+                                     const CallOptions& options) {
+  return call<Tokens>(worker::SessionCall{std::move(method), {std::move(credentials)}}, options,
+                      to_tokens);
+}
+
 Future<Tokens> Database::signin(auth::Root credentials, CallOptions options) {
   Object object{{"user", std::move(credentials.username)},
                 {"pass", std::move(credentials.password)}};
-  return call<Tokens>(worker::SessionCall{"signin", {Value(std::move(object))}}, options,
-                      to_tokens);
+  return tokens_call("signin", Value(std::move(object)), options);
 }
 
 Future<Tokens> Database::signin(auth::Namespace credentials, CallOptions options) {
   Object object{{"ns", std::move(credentials.ns)},
                 {"user", std::move(credentials.username)},
                 {"pass", std::move(credentials.password)}};
-  return call<Tokens>(worker::SessionCall{"signin", {Value(std::move(object))}}, options,
-                      to_tokens);
+  return tokens_call("signin", Value(std::move(object)), options);
 }
 
 Future<Tokens> Database::signin(auth::Database credentials, CallOptions options) {
@@ -425,8 +426,7 @@ Future<Tokens> Database::signin(auth::Database credentials, CallOptions options)
                 {"db", std::move(credentials.db)},
                 {"user", std::move(credentials.username)},
                 {"pass", std::move(credentials.password)}};
-  return call<Tokens>(worker::SessionCall{"signin", {Value(std::move(object))}}, options,
-                      to_tokens);
+  return tokens_call("signin", Value(std::move(object)), options);
 }
 
 namespace {
@@ -442,15 +442,11 @@ Value record_credentials(auth::Record credentials) {
 }  // namespace
 
 Future<Tokens> Database::signin(auth::Record credentials, CallOptions options) {
-  return call<Tokens>(
-      worker::SessionCall{"signin", {record_credentials(std::move(credentials))}}, options,
-      to_tokens);
+  return tokens_call("signin", record_credentials(std::move(credentials)), options);
 }
 
 Future<Tokens> Database::signup(auth::Record credentials, CallOptions options) {
-  return call<Tokens>(
-      worker::SessionCall{"signup", {record_credentials(std::move(credentials))}}, options,
-      to_tokens);
+  return tokens_call("signup", record_credentials(std::move(credentials)), options);
 }
 
 Future<void> Database::authenticate(std::string token, CallOptions options) {

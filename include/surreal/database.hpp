@@ -352,8 +352,12 @@ class Database {
   Shared& shared() const;
   template <typename T, typename Command, typename Convert>
   Future<T> call(Command command, const CallOptions& options, Convert convert) const;
-  Future<Value> record_call(std::string method, Resource resource, Value data,
+  /// A record verb through surreal_db_call; `one_record`: unwrap the
+  /// engine's array of at most one record (see record_result).
+  Future<Value> record_call(std::string method, Array args, bool one_record,
                             const CallOptions& options);
+  /// signin or signup with `credentials`, answering the tokens.
+  Future<Tokens> tokens_call(std::string method, Value credentials, const CallOptions& options);
   Future<void> export_with(std::function<void(std::string_view)> write,
                            ExportOptions export_options, CallOptions options,
                            std::function<void()> finish);

@@ -16,20 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "surreal_core.h"
-
-static int failures = 0;
-
-#define CHECK(condition, ...)                                                  \
-  do {                                                                         \
-    if (!(condition)) {                                                        \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__,        \
-              #condition);                                                     \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 static char *last_error(void) {
   char *message = surreal_get_last_error();
