@@ -98,6 +98,12 @@
 #define SURREAL_ERR_CANCELLED -7
 
 /**
+ * A transaction lost a conflict with another one and changed nothing: the
+ * caller may run it again.
+ */
+#define SURREAL_ERR_TRANSACTION_CONFLICT -8
+
+/**
  * The object behind `SurrealCancel*`.
  */
 typedef struct SurrealCancel SurrealCancel;
@@ -128,6 +134,17 @@ typedef struct SurrealResponse SurrealResponse;
 typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *response, char *error);
 
 /**
+ * Receives a live query's notifications, one call at a time, in order, on
+ * a thread of the library's runtime: `notification` is a CBOR array
+ * `[action, record, data]`, action 0 create, 1 update, 2 delete, 3 killed
+ * (the engine ended the live query; record and data are NONE) or 4 error
+ * (data is the message). The last call has `notification` NULL and `len`
+ * 0: the live query has ended, and `context` is no longer used. It must
+ * return quickly and must not unwind.
+ */
+typedef void (*SurrealNotify)(void *context, const uint8_t *notification, size_t len);
+
+/**
  * Where an export's text goes and where an import reports its progress:
  * the optional last-but-one argument of surreal_db_call. Both callbacks run
  * on the thread that runs the call (the caller's for surreal_db_call, a
@@ -146,6 +163,14 @@ typedef struct {
    * `done == total`.
    */
   void (*progress)(void *context, uint64_t done, uint64_t total);
+  /**
+   * Receives a live query's notifications (methods live and
+   * live_query), as SurrealNotify documents. Unlike the others it
+   * outlives the call: `context` stays in use until its last call (the
+   * NULL notification), which always comes exactly once, even when the
+   * call fails (then before it returns, or before its callback runs).
+   */
+  SurrealNotify notify;
   void *context;
 } SurrealStream;
 
@@ -466,7 +491,17 @@ int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *r
  *   run(name, [arguments]), version(), health(),
  *   signin(credentials), signup(credentials), authenticate(token),
  *   invalidate(), set(name, value), unset(name),
- *   import(path), export([options]).
+ *   import(path), export([options]),
+ *   begin(), commit(txn), cancel(txn),
+ *   live(resource, [diff]), live_query(sql, [bindings]), kill(id).
+ * begin answers a transaction's id (a uuid) for surreal_db_call_in, commit
+ * and cancel; a commit that loses a conflict with another transaction is
+ * SURREAL_ERR_TRANSACTION_CONFLICT, and changed nothing. live and
+ * live_query start a live query (live_query's SurrealQL must start exactly
+ * one) and answer its id; its notifications go to `stream->notify` until
+ * kill(id), the session's close, or a sign-in as someone else or a
+ * sign-out ends it. Neither a commit nor the start of a live query is
+ * stopped part-way by `cancel`.
  * A resource is a table name, a record id, or a record-id range; data is
  * any value, NONE for none. Credentials are an object: `{user, pass}` for
  * root, with `ns` for a namespace user, with `ns` and `db` for a database
@@ -476,9 +511,10 @@ int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *r
  * Export options: booleans users, accesses, params, functions, analyzers,
  * records, sequences, apis, buckets, modules, configs,
  * database_definition, and tables (true, false or an array of names).
- * `stream` (NULL for none) takes an export's text, which it requires, and
- * an import's progress. The response holds one result. NULL on error; a
- * bad method or argument is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
+ * `stream` (NULL for none) takes an export's text, which it requires, an
+ * import's progress, and a live query's notifications, which it requires.
+ * The response holds one result. NULL on error; a bad method or argument
+ * is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
  *
  * # Safety
  * `db` is NULL or a live handle; `method` NULL or a C string; `params` NULL
@@ -496,6 +532,28 @@ SurrealResponse *surreal_db_call(const SurrealDatabase *db, const char *method, 
  * As for surreal_db_call and surreal_db_query_async.
  */
 int32_t surreal_db_call_async(const SurrealDatabase *db, const char *method, const uint8_t *params, size_t params_len, const SurrealStream *stream, const SurrealCancel *cancel, SurrealCallback callback, void *context);
+
+/**
+ * Like surreal_db_call, inside the session's transaction `txn` (the id
+ * that `begin` answered, as its 16 bytes). The methods: query, select,
+ * create, insert, insert_relation, upsert, update, merge, patch, delete and
+ * relate; any other is SURREAL_ERR_INVALID_ARGUMENT, and so is a
+ * transaction committed or cancelled already, or of another session. A
+ * transaction runs its operations one at a time, in the order they take
+ * its lock; commit and cancel wait for those in flight.
+ *
+ * # Safety
+ * As for surreal_db_call; `txn` is NULL or 16 readable bytes.
+ */
+SurrealResponse *surreal_db_call_in(const SurrealDatabase *db, const uint8_t *txn, const char *method, const uint8_t *params, size_t params_len, const SurrealCancel *cancel);
+
+/**
+ * Like surreal_db_call_in, asynchronously (see surreal_db_query_async).
+ *
+ * # Safety
+ * As for surreal_db_call_in and surreal_db_query_async.
+ */
+int32_t surreal_db_call_in_async(const SurrealDatabase *db, const uint8_t *txn, const char *method, const uint8_t *params, size_t params_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
 
 /**
  * The results as one CBOR array, one item per statement (NONE where the

@@ -19,6 +19,7 @@ use crate::error::{
     self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_ERR_INVALID_ARGUMENT,
     SURREAL_OK,
 };
+use crate::live::{Sink, SurrealNotify};
 use crate::operation::{ChunkSink, Operation};
 use crate::progress::ImportProgress;
 use crate::resource;
@@ -912,6 +913,12 @@ pub struct SurrealStream {
     /// its size. `done` never decreases; on success the last report has
     /// `done == total`.
     pub progress: Option<unsafe extern "C" fn(context: *mut c_void, done: u64, total: u64)>,
+    /// Receives a live query's notifications (methods live and
+    /// live_query), as SurrealNotify documents. Unlike the others it
+    /// outlives the call: `context` stays in use until its last call (the
+    /// NULL notification), which always comes exactly once, even when the
+    /// call fails (then before it returns, or before its callback runs).
+    pub notify: SurrealNotify,
     pub context: *mut c_void,
 }
 
@@ -926,6 +933,10 @@ unsafe fn call_operation(
     params_len: usize,
     stream: *const SurrealStream,
 ) -> FfiResult<Operation> {
+    // SAFETY: forwarded from the caller; `as_ref` handles NULL.
+    let stream = unsafe { stream.as_ref() };
+    // First, so that an error below drops it, which sends its end.
+    let notify = stream.and_then(|stream| Sink::new(stream.notify, stream.context));
     // SAFETY: forwarded from the caller.
     let method = unsafe { borrow_str(method, "method") }?;
     let params = if params.is_null() && params_len == 0 {
@@ -935,9 +946,8 @@ unsafe fn call_operation(
         unsafe { cbor_arg(params, params_len, "params") }?
     };
     let operation = Operation::from_call(method, params)?;
-    // SAFETY: forwarded from the caller; `as_ref` handles NULL.
-    let Some(stream) = (unsafe { stream.as_ref() }) else {
-        return operation.with_stream(None, None);
+    let Some(stream) = stream else {
+        return operation.with_stream(None, None, None);
     };
     let context = CallbackContext(stream.context);
     let sink = stream.chunk.map(|chunk| -> ChunkSink {
@@ -956,7 +966,7 @@ unsafe fn call_operation(
             unsafe { progress(context.0, done, total) }
         }))
     });
-    operation.with_stream(sink, progress)
+    operation.with_stream(sink, progress, notify)
 }
 
 /// Any call of the SDK by name, with its arguments as one CBOR array, after
@@ -970,7 +980,17 @@ unsafe fn call_operation(
 ///   run(name, [arguments]), version(), health(),
 ///   signin(credentials), signup(credentials), authenticate(token),
 ///   invalidate(), set(name, value), unset(name),
-///   import(path), export([options]).
+///   import(path), export([options]),
+///   begin(), commit(txn), cancel(txn),
+///   live(resource, [diff]), live_query(sql, [bindings]), kill(id).
+/// begin answers a transaction's id (a uuid) for surreal_db_call_in, commit
+/// and cancel; a commit that loses a conflict with another transaction is
+/// SURREAL_ERR_TRANSACTION_CONFLICT, and changed nothing. live and
+/// live_query start a live query (live_query's SurrealQL must start exactly
+/// one) and answer its id; its notifications go to `stream->notify` until
+/// kill(id), the session's close, or a sign-in as someone else or a
+/// sign-out ends it. Neither a commit nor the start of a live query is
+/// stopped part-way by `cancel`.
 /// A resource is a table name, a record id, or a record-id range; data is
 /// any value, NONE for none. Credentials are an object: `{user, pass}` for
 /// root, with `ns` for a namespace user, with `ns` and `db` for a database
@@ -980,9 +1000,10 @@ unsafe fn call_operation(
 /// Export options: booleans users, accesses, params, functions, analyzers,
 /// records, sequences, apis, buckets, modules, configs,
 /// database_definition, and tables (true, false or an array of names).
-/// `stream` (NULL for none) takes an export's text, which it requires, and
-/// an import's progress. The response holds one result. NULL on error; a
-/// bad method or argument is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
+/// `stream` (NULL for none) takes an export's text, which it requires, an
+/// import's progress, and a live query's notifications, which it requires.
+/// The response holds one result. NULL on error; a bad method or argument
+/// is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
 ///
 /// # Safety
 /// `db` is NULL or a live handle; `method` NULL or a C string; `params` NULL
@@ -1035,6 +1056,82 @@ pub unsafe extern "C" fn surreal_db_call_async(
                 borrow(db, "db")?,
                 call_operation(method, params, params_len, stream),
             )
+        };
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_async(db, operation, cancel, callback, context)
+    })
+}
+
+/// The transaction id of surreal_db_call_in: 16 bytes, as `begin` answered
+/// them (a CBOR uuid's bytes).
+///
+/// # Safety
+/// `txn` is NULL or 16 readable bytes.
+unsafe fn transaction_arg(txn: *const u8) -> FfiResult<uuid::Uuid> {
+    if txn.is_null() {
+        return Err(FfiError::invalid_argument("txn is NULL"));
+    }
+    // SAFETY: the caller passes 16 readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(txn, 16) };
+    Ok(uuid::Uuid::from_slice(bytes).expect("16 bytes make a uuid"))
+}
+
+/// Like surreal_db_call, inside the session's transaction `txn` (the id
+/// that `begin` answered, as its 16 bytes). The methods: query, select,
+/// create, insert, insert_relation, upsert, update, merge, patch, delete and
+/// relate; any other is SURREAL_ERR_INVALID_ARGUMENT, and so is a
+/// transaction committed or cancelled already, or of another session. A
+/// transaction runs its operations one at a time, in the order they take
+/// its lock; commit and cancel wait for those in flight.
+///
+/// # Safety
+/// As for surreal_db_call; `txn` is NULL or 16 readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_call_in(
+    db: *const SurrealDatabase,
+    txn: *const u8,
+    method: *const c_char,
+    params: *const u8,
+    params_len: usize,
+    cancel: *const SurrealCancel,
+) -> *mut SurrealResponse {
+    boundary_ptr(|| {
+        // SAFETY: the caller passes a live handle, 16 bytes, a C string and a buffer.
+        let (db, operation) = unsafe {
+            let txn = transaction_arg(txn)?;
+            let operation = call_operation(method, params, params_len, std::ptr::null())?;
+            (borrow(db, "db")?, operation.in_transaction(txn))
+        };
+        // SAFETY: the caller passes NULL or a live token.
+        let cancel = unsafe { token_arg(cancel) };
+        run_blocking(db, operation, cancel)
+    })
+}
+
+/// Like surreal_db_call_in, asynchronously (see surreal_db_query_async).
+///
+/// # Safety
+/// As for surreal_db_call_in and surreal_db_query_async.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_call_in_async(
+    db: *const SurrealDatabase,
+    txn: *const u8,
+    method: *const c_char,
+    params: *const u8,
+    params_len: usize,
+    cancel: *const SurrealCancel,
+    callback: SurrealCallback,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: as in surreal_db_call_in.
+        let (db, operation) = unsafe {
+            let operation = transaction_arg(txn).and_then(|txn| {
+                call_operation(method, params, params_len, std::ptr::null())
+                    .map(|operation| operation.in_transaction(txn))
+            });
+            (borrow(db, "db")?, operation)
         };
         // SAFETY: the caller passes NULL or a live token.
         let cancel = unsafe { token_arg(cancel) };

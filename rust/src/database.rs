@@ -9,23 +9,33 @@
 //! datastore goes. [`Connection::close`] therefore shuts the datastore down
 //! itself and returns once that background task has let go of it, so the
 //! same directory can be opened again straight away.
+//!
+//! A session also owns its transactions (by id: `begin` answers it) and its
+//! live queries (by id, their notifications routed by [`LiveHub`]). Closing
+//! the session cancels the one and kills the other.
 
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use surrealdb::engine::local::Db;
+use surrealdb::method::{StreamItem, Transaction};
 use surrealdb::opt::auth;
 use surrealdb::opt::capabilities::Capabilities;
-use surrealdb::types::Value;
+use surrealdb::types::{Notification, Object, Value};
 use surrealdb::Surreal;
 use surrealdb_engine_local::Datastore;
+use surrealdb_rpc::QueryType;
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::cancel::SurrealCancel;
 use crate::error::{self, FfiError, FfiResult};
+use crate::live::{self, LiveHub, Sink};
 use crate::operation::Operation;
 use crate::response::{sdk_error, SurrealResponse};
 use crate::runtime;
@@ -243,12 +253,27 @@ struct Engine {
     /// A session that never runs anything: new sessions are clones of it,
     /// so they start fresh (no namespace, no authentication, no parameters).
     pristine: Surreal<Db>,
+    /// The subscribers of every live query, fed by the pump (live.rs).
+    live: Arc<LiveHub>,
+    /// The datastore's notification channel, which the pump reads; closed
+    /// with the datastore. None when live-query notifications are off.
+    notifications: Option<async_channel::Receiver<Notification>>,
+    /// Numbers the sessions, so the live hub knows whose a live query is.
+    sessions: AtomicU64,
 }
+
+/// A transaction of a session: the SDK's, until it is committed or
+/// cancelled. Its operations take the lock in turn.
+type TransactionSlot = Arc<tokio::sync::Mutex<Option<Transaction<Db>>>>;
 
 /// One session over an engine.
 struct Connection {
     db: Surreal<Db>,
     engine: Arc<Engine>,
+    /// This session's number in the live hub.
+    serial: u64,
+    /// Its open transactions, by the id `begin` answered.
+    transactions: Mutex<HashMap<Uuid, TransactionSlot>>,
 }
 
 fn open_error(endpoint: &Endpoint, error: impl std::fmt::Display) -> FfiError {
@@ -294,15 +319,37 @@ impl Engine {
             let _ = datastore.shutdown().await;
             return Err(open_error(endpoint, error));
         }
-        match Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), notifications).await {
+        // The notifications go to this crate's pump rather than the SDK's
+        // (see live.rs for why).
+        let live = Arc::new(LiveHub::default());
+        if let Some(notifications) = &notifications {
+            runtime::spawn(live::pump(Arc::clone(&live), notifications.clone()))?;
+        }
+        match Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), None).await {
             Ok(pristine) => Ok(Engine {
                 datastore,
                 pristine,
+                live,
+                notifications,
+                sessions: AtomicU64::new(0),
             }),
             Err(error) => {
+                if let Some(notifications) = &notifications {
+                    notifications.close();
+                }
                 let _ = datastore.shutdown().await;
                 Err(open_error(endpoint, error))
             }
+        }
+    }
+
+    /// A new session over this engine, cloned from the pristine one.
+    fn session(self: &Arc<Self>) -> Connection {
+        Connection {
+            db: self.pristine.clone(),
+            engine: Arc::clone(self),
+            serial: self.sessions.fetch_add(1, Ordering::Relaxed),
+            transactions: Mutex::default(),
         }
     }
 
@@ -310,7 +357,16 @@ impl Engine {
         let Engine {
             datastore,
             pristine,
+            live,
+            notifications,
+            sessions: _,
         } = self;
+        // Every session has closed, and each ended its own live queries;
+        // this ends any left, and stops the pump.
+        if let Some(notifications) = notifications {
+            notifications.close();
+        }
+        live.end_all();
         // Dropping the last SDK handle ends its session task, which shuts the
         // datastore down too; the datastore serialises the two calls.
         drop(pristine);
@@ -331,10 +387,198 @@ impl Engine {
     }
 }
 
+fn unknown_transaction() -> FfiError {
+    FfiError::invalid_argument(
+        "no open transaction of this session has that id: it was committed or cancelled \
+         already, or began on another session",
+    )
+}
+
+/// Where a live query's id is bound in the statement that kills it.
+const KILL: &str = "KILL $live";
+
 impl Connection {
-    /// Ends this session; the last session to end shuts the datastore down.
+    /// Runs an operation on this session, or on one of its transactions.
+    async fn execute(&self, operation: Operation) -> FfiResult<SurrealResponse> {
+        match operation {
+            Operation::Begin => self.begin().await,
+            Operation::Commit(id) => self.finish(id, true).await,
+            Operation::Cancel(id) => self.finish(id, false).await,
+            Operation::Live {
+                sql,
+                bindings,
+                sink,
+            } => {
+                let sink = sink.ok_or_else(|| FfiError::internal("live: no sink"))?;
+                self.live(sql, bindings, sink).await
+            }
+            Operation::Kill(id) => self.kill(id).await,
+            Operation::InTransaction(id, operation) => {
+                let slot = self.transaction(id)?;
+                let transaction = slot.lock().await;
+                let transaction = transaction.as_ref().ok_or_else(unknown_transaction)?;
+                operation.run_in(transaction).await
+            }
+            operation => {
+                let changes_principal = operation.changes_principal();
+                let response = operation.run(&self.db).await?;
+                if changes_principal {
+                    // A live query keeps the rights of whoever made it: none
+                    // may outlive a sign-in as someone else, or a sign-out
+                    // (as SurrealDB's own engine has it).
+                    self.end_live_queries().await;
+                }
+                Ok(response)
+            }
+        }
+    }
+
+    fn transaction(&self, id: Uuid) -> FfiResult<TransactionSlot> {
+        let transactions = self.transactions.lock().unwrap_or_else(|e| e.into_inner());
+        transactions.get(&id).cloned().ok_or_else(unknown_transaction)
+    }
+
+    /// Begins a transaction with this session's namespace, database,
+    /// authentication and parameters as they are now; answers its id.
+    async fn begin(&self) -> FfiResult<SurrealResponse> {
+        // The SDK's begin takes a handle of its own: a clone of the session.
+        let transaction = self.db.clone().begin().await.map_err(sdk_error)?;
+        let id = Uuid::new_v4();
+        self.transactions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, Arc::new(tokio::sync::Mutex::new(Some(transaction))));
+        Ok(SurrealResponse::single(Value::Uuid(id.into())))
+    }
+
+    /// Commits or cancels a transaction, once its operations in flight have
+    /// finished. It is gone afterwards, whatever the outcome.
+    async fn finish(&self, id: Uuid, commit: bool) -> FfiResult<SurrealResponse> {
+        let slot = self
+            .transactions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id)
+            .ok_or_else(unknown_transaction)?;
+        let transaction = slot.lock().await.take().ok_or_else(unknown_transaction)?;
+        let outcome = if commit {
+            transaction.commit().await
+        } else {
+            transaction.cancel().await
+        };
+        outcome.map_err(sdk_error)?;
+        Ok(SurrealResponse::single(Value::None))
+    }
+
+    /// Runs SurrealQL holding one `LIVE SELECT`, and routes its
+    /// notifications to `sink`; answers the live query's id. Not cancelled
+    /// part-way (see SurrealDatabase::execute): a live query registered in
+    /// the datastore always gets its subscriber, so that it can be killed.
+    async fn live(
+        &self,
+        sql: String,
+        bindings: Option<Value>,
+        sink: Sink,
+    ) -> FfiResult<SurrealResponse> {
+        let mut query = self.db.query(sql);
+        if let Some(bindings) = bindings {
+            query = query.bind(bindings);
+        }
+        // The streaming form: the buffered one subscribes the SDK's own
+        // stream to every live query it starts, and kills it when dropped.
+        let mut items = query.stream_items().map_err(sdk_error)?;
+        let mut rows: HashMap<usize, Value> = HashMap::new();
+        let mut started: Vec<Uuid> = Vec::new();
+        let mut failure = None;
+        while let Some(item) = items.next().await {
+            match item {
+                Ok(StreamItem::Row { statement, value }) => {
+                    rows.insert(statement, value);
+                }
+                Ok(StreamItem::StatementEnd {
+                    statement,
+                    stats,
+                    result,
+                }) => match (result, rows.remove(&statement)) {
+                    (Err(error), _) => failure = failure.or(Some(sdk_error(error))),
+                    (Ok(()), Some(Value::Uuid(id)))
+                        if matches!(stats.query_type, Some(QueryType::Live)) =>
+                    {
+                        started.push(id.into_inner())
+                    }
+                    _ => {}
+                },
+                Err(error) => failure = failure.or(Some(sdk_error(error))),
+            }
+        }
+        let failure = failure.or(match started.len() {
+            1 => None,
+            0 => Some(FfiError::invalid_argument(
+                "live_query: the SurrealQL started no live query: it needs one LIVE SELECT statement",
+            )),
+            _ => Some(FfiError::invalid_argument(
+                "live_query: the SurrealQL started more than one live query; give each its own call",
+            )),
+        });
+        if let Some(error) = failure {
+            for id in started {
+                let _ = self.kill_in_engine(id).await;
+            }
+            return Err(error); // `sink` is dropped: its end is sent
+        }
+        let id = started[0];
+        self.engine.live.subscribe(id, self.serial, sink);
+        Ok(SurrealResponse::single(Value::Uuid(id.into())))
+    }
+
+    /// Kills one of this session's live queries: its subscriber hears no
+    /// more (but its end), and the datastore drops it.
+    async fn kill(&self, id: Uuid) -> FfiResult<SurrealResponse> {
+        if !self.engine.live.end_owned(id, self.serial) {
+            return Err(FfiError::invalid_argument(
+                "kill: this session has no live query with that id (it ended already?)",
+            ));
+        }
+        self.kill_in_engine(id).await?;
+        Ok(SurrealResponse::single(Value::None))
+    }
+
+    async fn kill_in_engine(&self, id: Uuid) -> FfiResult<()> {
+        let mut variables = Object::new();
+        variables.insert("live".to_owned(), Value::Uuid(id.into()));
+        let mut results = self
+            .db
+            .query(KILL)
+            .bind(Value::Object(variables))
+            .await
+            .map_err(sdk_error)?;
+        match results.take_errors().into_values().next() {
+            Some(error) => Err(sdk_error(error)),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends this session's live queries, and kills them in the datastore.
+    async fn end_live_queries(&self) {
+        for id in self.engine.live.end_session(self.serial) {
+            let _ = self.kill_in_engine(id).await; // its subscriber has ended already
+        }
+    }
+
+    /// Ends this session: its live queries are killed and its transactions
+    /// cancelled; the last session to end shuts the datastore down.
     async fn close(self) -> FfiResult<()> {
-        let Connection { db, engine } = self;
+        self.end_live_queries().await;
+        let open: Vec<TransactionSlot> = {
+            let mut transactions = self.transactions.lock().unwrap_or_else(|e| e.into_inner());
+            transactions.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in open {
+            if let Some(transaction) = slot.lock().await.take() {
+                let _ = transaction.cancel().await;
+            }
+        }
+        let Connection { db, engine, .. } = self;
         drop(db);
         // Exactly one of the sessions closing at once gets the engine.
         match Arc::into_inner(engine) {
@@ -342,6 +586,14 @@ impl Connection {
             None => Ok(()),
         }
     }
+}
+
+/// Operations that run to their end once started, whatever their token
+/// says: a commit (stopped part-way, whether it happened would be unknown)
+/// and the start of a live query (stopped part-way, the datastore could
+/// keep a live query nobody can kill).
+fn uncancellable(operation: &Operation) -> bool {
+    matches!(operation, Operation::Commit(_) | Operation::Live { .. })
 }
 
 fn not_connected() -> FfiError {
@@ -380,10 +632,7 @@ impl SurrealDatabase {
             let options =
                 std::mem::take(&mut *self.options.lock().unwrap_or_else(|e| e.into_inner()));
             let engine = Arc::new(Engine::open(&self.endpoint, &options).await?);
-            let session = Connection {
-                db: engine.pristine.clone(),
-                engine,
-            };
+            let session = engine.session();
             if let Some(root) = options.root {
                 if let Err(error) = session.db.signin(root).await {
                     let _ = session.close().await;
@@ -400,10 +649,7 @@ impl SurrealDatabase {
     pub async fn new_session(&self) -> FfiResult<Self> {
         let connection = self.connection.read().await;
         let connection = connection.as_ref().ok_or_else(not_connected)?;
-        let session = Connection {
-            db: connection.engine.pristine.clone(),
-            engine: Arc::clone(&connection.engine),
-        };
+        let session = connection.engine.session();
         Ok(Self {
             endpoint: self.endpoint.clone(),
             options: Default::default(),
@@ -424,16 +670,18 @@ impl SurrealDatabase {
     }
 
     /// Runs an operation and waits for it; triggering `cancel` drops it
-    /// wherever it is (waiting for the connection, or in the engine).
+    /// wherever it is (waiting for the connection, or in the engine), but
+    /// for what must not stop part-way (see [`uncancellable`]).
     pub async fn execute(
         &self,
         operation: Operation,
         cancel: Option<CancellationToken>,
     ) -> FfiResult<SurrealResponse> {
+        let cancel = cancel.filter(|_| !uncancellable(&operation));
         SurrealCancel::guard(cancel, async {
             let connection = self.connection.read().await;
             let connection = connection.as_ref().ok_or_else(not_connected)?;
-            operation.run(&connection.db).await
+            connection.execute(operation).await
         })
         .await
     }
@@ -451,11 +699,12 @@ impl SurrealDatabase {
         F: FnOnce(FfiResult<SurrealResponse>) + Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
+        let cancel = cancel.filter(|_| !uncancellable(&operation));
         runtime::spawn(async move {
             let outcome = AssertUnwindSafe(SurrealCancel::guard(cancel, async move {
                 let connection = connection.read_owned().await;
                 let connection = connection.as_ref().ok_or_else(not_connected)?;
-                operation.run(&connection.db).await
+                connection.execute(operation).await
             }))
             .catch_unwind()
             .await

@@ -26,6 +26,9 @@ pub const SURREAL_ERR_INTERNAL: i32 = -5;
 pub const SURREAL_ERR_PANIC: i32 = -6;
 /// The operation was stopped through its SurrealCancel token.
 pub const SURREAL_ERR_CANCELLED: i32 = -7;
+/// A transaction lost a conflict with another one and changed nothing: the
+/// caller may run it again.
+pub const SURREAL_ERR_TRANSACTION_CONFLICT: i32 = -8;
 
 /// An error on its way to the C caller: a status code and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

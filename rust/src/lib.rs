@@ -16,6 +16,7 @@ pub mod cbor;
 pub mod convert;
 pub mod database;
 pub mod error;
+pub mod live;
 pub mod operation;
 pub mod progress;
 pub mod resource;
@@ -27,5 +28,5 @@ pub mod visit;
 pub use error::{
     SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CANCELLED, SURREAL_ERR_CONNECTION,
     SURREAL_ERR_INTERNAL, SURREAL_ERR_INVALID_ARGUMENT, SURREAL_ERR_PANIC, SURREAL_ERR_QUERY,
-    SURREAL_OK,
+    SURREAL_ERR_TRANSACTION_CONFLICT, SURREAL_OK,
 };

@@ -14,14 +14,17 @@ use std::path::PathBuf;
 use futures::StreamExt;
 
 use surrealdb::engine::local::Db;
+use surrealdb::method::{Create, Delete, Insert, Query, Select, Transaction, Update, Upsert};
 use surrealdb::opt::auth::{self, Credentials, Signin};
 use surrealdb::opt::{PatchOp, PatchOps, Resource};
-use surrealdb::types::{NotFoundError, Object, QueryError, Value};
+use surrealdb::types::{NotFoundError, Object, Value};
 use surrealdb::Surreal;
+use uuid::Uuid;
 
 use crate::error::{FfiError, FfiResult};
+use crate::live::Sink;
 use crate::progress::ImportProgress;
-use crate::response::{sdk_error, SurrealResponse};
+use crate::response::{is_conflict, sdk_error, SurrealResponse};
 use crate::{convert, resource};
 
 /// How often a record operation is attempted when it keeps losing a
@@ -78,6 +81,22 @@ pub enum Operation {
     /// Without a sink it fails: the caller must say where the text goes
     /// (see [`Operation::with_stream`]).
     Export(ExportOptions, Option<ChunkSink>),
+    // The rest need the session's own state (its transactions and live
+    // queries), so `SurrealDatabase` runs them, not [`Operation::run`].
+    /// Begins a transaction: answers its id.
+    Begin,
+    Commit(Uuid),
+    Cancel(Uuid),
+    /// A live query: SurrealQL with one `LIVE SELECT` statement, and where
+    /// its notifications go (required: see [`Operation::with_stream`]).
+    Live {
+        sql: String,
+        bindings: Option<Value>,
+        sink: Option<Sink>,
+    },
+    Kill(Uuid),
+    /// A query or record verb inside the session's transaction of that id.
+    InTransaction(Uuid, Box<Operation>),
 }
 
 /// Receives an export's text, chunk by chunk, in order; false stops the
@@ -235,6 +254,30 @@ impl Args {
         }
     }
 
+    fn uuid(&mut self, what: &str) -> FfiResult<Uuid> {
+        match self.value(what)? {
+            Value::Uuid(uuid) => Ok(uuid.into_inner()),
+            other => Err(FfiError::invalid_argument(format!(
+                "{}: the {what} must be a uuid, not {}",
+                self.method,
+                convert::kind_name(&other)
+            ))),
+        }
+    }
+
+    /// An optional trailing boolean: false when absent.
+    fn flag(&mut self, what: &str) -> FfiResult<bool> {
+        match self.optional() {
+            Value::None => Ok(false),
+            Value::Bool(flag) => Ok(flag),
+            other => Err(FfiError::invalid_argument(format!(
+                "{}: the {what} must be a boolean, not {}",
+                self.method,
+                convert::kind_name(&other)
+            ))),
+        }
+    }
+
     /// Refuses arguments beyond those the method takes.
     fn done(mut self) -> FfiResult<()> {
         match self.values.next() {
@@ -271,6 +314,12 @@ const METHODS: &[&str] = &[
     "unset",
     "import",
     "export",
+    "begin",
+    "commit",
+    "cancel",
+    "live",
+    "live_query",
+    "kill",
 ];
 
 fn take_string(object: &mut Object, key: &str, method: &str) -> FfiResult<String> {
@@ -441,32 +490,94 @@ impl Operation {
             "unset" => Operation::Unset(args.string("name")?),
             "import" => Operation::Import(args.string("file path")?.into(), None),
             "export" => Operation::Export(ExportOptions::from_value(args.optional())?, None),
+            "begin" => Operation::Begin,
+            "commit" => Operation::Commit(args.uuid("transaction id")?),
+            "cancel" => Operation::Cancel(args.uuid("transaction id")?),
+            "live" => {
+                let resource = args.resource()?;
+                let diff = args.flag("diff")?;
+                let (sql, bindings) = live_select(resource, diff)?;
+                Operation::Live {
+                    sql,
+                    bindings: Some(bindings),
+                    sink: None,
+                }
+            }
+            "live_query" => {
+                let sql = args.string("SurrealQL text")?;
+                let bindings = match args.optional() {
+                    Value::None => None,
+                    Value::Object(object) => Some(Value::Object(object)),
+                    other => {
+                        return Err(FfiError::invalid_argument(format!(
+                            "live_query: the bindings must be an object, not {}",
+                            convert::kind_name(&other)
+                        )))
+                    }
+                };
+                Operation::Live {
+                    sql,
+                    bindings,
+                    sink: None,
+                }
+            }
+            "kill" => Operation::Kill(args.uuid("live query id")?),
             _ => unreachable!("every name in METHODS has an arm"),
         };
         args.done()?;
         Ok(operation)
     }
 
-    /// Gives an export its sink and an import its progress report; other
-    /// operations take neither.
+    /// Gives an export its sink, an import its progress report, and a live
+    /// query where its notifications go; other operations take none of them.
     pub fn with_stream(
         self,
         sink: Option<ChunkSink>,
         progress: Option<ImportProgress>,
+        notify: Option<Sink>,
     ) -> FfiResult<Self> {
+        let only = |wanted: &str| {
+            FfiError::invalid_argument(format!(
+                "a stream's {wanted} is for {}",
+                match wanted {
+                    "chunk callback" => "export only",
+                    "progress callback" => "import only",
+                    _ => "live and live_query only",
+                }
+            ))
+        };
         match self {
-            Operation::Export(options, _) => {
+            Operation::Export(options, _) if progress.is_none() && notify.is_none() => {
                 let sink = sink.ok_or_else(|| {
                     FfiError::invalid_argument("export: the stream has no chunk callback")
                 })?;
                 Ok(Operation::Export(options, Some(sink)))
             }
-            Operation::Import(path, _) => Ok(Operation::Import(path, progress)),
-            other if sink.is_none() && progress.is_none() => Ok(other),
-            _ => Err(FfiError::invalid_argument(
-                "a stream is for export and import only",
-            )),
+            Operation::Import(path, _) if sink.is_none() && notify.is_none() => {
+                Ok(Operation::Import(path, progress))
+            }
+            Operation::Live { sql, bindings, .. } if sink.is_none() && progress.is_none() => {
+                let notify = notify.ok_or_else(|| {
+                    FfiError::invalid_argument(
+                        "live: the stream has no notify callback for the notifications",
+                    )
+                })?;
+                Ok(Operation::Live {
+                    sql,
+                    bindings,
+                    sink: Some(notify),
+                })
+            }
+            other if sink.is_none() && progress.is_none() && notify.is_none() => Ok(other),
+            _ if sink.is_some() => Err(only("chunk callback")),
+            _ if progress.is_some() => Err(only("progress callback")),
+            _ => Err(only("notify callback")),
         }
+    }
+
+    /// The same operation inside the transaction `id` of the session.
+    pub fn in_transaction(self, id: Uuid) -> Self {
+        Operation::InTransaction(id, Box::new(self))
     }
 
     /// SurrealQL with optional variables (JSON text of an object).
@@ -535,117 +646,58 @@ impl Operation {
         Ok(Operation::Delete(resource::from_value(resource)?))
     }
 
-    /// Runs the operation. For a query, an error that stops the whole query
-    /// (a syntax error, say) is an `Err`; the failure of single statements is
-    /// recorded in the response. Selecting a table that does not exist gives
-    /// an empty result, as in SurrealDB 2, rather than SurrealDB 3's error.
+    /// The method's name, as `surreal_db_call` takes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Query { .. } => "query",
+            Operation::Select(_) => "select",
+            Operation::Create(..) => "create",
+            Operation::Insert(..) => "insert",
+            Operation::InsertRelation(..) => "insert_relation",
+            Operation::Upsert(..) => "upsert",
+            Operation::Update(..) => "update",
+            Operation::Merge(..) => "merge",
+            Operation::Patch(..) => "patch",
+            Operation::Delete(_) => "delete",
+            Operation::Relate { .. } => "relate",
+            Operation::Run(..) => "run",
+            Operation::Version => "version",
+            Operation::Health => "health",
+            Operation::Signin(_) => "signin",
+            Operation::Signup(_) => "signup",
+            Operation::Authenticate(_) => "authenticate",
+            Operation::Invalidate => "invalidate",
+            Operation::Set(..) => "set",
+            Operation::Unset(_) => "unset",
+            Operation::Import(..) => "import",
+            Operation::Export(..) => "export",
+            Operation::Begin => "begin",
+            Operation::Commit(_) => "commit",
+            Operation::Cancel(_) => "cancel",
+            Operation::Live { .. } => "live",
+            Operation::Kill(_) => "kill",
+            Operation::InTransaction(_, operation) => operation.name(),
+        }
+    }
+
+    /// Whether it changes who the session is: signing in, up or out.
+    pub fn changes_principal(&self) -> bool {
+        matches!(
+            self,
+            Operation::Signin(_)
+                | Operation::Signup(_)
+                | Operation::Authenticate(_)
+                | Operation::Invalidate
+        )
+    }
+
+    /// Runs the operation on a session. For a query, an error that stops
+    /// the whole query (a syntax error, say) is an `Err`; the failure of
+    /// single statements is recorded in the response. Selecting a table that
+    /// does not exist gives an empty result, as in SurrealDB 2, rather than
+    /// SurrealDB 3's error.
     pub async fn run(self, db: &Surreal<Db>) -> FfiResult<SurrealResponse> {
         let result = match self {
-            Operation::Query { sql, bindings } => {
-                let mut query = db.query(sql);
-                if let Some(bindings) = bindings {
-                    query = query.bind(bindings);
-                }
-                let results = query.await.map_err(sdk_error)?;
-                return Ok(SurrealResponse::from_query(results));
-            }
-            Operation::Select(resource) => {
-                match retry_conflicts(|| db.select(resource.clone()).into_future()).await {
-                    Err(error) if is_missing_table(&error) => Ok(Value::Array(Default::default())),
-                    other => other,
-                }
-            }
-            Operation::Create(resource, Value::None) => {
-                retry_conflicts(|| db.create(resource.clone()).into_future()).await
-            }
-            Operation::Create(resource, data) => {
-                retry_conflicts(|| {
-                    db.create(resource.clone())
-                        .content(data.clone())
-                        .into_future()
-                })
-                .await
-            }
-            Operation::Insert(table, data) => {
-                retry_conflicts(|| {
-                    let insert = db.insert(table.clone()).content(data.clone());
-                    async { insert.await.map(records) }
-                })
-                .await
-            }
-            Operation::InsertRelation(table, data) => {
-                retry_conflicts(|| {
-                    let insert = db.insert(table.clone()).relation(data.clone());
-                    async { insert.await.map(records) }
-                })
-                .await
-            }
-            Operation::Upsert(resource, Value::None) => {
-                retry_conflicts(|| db.upsert(resource.clone()).into_future()).await
-            }
-            Operation::Upsert(resource, data) => {
-                retry_conflicts(|| {
-                    db.upsert(resource.clone())
-                        .content(data.clone())
-                        .into_future()
-                })
-                .await
-            }
-            Operation::Update(resource, Value::None) => {
-                retry_conflicts(|| db.update(resource.clone()).into_future()).await
-            }
-            Operation::Update(resource, data) => {
-                retry_conflicts(|| {
-                    db.update(resource.clone())
-                        .content(data.clone())
-                        .into_future()
-                })
-                .await
-            }
-            Operation::Merge(resource, data) => {
-                retry_conflicts(|| {
-                    db.update(resource.clone())
-                        .merge(data.clone())
-                        .into_future()
-                })
-                .await
-            }
-            Operation::Patch(resource, ops) => {
-                let mut patch = db.update(resource).patch(PatchOps::new());
-                for op in ops {
-                    patch = patch.patch(op);
-                }
-                patch.await
-            }
-            Operation::Delete(resource) => {
-                retry_conflicts(|| db.delete(resource.clone()).into_future()).await
-            }
-            Operation::Relate {
-                from,
-                edge,
-                to,
-                data,
-            } => {
-                let sql = if data.is_none() {
-                    RELATE
-                } else {
-                    RELATE_CONTENT
-                };
-                let mut variables = Object::new();
-                variables.insert("from".to_owned(), from);
-                variables.insert(
-                    "edge".to_owned(),
-                    Value::Table(surrealdb::types::Table::new(edge)),
-                );
-                variables.insert("to".to_owned(), to);
-                variables.insert("data".to_owned(), data);
-                let mut results = db
-                    .query(sql)
-                    .bind(Value::Object(variables))
-                    .await
-                    .map_err(sdk_error)?;
-                results.take::<Value>(0)
-            }
             Operation::Run(function, args) => {
                 db.run::<Value>(function)
                     .args(Value::Array(args.into()))
@@ -691,9 +743,267 @@ impl Operation {
                     "export: the text needs somewhere to go: pass a chunk callback",
                 ))
             }
+            session @ (Operation::Begin
+            | Operation::Commit(_)
+            | Operation::Cancel(_)
+            | Operation::Live { .. }
+            | Operation::Kill(_)
+            | Operation::InTransaction(..)) => {
+                return Err(FfiError::internal(format!(
+                    "{}: run by the session, not as a plain operation",
+                    session.name()
+                )))
+            }
+            verb => return verb.run_verb(db).await,
         };
         result.map(SurrealResponse::single).map_err(sdk_error)
     }
+
+    /// Runs the operation inside a transaction: the query and record verbs
+    /// only (the SDK's transaction offers no others).
+    pub async fn run_in(self, transaction: &Transaction<Db>) -> FfiResult<SurrealResponse> {
+        match self {
+            Operation::Query { .. }
+            | Operation::Select(_)
+            | Operation::Create(..)
+            | Operation::Insert(..)
+            | Operation::InsertRelation(..)
+            | Operation::Upsert(..)
+            | Operation::Update(..)
+            | Operation::Merge(..)
+            | Operation::Patch(..)
+            | Operation::Delete(_)
+            | Operation::Relate { .. } => self.run_verb(transaction).await,
+            other => Err(FfiError::invalid_argument(format!(
+                "{} cannot run inside a transaction: only query, select, create, insert, \
+                 insert_relation, upsert, update, merge, patch, delete and relate can",
+                other.name()
+            ))),
+        }
+    }
+
+    /// The query and record verbs, on a session or in a transaction.
+    async fn run_verb<T: Target>(self, db: &T) -> FfiResult<SurrealResponse> {
+        let retry = T::RETRIES;
+        let result = match self {
+            Operation::Query { sql, bindings } => {
+                let mut query = db.query(sql);
+                if let Some(bindings) = bindings {
+                    query = query.bind(bindings);
+                }
+                let results = query.await.map_err(sdk_error)?;
+                return Ok(SurrealResponse::from_query(results));
+            }
+            Operation::Select(resource) => {
+                match retry_conflicts(retry, || db.select(resource.clone()).into_future()).await {
+                    Err(error) if is_missing_table(&error) => Ok(Value::Array(Default::default())),
+                    other => other,
+                }
+            }
+            Operation::Create(resource, Value::None) => {
+                retry_conflicts(retry, || db.create(resource.clone()).into_future()).await
+            }
+            Operation::Create(resource, data) => {
+                retry_conflicts(retry, || {
+                    db.create(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Insert(table, data) => {
+                retry_conflicts(retry, || {
+                    let insert = db.insert(table.clone()).content(data.clone());
+                    async { insert.await.map(records) }
+                })
+                .await
+            }
+            Operation::InsertRelation(table, data) => {
+                retry_conflicts(retry, || {
+                    let insert = db.insert(table.clone()).relation(data.clone());
+                    async { insert.await.map(records) }
+                })
+                .await
+            }
+            Operation::Upsert(resource, Value::None) => {
+                retry_conflicts(retry, || db.upsert(resource.clone()).into_future()).await
+            }
+            Operation::Upsert(resource, data) => {
+                retry_conflicts(retry, || {
+                    db.upsert(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Update(resource, Value::None) => {
+                retry_conflicts(retry, || db.update(resource.clone()).into_future()).await
+            }
+            Operation::Update(resource, data) => {
+                retry_conflicts(retry, || {
+                    db.update(resource.clone())
+                        .content(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Merge(resource, data) => {
+                retry_conflicts(retry, || {
+                    db.update(resource.clone())
+                        .merge(data.clone())
+                        .into_future()
+                })
+                .await
+            }
+            Operation::Patch(resource, ops) => {
+                let mut patch = db.update(resource).patch(PatchOps::new());
+                for op in ops {
+                    patch = patch.patch(op);
+                }
+                patch.await
+            }
+            Operation::Delete(resource) => {
+                retry_conflicts(retry, || db.delete(resource.clone()).into_future()).await
+            }
+            Operation::Relate {
+                from,
+                edge,
+                to,
+                data,
+            } => {
+                let sql = if data.is_none() {
+                    RELATE
+                } else {
+                    RELATE_CONTENT
+                };
+                let mut variables = Object::new();
+                variables.insert("from".to_owned(), from);
+                variables.insert(
+                    "edge".to_owned(),
+                    Value::Table(surrealdb::types::Table::new(edge)),
+                );
+                variables.insert("to".to_owned(), to);
+                variables.insert("data".to_owned(), data);
+                let mut results = db
+                    .query(sql.to_owned())
+                    .bind(Value::Object(variables))
+                    .await
+                    .map_err(sdk_error)?;
+                results.take::<Value>(0)
+            }
+            other => {
+                return Err(FfiError::internal(format!(
+                    "{} is not a query or record verb",
+                    other.name()
+                )))
+            }
+        };
+        result.map(SurrealResponse::single).map_err(sdk_error)
+    }
+}
+
+/// What the query and record verbs run on: a session, or a transaction of
+/// one. The SDK gives both the same methods, answering the same builders;
+/// this trait names them once, so that each verb is written once.
+trait Target {
+    /// Whether a single-statement write that loses a conflict runs again.
+    /// Not inside a transaction: the conflict is the transaction's, and its
+    /// caller retries the whole of it.
+    const RETRIES: bool;
+    fn query(&self, sql: String) -> Query<'_, Db>;
+    fn select(&self, resource: Resource) -> Select<'_, Db, Value>;
+    fn create(&self, resource: Resource) -> Create<'_, Db, Value>;
+    fn insert(&self, table: String) -> Insert<'_, Db, Vec<Value>>;
+    fn upsert(&self, resource: Resource) -> Upsert<'_, Db, Value>;
+    fn update(&self, resource: Resource) -> Update<'_, Db, Value>;
+    fn delete(&self, resource: Resource) -> Delete<'_, Db, Value>;
+}
+
+/// Implements [`Target`] by the type's own methods of the same names.
+macro_rules! target {
+    ($type:ty, retries: $retries:expr) => {
+        impl Target for $type {
+            const RETRIES: bool = $retries;
+            fn query(&self, sql: String) -> Query<'_, Db> {
+                <$type>::query(self, sql)
+            }
+            fn select(&self, resource: Resource) -> Select<'_, Db, Value> {
+                <$type>::select(self, resource)
+            }
+            fn create(&self, resource: Resource) -> Create<'_, Db, Value> {
+                <$type>::create(self, resource)
+            }
+            fn insert(&self, table: String) -> Insert<'_, Db, Vec<Value>> {
+                <$type>::insert(self, table)
+            }
+            fn upsert(&self, resource: Resource) -> Upsert<'_, Db, Value> {
+                <$type>::upsert(self, resource)
+            }
+            fn update(&self, resource: Resource) -> Update<'_, Db, Value> {
+                <$type>::update(self, resource)
+            }
+            fn delete(&self, resource: Resource) -> Delete<'_, Db, Value> {
+                <$type>::delete(self, resource)
+            }
+        }
+    };
+}
+
+target!(Surreal<Db>, retries: true);
+target!(Transaction<Db>, retries: false);
+
+/// The `LIVE SELECT` of a table, one record or a range of records, as the
+/// SDK's own `live()` writes it: fixed text, the resource bound.
+fn live_select(resource: Resource, diff: bool) -> FfiResult<(String, Value)> {
+    use std::ops::Bound;
+    use surrealdb::types::RecordId;
+    let fields = if diff { "DIFF" } else { "*" };
+    let mut variables = Object::new();
+    let mut conditions: Vec<&str> = Vec::new();
+    match resource {
+        Resource::Table(table) => {
+            variables.insert("table".to_owned(), Value::Table(table));
+        }
+        Resource::RecordId(record) => {
+            variables.insert("table".to_owned(), Value::Table(record.table.clone()));
+            variables.insert("record".to_owned(), Value::RecordId(record));
+            conditions.push("id = $record");
+        }
+        Resource::Range(range) => {
+            let table = range.table.clone();
+            variables.insert("table".to_owned(), Value::Table(table.clone()));
+            let mut bound = |bound: Bound<_>, name: &str, inclusive, exclusive| match bound {
+                Bound::Included(key) => {
+                    variables.insert(
+                        name.to_owned(),
+                        Value::RecordId(RecordId::new(table.clone(), key)),
+                    );
+                    conditions.push(inclusive);
+                }
+                Bound::Excluded(key) => {
+                    variables.insert(
+                        name.to_owned(),
+                        Value::RecordId(RecordId::new(table.clone(), key)),
+                    );
+                    conditions.push(exclusive);
+                }
+                Bound::Unbounded => {}
+            };
+            bound(range.range.start, "start", "id >= $start", "id > $start");
+            bound(range.range.end, "end", "id <= $end", "id < $end");
+        }
+        _ => {
+            return Err(FfiError::invalid_argument(
+                "live: the resource must be a table, a record id or a range of record ids",
+            ))
+        }
+    }
+    let mut sql = format!("LIVE SELECT {fields} FROM $table");
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    Ok((sql, Value::Object(variables)))
 }
 
 /// Records the SDK answers as a vector, as one array value.
@@ -770,26 +1080,22 @@ fn token_value(token: auth::Token) -> Value {
     Value::Object(object)
 }
 
-/// Runs a single-statement record operation again while it fails with a
-/// transaction conflict, which SurrealDB reports as safe to retry: nothing of
+/// Runs a single-statement record operation again, when `retry`, while it
+/// fails with a transaction conflict, which SurrealDB reports as safe to retry: nothing of
 /// the failed attempt was committed.
-async fn retry_conflicts<F, Fut>(mut operation: F) -> surrealdb::Result<Value>
+async fn retry_conflicts<F, Fut>(retry: bool, mut operation: F) -> surrealdb::Result<Value>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = surrealdb::Result<Value>>,
 {
+    let attempts = if retry { CONFLICT_ATTEMPTS } else { 1 };
     let mut attempt = 1;
     loop {
         match operation().await {
-            Err(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
+            Err(error) if attempt < attempts && is_conflict(&error) => attempt += 1,
             result => return result,
         }
     }
-}
-
-fn is_conflict(error: &surrealdb::Error) -> bool {
-    matches!(error.query_details(), Some(QueryError::TransactionConflict))
-        || error.message().contains("This transaction can be retried")
 }
 
 fn is_missing_table(error: &surrealdb::Error) -> bool {

@@ -7,7 +7,7 @@ use crate::cbor::{CborWriter, TooDeep};
 use crate::convert::JsonValue;
 use crate::error::{
     FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
-    SURREAL_ERR_QUERY,
+    SURREAL_ERR_QUERY, SURREAL_ERR_TRANSACTION_CONFLICT,
 };
 use crate::visit::{visit, Events};
 
@@ -15,12 +15,23 @@ use crate::visit::{visit, Events};
 pub fn sdk_error(error: surrealdb::Error) -> FfiError {
     let code = if error.is_connection() {
         SURREAL_ERR_CONNECTION
+    } else if is_conflict(&error) {
+        SURREAL_ERR_TRANSACTION_CONFLICT
     } else if error.is_not_allowed() {
         SURREAL_ERR_AUTHENTICATION
     } else {
         SURREAL_ERR_QUERY
     };
     FfiError::new(code, error.message())
+}
+
+/// A transaction conflict, which SurrealDB reports as safe to retry:
+/// nothing of the transaction that lost it was committed.
+pub fn is_conflict(error: &surrealdb::Error) -> bool {
+    matches!(
+        error.query_details(),
+        Some(surrealdb::types::QueryError::TransactionConflict)
+    ) || error.message().contains("This transaction can be retried")
 }
 
 fn too_deep(error: TooDeep) -> FfiError {
