@@ -9,32 +9,18 @@
 #include <type_traits>
 #include <utility>
 
+#include "calls.hpp"
 #include "ffi/native.hpp"
-#include "poll.hpp"
 #include "worker/worker.hpp"
 
 namespace surreal {
 namespace {
 
+using detail::single_result;
+
 void ignore(worker::Success&&) {}
 
-/// The single statement's result of a record operation.
-Value single_result(worker::Success& success) {
-  if (success.results.empty()) return Value();
-  return std::move(success.results.front());
-}
-
-/// A record operation on one record answers with that record, or NONE; the
-/// engine may wrap it in an array of at most one element, which is unwrapped
-/// here. Operations on tables and ranges keep their arrays.
-Value record_result(worker::Success& success, bool one_record) {
-  Value result = single_result(success);
-  if (one_record && result.is_array()) {
-    Array& items = result.as_array();
-    return items.empty() ? Value() : std::move(items.front());
-  }
-  return result;
-}
+using detail::record_result;
 
 /// A call's single result converted to T.
 template <typename T>
@@ -184,54 +170,14 @@ Value Response::take(std::size_t index) && {
   return std::move(results_.at(index));
 }
 
-/// What every copy of a Database shares: the worker and the default timeout.
-struct Database::Shared {
-  worker::Worker worker;
-  std::optional<std::chrono::nanoseconds> timeout;
-};
-
 /// Sends `command` and returns the future of what `convert` makes of its
-/// reply. `convert` runs on the thread that completes the command; an
-/// exception it throws fails the future. The future is wired (its work, its
-/// deadline, its stop token) before the command is sent, so that neither a
-/// cancellation nor a deadline can miss it.
+/// reply (see detail::prepare_call). A caller that waits for it may run it
+/// on its own thread (Wake::deferred).
 template <typename T, typename Command, typename Convert>
 Future<T> Database::call(Command command, const CallOptions& options, Convert convert) const {
-  worker::Worker& worker = shared().worker;
-  auto state = std::make_shared<detail::State<T>>();
-  auto task = worker::Worker::task(
-      std::move(command), [state, convert = std::move(convert)](worker::Reply reply) mutable {
-        detail::request_answered();  // before the reply: see poll.hpp
-        if (state->completing()) return;  // cancelled or expired: nobody wants it
-        if (auto* error = std::get_if<worker::Error>(&reply)) {
-          state->fail(ffi::make_exception(error->code, std::move(error->message)));
-          return;
-        }
-        try {
-          auto& success = std::get<worker::Success>(reply);
-          if constexpr (std::is_void_v<T>) {
-            convert(std::move(success));
-            state->set_value();
-          } else {
-            state->set_value(convert(std::move(success)));
-          }
-        } catch (...) {
-          state->fail(std::current_exception());
-        }
-      });
-  state->attach(task);
-  if (const auto timeout = options.timeout ? options.timeout : shared().timeout) {
-    state->expire_at(std::chrono::steady_clock::now() + *timeout);
-  }
-  state->watch(options.stop);
-  detail::request_sent();
-  try {
-    worker.post(std::move(task), worker::Worker::Wake::deferred);
-  } catch (...) {  // not queued, so never answered
-    detail::request_answered();
-    throw;
-  }
-  return detail::future_of(std::move(state));
+  auto call = detail::prepare_call<T>(shared(), std::move(command), options, std::move(convert));
+  detail::post_call(shared(), std::move(call.task), worker::Worker::Wake::deferred);
+  return std::move(call.future);
 }
 
 Future<Database> Database::connect(StorageBackend backend, std::optional<std::string> path,
@@ -249,7 +195,7 @@ Future<Database> Database::connect(std::string endpoint, std::optional<std::stri
 }
 
 Future<Database> Database::connect(std::string endpoint, ConnectOptions options) {
-  auto shared = std::make_shared<Shared>();
+  auto shared = std::make_shared<detail::DatabaseShared>();
   shared->worker.start();
   // The completion holds the worker until the Database it makes owns it, and
   // hands its reference over, so that the caller's Database is the only one.
@@ -259,13 +205,15 @@ Future<Database> Database::connect(std::string endpoint, ConnectOptions options)
   return connecting.call<Database>(
       worker::Connect{std::move(endpoint), std::move(options.ns), std::move(options.db),
                       std::move(native)},
-      CallOptions{}, [shared, timeout = options.timeout](worker::Success&&) mutable {
+      CallOptions{}, [shared, timeout = options.timeout,
+                      buffer = options.live_query_buffer](worker::Success&&) mutable {
         shared->timeout = timeout;
+        shared->live_query_buffer = buffer;
         return Database(std::move(shared));
       });
 }
 
-Database::Database(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+Database::Database(std::shared_ptr<detail::DatabaseShared> shared) : shared_(std::move(shared)) {}
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 
@@ -274,7 +222,7 @@ Database& Database::operator=(Database&&) noexcept = default;
 // the last reference, in which case the worker finishes on its own).
 Database::~Database() = default;
 
-Database::Shared& Database::shared() const {
+detail::DatabaseShared& Database::shared() const {
   if (!shared_) {
     throw ConnectionException(error_code::connection, "this surreal::Database was moved from");
   }
@@ -326,66 +274,51 @@ Future<void> Database::remove(Resource resource, CallOptions options) {
 
 Future<Database> Database::new_session(CallOptions options) {
   return call<Database>(worker::NewSession{}, options,
-                        [timeout = shared().timeout](worker::Success&& success) {
-                          auto session = std::make_shared<Shared>();
+                        [timeout = shared().timeout,
+                         buffer = shared().live_query_buffer](worker::Success&& success) {
+                          auto session = std::make_shared<detail::DatabaseShared>();
                           session->timeout = timeout;
+                          session->live_query_buffer = buffer;
                           session->worker.adopt(std::move(success.session));
                           session->worker.start();
                           return Database(std::move(session));
                         });
 }
 
-Future<Value> Database::record_call(std::string method, Array args, bool one_record,
-                                    const CallOptions& options) {
-  return call<Value>(worker::Call{std::move(method), std::move(args)}, options,
-                     [one_record](worker::Success&& success) {
+Future<Value> Database::record_call(detail::VerbCall verb, const CallOptions& options) {
+  return call<Value>(worker::Call{verb.method, std::move(verb.args)}, options,
+                     [one_record = verb.one_record](worker::Success&& success) {
                        return record_result(success, one_record);
                      });
 }
 
 Future<Value> Database::insert(std::string table, Value data, CallOptions options) {
-  const bool one_record = data.is_object();
-  Array args{Value(Table{std::move(table)}), std::move(data)};
-  return record_call("insert", std::move(args), one_record, options);
+  return record_call(detail::insert_call("insert", std::move(table), std::move(data)), options);
 }
 
 Future<Value> Database::insert_relation(std::string table, Value data, CallOptions options) {
-  const bool one_record = data.is_object();
-  Array args{Value(Table{std::move(table)}), std::move(data)};
-  return record_call("insert_relation", std::move(args), one_record, options);
+  return record_call(detail::insert_call("insert_relation", std::move(table), std::move(data)),
+                   options);
 }
 
 Future<Value> Database::upsert(Resource resource, Value data, CallOptions options) {
-  const bool one_record = resource.is_record();
-  Array args{resource.value(), std::move(data)};
-  return record_call("upsert", std::move(args), one_record, options);
+  return record_call(detail::resource_call("upsert", resource, std::move(data)), options);
 }
 
 Future<Value> Database::merge(Resource resource, Value data, CallOptions options) {
-  const bool one_record = resource.is_record();
-  Array args{resource.value(), std::move(data)};
-  return record_call("merge", std::move(args), one_record, options);
+  return record_call(detail::resource_call("merge", resource, std::move(data)), options);
 }
 
 Future<Value> Database::patch(Resource resource, std::vector<PatchOp> operations,
                               CallOptions options) {
-  Array ops;
-  ops.reserve(operations.size());
-  for (auto& op : operations) {
-    Object item{{"op", std::move(op.op)}, {"path", std::move(op.path)}};
-    if (!op.value.is_none()) item.insert_or_assign("value", std::move(op.value));
-    ops.emplace_back(std::move(item));
-  }
-  const bool one_record = resource.is_record();
-  Array args{resource.value(), Value(std::move(ops))};
-  return record_call("patch", std::move(args), one_record, options);
+  return record_call(detail::patch_call(resource, std::move(operations)), options);
 }
 
 Future<Value> Database::relate(RecordId from, std::string edge, RecordId to, Value data,
                                CallOptions options) {
-  Array args{Value(std::move(from)), Value(std::move(edge)), Value(std::move(to)),
-             std::move(data)};
-  return record_call("relate", std::move(args), true, options);
+  return record_call(
+      detail::relate_call(std::move(from), std::move(edge), std::move(to), std::move(data)),
+      options);
 }
 
 Future<Value> Database::run(std::string function, Array args, CallOptions options) {

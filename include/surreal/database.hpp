@@ -23,6 +23,13 @@
 
 namespace surreal {
 
+class Transaction;  // surreal/transaction.hpp
+class LiveQuery;    // surreal/live.hpp
+namespace detail {
+struct DatabaseShared;
+struct VerbCall;
+}
+
 /// Where the data lives.
 enum class StorageBackend {
   memory,   ///< "mem://": gone when the database is closed
@@ -86,6 +93,12 @@ struct ConnectOptions {
   /// The default CallOptions::timeout of every call on the Database (not of
   /// connecting itself).
   std::optional<std::chrono::nanoseconds> timeout;
+  /// How many notifications a LiveQuery holds for a consumer that has not
+  /// asked for them yet (with next()). When they would be more, the live
+  /// query is killed and next(), once it has given those it holds, throws
+  /// LiveQueryOverflowException: a consumer that falls behind learns it,
+  /// instead of missing notifications unawares or letting memory grow.
+  std::size_t live_query_buffer = 1024;
 };
 
 /// One operation of Database::patch, as JSON Patch (RFC 6902) has it; a
@@ -341,47 +354,89 @@ class Database {
   Future<void> import_from(std::filesystem::path file, ImportOptions import_options,
                            CallOptions options = {});
 
+  /// Begins an interactive transaction on this session, with its
+  /// namespace, database, authentication and parameters as they are when it
+  /// begins. Nothing it writes is seen by other sessions or transactions
+  /// until Transaction::commit(); destroyed uncommitted, it is cancelled.
+  /// It runs on SurrealDB's own transactions (the SDK's begin, commit and
+  /// cancel), never on BEGIN and COMMIT statements.
+  Future<Transaction> begin(CallOptions options = {});
+
+  /// Starts a live query on a table, one record, or a range of records
+  /// (`LIVE SELECT * FROM ...`, the resource bound as a parameter). With
+  /// `diff`, each notification's data is the change as JSON Patch
+  /// operations rather than the record (`LIVE SELECT DIFF`). Its
+  /// notifications arrive in commit order; those of a transaction that is
+  /// cancelled never do. A resource of another kind fails with
+  /// DatabaseException (error_code::invalid_argument).
+  Future<LiveQuery> live(Resource table_or_record, bool diff = false, CallOptions options = {});
+  /// Starts a live query from SurrealQL holding exactly one LIVE SELECT
+  /// statement (`LIVE SELECT * FROM person WHERE age > $min`, `LIVE SELECT
+  /// DIFF FROM person`), with `bindings` as its parameters. SurrealQL that
+  /// starts no live query, or more than one, fails with DatabaseException
+  /// (error_code::invalid_argument), and starts none; a statement that
+  /// fails, with QueryException.
+  ///
+  /// A live query lasts until LiveQuery::kill(), the LiveQuery's
+  /// destruction, this Database's close (its next() then ends), or a
+  /// signin(), signup(), authenticate() or invalidate() on this Database,
+  /// which ends its live queries (each keeps the rights of who made it).
+  /// Cancelling or timing out the start does not stop it part-way: a live
+  /// query started meanwhile is killed at once.
+  Future<LiveQuery> live_query(std::string sql, Object bindings = {}, CallOptions options = {});
+
   /// Ends this session; afterwards every call on it fails with
-  /// ConnectionException. The last session of a datastore (see
-  /// new_session()) shuts it down. Closing again does nothing.
+  /// ConnectionException. Its open transactions are cancelled and its live
+  /// queries end. The last session of a datastore (see new_session())
+  /// shuts it down. Closing again does nothing.
   Future<void> close();
 
  private:
-  struct Shared;
-  explicit Database(std::shared_ptr<Shared> shared);
-  Shared& shared() const;
+  explicit Database(std::shared_ptr<detail::DatabaseShared> shared);
+  detail::DatabaseShared& shared() const;
+  /// Starts a live query (method "live" or "live_query") with `args`.
+  Future<LiveQuery> start_live(std::string method, Array args, const CallOptions& options);
   template <typename T, typename Command, typename Convert>
   Future<T> call(Command command, const CallOptions& options, Convert convert) const;
-  /// A record verb through surreal_db_call; `one_record`: unwrap the
-  /// engine's array of at most one record (see record_result).
-  Future<Value> record_call(std::string method, Array args, bool one_record,
-                            const CallOptions& options);
+  /// A record verb through surreal_db_call (see detail::VerbCall).
+  Future<Value> record_call(detail::VerbCall verb, const CallOptions& options);
   /// signin or signup with `credentials`, answering the tokens.
   Future<Tokens> tokens_call(std::string method, Value credentials, const CallOptions& options);
   Future<void> export_with(std::function<void(std::string_view)> write,
                            ExportOptions export_options, CallOptions options,
                            std::function<void()> finish);
 
-  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<detail::DatabaseShared> shared_;
 };
+
+namespace detail {
+/// What select() answered, each record converted with Value::get<T>():
+/// select() answers an array for a table or range, and for one record the
+/// record (an object) or NONE.
+template <class T>
+std::vector<T> records_as(const Value& selected) {
+  std::vector<T> records;
+  if (selected.is_array()) {
+    records.reserve(selected.size());
+    for (const Value& record : selected) records.push_back(record.template get<T>());
+  } else if (!selected.is_none()) {
+    records.push_back(selected.template get<T>());
+  }
+  return records;
+}
+}  // namespace detail
 
 template <class T>
 Future<std::vector<T>> Database::select(Resource resource, CallOptions options) {
   // The conversion runs on the thread that completes the select, so that a
   // record that does not convert fails this future rather than a later get().
   return select(std::move(resource), std::move(options)).then([](Result<Value> result) {
-    const Value& selected = result.value();  // rethrows the select's error
-    // select() answers an array for a table or range, and for one record
-    // the record (an object) or NONE.
-    std::vector<T> records;
-    if (selected.is_array()) {
-      records.reserve(selected.size());
-      for (const Value& record : selected) records.push_back(record.template get<T>());
-    } else if (!selected.is_none()) {
-      records.push_back(selected.template get<T>());
-    }
-    return records;
+    return detail::records_as<T>(result.value());  // value() rethrows the select's error
   });
 }
 
 }  // namespace surreal
+
+// A Database hands out these; including this header is enough for them.
+#include "surreal/live.hpp"
+#include "surreal/transaction.hpp"

@@ -35,6 +35,17 @@ class QueryException : public DatabaseException {
   using DatabaseException::DatabaseException;
 };
 
+/// A transaction lost a conflict with another transaction that wrote the same
+/// data, and changed nothing: nothing it wrote was committed. Catch it to run
+/// the whole transaction again (begin(), its reads and writes, commit()):
+/// the other transaction has committed by then, so the next attempt reads
+/// its writes. Thrown by Transaction::commit(), and by a single write that
+/// keeps losing conflicts on a busy table.
+class TransactionConflictException : public QueryException {
+ public:
+  using QueryException::QueryException;
+};
+
 /// SurrealDB refused an operation for lack of credentials or permission.
 class AuthenticationException : public DatabaseException {
  public:
@@ -57,6 +68,16 @@ class TimeoutException : public DatabaseException {
   using DatabaseException::DatabaseException;
 };
 
+/// A LiveQuery's consumer fell behind: its buffer
+/// (ConnectOptions::live_query_buffer) filled, so the live query was killed
+/// rather than let notifications go missing unnoticed or memory grow without
+/// bound. next() gives every notification buffered before that, then
+/// throws this. Select what you need again and start a new live query.
+class LiveQueryOverflowException : public DatabaseException {
+ public:
+  using DatabaseException::DatabaseException;
+};
+
 /// The native status codes carried by `DatabaseException::code()`.
 namespace error_code {
 inline constexpr int ok = 0;
@@ -68,6 +89,8 @@ inline constexpr int internal = -5;
 inline constexpr int panic = -6;
 inline constexpr int cancelled = -7;
 inline constexpr int timeout = -8;
+inline constexpr int transaction_conflict = -9;
+inline constexpr int live_query_overflow = -10;
 }  // namespace error_code
 
 }  // namespace surreal

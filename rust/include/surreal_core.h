@@ -101,7 +101,7 @@
  * A transaction lost a conflict with another one and changed nothing: the
  * caller may run it again.
  */
-#define SURREAL_ERR_TRANSACTION_CONFLICT -8
+#define SURREAL_ERR_TRANSACTION_CONFLICT -9
 
 /**
  * The object behind `SurrealCancel*`.
@@ -136,9 +136,9 @@ typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *
 /**
  * Receives a live query's notifications, one call at a time, in order, on
  * a thread of the library's runtime: `notification` is a CBOR array
- * `[action, record, data]`, action 0 create, 1 update, 2 delete, 3 killed
- * (the engine ended the live query; record and data are NONE) or 4 error
- * (data is the message). The last call has `notification` NULL and `len`
+ * `[action, record, data, id]`: action 0 create, 1 update, 2 delete, 3
+ * killed (the engine ended the live query; record and data are NONE) or 4
+ * error (data is the message); id is the live query's. The last call has `notification` NULL and `len`
  * 0: the live query has ended, and `context` is no longer used. It must
  * return quickly and must not unwind.
  */

@@ -1019,12 +1019,12 @@ pub unsafe extern "C" fn surreal_db_call(
     cancel: *const SurrealCancel,
 ) -> *mut SurrealResponse {
     boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle, a C string, a buffer and a stream.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                call_operation(method, params, params_len, stream)?,
-            )
+        // SAFETY: the caller passes a live handle, a C string, a buffer and a
+        // stream. The operation first: it owns the stream's notify, whose end
+        // is due even when the handle is bad.
+        let (operation, db) = unsafe {
+            let operation = call_operation(method, params, params_len, stream);
+            (operation?, borrow(db, "db")?)
         };
         // SAFETY: the caller passes NULL or a live token.
         let cancel = unsafe { token_arg(cancel) };
@@ -1050,12 +1050,10 @@ pub unsafe extern "C" fn surreal_db_call_async(
     context: *mut c_void,
 ) -> i32 {
     boundary(|| {
-        // SAFETY: the caller passes a live handle, a C string, a buffer and a stream.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                call_operation(method, params, params_len, stream),
-            )
+        // SAFETY: as in surreal_db_call; the operation first, for the same reason.
+        let (operation, db) = unsafe {
+            let operation = call_operation(method, params, params_len, stream);
+            (operation, borrow(db, "db")?)
         };
         // SAFETY: the caller passes NULL or a live token.
         let cancel = unsafe { token_arg(cancel) };

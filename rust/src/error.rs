@@ -28,7 +28,7 @@ pub const SURREAL_ERR_PANIC: i32 = -6;
 pub const SURREAL_ERR_CANCELLED: i32 = -7;
 /// A transaction lost a conflict with another one and changed nothing: the
 /// caller may run it again.
-pub const SURREAL_ERR_TRANSACTION_CONFLICT: i32 = -8;
+pub const SURREAL_ERR_TRANSACTION_CONFLICT: i32 = -9;
 
 /// An error on its way to the C caller: a status code and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,9 +29,9 @@ use crate::cbor;
 
 /// Receives a live query's notifications, one call at a time, in order, on
 /// a thread of the library's runtime: `notification` is a CBOR array
-/// `[action, record, data]`, action 0 create, 1 update, 2 delete, 3 killed
-/// (the engine ended the live query; record and data are NONE) or 4 error
-/// (data is the message). The last call has `notification` NULL and `len`
+/// `[action, record, data, id]`: action 0 create, 1 update, 2 delete, 3
+/// killed (the engine ended the live query; record and data are NONE) or 4
+/// error (data is the message); id is the live query's. The last call has `notification` NULL and `len`
 /// 0: the live query has ended, and `context` is no longer used. It must
 /// return quickly and must not unwind.
 pub type SurrealNotify =
@@ -139,6 +139,7 @@ impl LiveHub {
                         Value::Number(Number::Int(action_code(notification.action))),
                         notification.record,
                         notification.result,
+                        Value::Uuid(notification.id),
                     ]
                     .into(),
                 );

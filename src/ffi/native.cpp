@@ -13,6 +13,8 @@ static_assert(error_code::query == SURREAL_ERR_QUERY);
 static_assert(error_code::authentication == SURREAL_ERR_AUTHENTICATION);
 static_assert(error_code::internal == SURREAL_ERR_INTERNAL);
 static_assert(error_code::panic == SURREAL_ERR_PANIC);
+static_assert(error_code::transaction_conflict == SURREAL_ERR_TRANSACTION_CONFLICT);
+static_assert(error_code::cancelled == SURREAL_ERR_CANCELLED);
 
 std::string take_string(char* text) {
   NativeString owned(text);
@@ -36,6 +38,10 @@ std::exception_ptr make_exception(int code, std::string message) {
       return std::make_exception_ptr(ConnectionException(code, std::move(message)));
     case SURREAL_ERR_QUERY:
       return std::make_exception_ptr(QueryException(code, std::move(message)));
+    case SURREAL_ERR_TRANSACTION_CONFLICT:
+      return std::make_exception_ptr(TransactionConflictException(code, std::move(message)));
+    case SURREAL_ERR_CANCELLED:
+      return std::make_exception_ptr(CancelledException(code, std::move(message)));
     case SURREAL_ERR_AUTHENTICATION:
       return std::make_exception_ptr(AuthenticationException(code, std::move(message)));
     default:

@@ -55,21 +55,28 @@ struct UseNamespace {
 struct UseDatabase {
   std::string db;
 };
-/// Where an export's text goes and where an import reports its progress
-/// (surreal_db_call's SurrealStream). Both are called on the thread that runs
-/// the command, one call at a time; neither may throw (a chunk sink returns
-/// false to stop the export).
+/// Where an export's text goes, where an import reports its progress, and
+/// where a live query's notifications go (surreal_db_call's SurrealStream).
+/// chunk and progress are called on the thread that runs the command, one
+/// call at a time; notify, on a thread of the native runtime, one call at a
+/// time, until its last call (data NULL), which always comes exactly once
+/// once the command has reached the native library, even if it fails. None
+/// may throw (a chunk sink returns false to stop the export).
 struct Stream {
   std::function<bool(const std::uint8_t* data, std::size_t len)> chunk;
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  std::function<void(const std::uint8_t* data, std::size_t len)> notify;
 };
 /// Any method of surreal_db_call that reads or writes data (insert, upsert,
-/// merge, patch, relate, run, version, health, import, export...), with its
-/// arguments: a data command, run as Query is.
+/// merge, patch, relate, run, version, health, import, export, begin,
+/// commit, cancel, live, live_query, kill...), with its arguments: a data
+/// command, run as Query is. With `txn`, inside that transaction
+/// (surreal_db_call_in).
 struct Call {
   std::string method;
   Array args;
   std::shared_ptr<Stream> stream = nullptr;
+  std::optional<Uuid> txn = std::nullopt;
 };
 /// A method of surreal_db_call that changes the session (signin, signup,
 /// authenticate, invalidate, set, unset): a session command, run alone.

@@ -107,14 +107,31 @@ void stream_progress(void* context, std::uint64_t done, std::uint64_t total) noe
   }
 }
 
-/// The C form of a Stream, pointing at it.
-SurrealStream native_stream(Stream* stream) noexcept {
-  SurrealStream native{};
-  if (stream) {
-    native.chunk = stream->chunk ? stream_chunk : nullptr;
-    native.progress = stream->progress ? stream_progress : nullptr;
-    native.context = stream;
+/// A live query's notifications. The context is a Stream kept alive for the
+/// native side until its last call (see native_stream).
+void stream_notify(void* context, const std::uint8_t* data, std::size_t len) noexcept {
+  auto* stream = static_cast<std::shared_ptr<Stream>*>(context);
+  try {
+    (*stream)->notify(data, len);
+  } catch (...) {  // documented not to throw
   }
+  if (!data) delete stream;  // the last call
+}
+
+/// The C form of a Stream, pointing at it. A notify callback outlives the
+/// call, so its context is a reference of its own to the stream, which its
+/// last call releases; the others borrow the stream for the call.
+SurrealStream native_stream(const std::shared_ptr<Stream>& stream) {
+  SurrealStream native{};
+  if (!stream) return native;
+  if (stream->notify) {
+    native.notify = stream_notify;
+    native.context = new std::shared_ptr<Stream>(stream);
+    return native;
+  }
+  native.chunk = stream->chunk ? stream_chunk : nullptr;
+  native.progress = stream->progress ? stream_progress : nullptr;
+  native.context = stream.get();
   return native;
 }
 
@@ -377,8 +394,13 @@ class Executor {
 
   SurrealResponse* run_now(const Call& command, const SurrealCancel* token) {
     const Encoded args{Value(command.args)};
-    const SurrealStream stream = native_stream(command.stream.get());
-    return surreal_db_call(db(), command.method.c_str(), args.data(), args.size(),
+    if (command.txn) {
+      return surreal_db_call_in(db(), command.txn->bytes().data(), command.method.c_str(),
+                                args.data(), args.size(), token);
+    }
+    SurrealDatabase* handle = db();  // before native_stream: it throws
+    const SurrealStream stream = native_stream(command.stream);
+    return surreal_db_call(handle, command.method.c_str(), args.data(), args.size(),
                            command.stream ? &stream : nullptr, token);
   }
 
@@ -415,10 +437,15 @@ class Executor {
 
   int start(const Call& command, AsyncCall* call, const SurrealCancel* token) {
     const Encoded args{Value(command.args)};
+    if (command.txn) {
+      return surreal_db_call_in_async(db(), command.txn->bytes().data(), command.method.c_str(),
+                                      args.data(), args.size(), token, on_async_done, call);
+    }
+    SurrealDatabase* handle = db();  // before native_stream: it throws
     // The native side copies the struct; the Stream it points to lives in the
     // command, which the task keeps until its completion.
-    const SurrealStream stream = native_stream(command.stream.get());
-    return surreal_db_call_async(db(), command.method.c_str(), args.data(), args.size(),
+    const SurrealStream stream = native_stream(command.stream);
+    return surreal_db_call_async(handle, command.method.c_str(), args.data(), args.size(),
                                  command.stream ? &stream : nullptr, token, on_async_done, call);
   }
 

@@ -1,0 +1,127 @@
+// surreal::Transaction: an interactive transaction of one Database session.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "surreal/database.hpp"
+#include "surreal/future.hpp"
+#include "surreal/resource.hpp"
+#include "surreal/value.hpp"
+
+namespace surreal {
+
+/// An interactive transaction, from Database::begin(): the query and record
+/// verbs of a Database, run inside it, then commit() or cancel().
+///
+///   auto tx = db.begin().get();
+///   auto from = tx.select(RecordId("account", 1)).get();
+///   ... check the balance ...
+///   tx.merge(RecordId("account", 1), Object{{"balance", balance - 10}}).get();
+///   tx.merge(RecordId("account", 2), ...).get();
+///   tx.commit().get();  // TransactionConflictException: run it all again
+///
+/// Isolation: nothing it writes is seen outside it until commit() returns;
+/// what it reads is the datastore as of begin(), with its own writes. A
+/// commit that conflicts with another transaction's (both wrote the same
+/// record, or one read what the other wrote) fails with
+/// TransactionConflictException and commits nothing.
+///
+/// Order: its calls run one at a time, in the order they were made, even
+/// when the caller does not wait for each; commit() and cancel() run after
+/// every call made before them.
+///
+/// RAII: destroyed (or assigned over) while neither commit() nor cancel()
+/// was called, it is cancelled, as a libpqxx transaction is. The
+/// destructor never throws or blocks.
+///
+/// After commit() or cancel() every call fails with DatabaseException
+/// (error_code::invalid_argument) saying so. A transaction belongs to the
+/// session that began it: when that Database closes, the transaction is
+/// cancelled and its calls fail with ConnectionException. It does not keep
+/// the Database open.
+///
+/// Thread-safety: as a Database's; moving or destroying it must not race
+/// with calls on it.
+class Transaction {
+ public:
+  Transaction(Transaction&&) noexcept;
+  /// Cancels this transaction first if it is still open.
+  Transaction& operator=(Transaction&&) noexcept;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  /// Cancels the transaction if neither commit() nor cancel() was called,
+  /// without waiting for it. Never throws.
+  ~Transaction();
+
+  /// Its id in the engine.
+  const Uuid& id() const;
+  /// True until commit() or cancel() is called.
+  bool is_open() const noexcept;
+
+  /// As Database::query, inside the transaction. SurrealQL's own BEGIN,
+  /// COMMIT and CANCEL have no place here.
+  Future<Response> query(std::string sql, Object bindings = {}, CallOptions options = {});
+  /// As Database::select, inside the transaction.
+  Future<Value> select(Resource resource, CallOptions options = {});
+  /// The same, each record converted with Value::get<T>().
+  template <class T>
+  Future<std::vector<T>> select(Resource resource, CallOptions options = {});
+  /// As Database::create, inside the transaction.
+  Future<Value> create(Resource resource, Value data = {}, CallOptions options = {});
+  /// As Database::insert, inside the transaction.
+  Future<Value> insert(std::string table, Value data, CallOptions options = {});
+  /// As Database::insert_relation, inside the transaction.
+  Future<Value> insert_relation(std::string table, Value data, CallOptions options = {});
+  /// As Database::upsert, inside the transaction.
+  Future<Value> upsert(Resource resource, Value data = {}, CallOptions options = {});
+  /// As Database::update, inside the transaction.
+  Future<Value> update(Resource resource, Value data, CallOptions options = {});
+  /// As Database::merge, inside the transaction.
+  Future<Value> merge(Resource resource, Value data, CallOptions options = {});
+  /// As Database::patch, inside the transaction.
+  Future<Value> patch(Resource resource, std::vector<PatchOp> operations,
+                      CallOptions options = {});
+  /// As Database::remove, inside the transaction.
+  Future<void> remove(Resource resource, CallOptions options = {});
+  /// As Database::relate, inside the transaction.
+  Future<Value> relate(RecordId from, std::string edge, RecordId to, Value data = {},
+                       CallOptions options = {});
+
+  /// Commits: what it wrote becomes visible, all of it at once, and durable
+  /// once the future completes. Fails with TransactionConflictException
+  /// when it lost a conflict (nothing was committed: run the transaction
+  /// again), with QueryException when a statement inside it had failed
+  /// and it could not commit. Afterwards the transaction is closed, whatever
+  /// the outcome. Cancelling or timing out the wait does not stop the
+  /// commit: it completes or fails in the engine regardless, so a
+  /// CancelledException or TimeoutException from it says nothing of the
+  /// outcome.
+  Future<void> commit(CallOptions options = {});
+  /// Rolls back: nothing it wrote remains. Afterwards it is closed.
+  Future<void> cancel(CallOptions options = {});
+
+ private:
+  friend class Database;
+  struct State;
+  explicit Transaction(std::shared_ptr<State> state);
+  /// Runs method `method` with `args` inside the transaction, in turn.
+  template <typename T, typename Convert>
+  Future<T> call(const char* method, Array args, const CallOptions& options, Convert convert);
+  /// A record verb (see detail::VerbCall).
+  Future<Value> record_call(detail::VerbCall verb, const CallOptions& options);
+  /// commit or cancel.
+  Future<void> finish(const char* method, const CallOptions& options);
+
+  std::shared_ptr<State> state_;
+};
+
+template <class T>
+Future<std::vector<T>> Transaction::select(Resource resource, CallOptions options) {
+  return select(std::move(resource), std::move(options)).then([](Result<Value> result) {
+    return detail::records_as<T>(result.value());
+  });
+}
+
+}  // namespace surreal
