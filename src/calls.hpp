@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -33,6 +34,27 @@ struct Nothing {
   void operator()(Args&&...) const noexcept {}
 };
 
+/// Why a reply counts as failed for a transaction: its error, the first
+/// failed statement of a query, or its caller's having stopped waiting.
+struct Failure {
+  int code;
+  std::string message;
+};
+
+/// What failure, if any, a reply means for a transaction.
+inline std::optional<Failure> failure_of(const worker::Reply& reply, const StateBase& state) {
+  if (const auto* error = std::get_if<worker::Error>(&reply)) {
+    return Failure{error->code, error->message};
+  }
+  for (const auto& statement : std::get<worker::Success>(reply).statement_errors) {
+    if (statement) return Failure{error_code::query, *statement};
+  }
+  if (state.completing()) {
+    return Failure{error_code::cancelled, "its caller cancelled it or its deadline passed"};
+  }
+  return std::nullopt;
+}
+
 /// A call ready to be posted: its future, and the worker task that answers it.
 template <typename T>
 struct PreparedCall {
@@ -44,7 +66,8 @@ struct PreparedCall {
 /// its reply. `convert` runs on the thread that completes the command; an
 /// exception it throws fails the future. `unwanted` receives a successful
 /// reply that nobody wants any more (the future was cancelled or expired
-/// meanwhile), to undo it; `after` runs after every reply, whatever it was.
+/// meanwhile), to undo it; `after` runs after every reply, whatever it was,
+/// with a `std::optional<Failure>` saying whether it failed (see Failure).
 /// The future is wired (its work, its deadline, its stop token) before the
 /// task can be posted, so that neither a cancellation nor a deadline can
 /// miss it.
@@ -58,6 +81,8 @@ PreparedCall<T> prepare_call(const DatabaseShared& shared, Command command,
       std::move(command), [state, convert = std::move(convert), unwanted = std::move(unwanted),
                            after = std::move(after)](worker::Reply reply) mutable {
         request_answered();  // before the reply: see poll.hpp
+        std::optional<Failure> failure;
+        if constexpr (!std::is_same_v<After, Nothing>) failure = failure_of(reply, *state);
         if (state->completing()) {  // cancelled or expired: nobody wants it
           if (auto* success = std::get_if<worker::Success>(&reply)) unwanted(std::move(*success));
         } else if (auto* error = std::get_if<worker::Error>(&reply)) {
@@ -75,7 +100,7 @@ PreparedCall<T> prepare_call(const DatabaseShared& shared, Command command,
             state->fail(std::current_exception());
           }
         }
-        after();
+        after(std::move(failure));
       });
   state->attach(task);
   if (const auto timeout = options.timeout ? options.timeout : shared.timeout) {

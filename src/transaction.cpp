@@ -2,7 +2,9 @@
 
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "calls.hpp"
@@ -10,16 +12,23 @@
 namespace surreal {
 
 /// What a Transaction shares with its calls in flight: where to send them,
-/// and the queue that keeps them in order. A call is posted to the worker
-/// only once the one before it has been answered, because the worker runs
-/// data commands concurrently.
+/// the queue that keeps them in order (a call is posted to the worker only
+/// once the one before it has been answered, because the worker runs data
+/// commands concurrently), and whether one of them failed.
+///
+/// A transaction in which a call failed (an error, a failed statement, a
+/// call its caller cancelled or let time out) does not commit: its commit
+/// cancels it instead and fails with that first failure, as PostgreSQL
+/// aborts a transaction at its first error. Otherwise a commit could make
+/// durable a transfer whose debit failed while its credit did not.
 struct Transaction::State {
   State(std::weak_ptr<detail::DatabaseShared> database, Uuid id)
       : database(std::move(database)), id(id) {}
 
   /// Posts `task` now if no call of this transaction is in flight, else
-  /// after those before it. `wake`: for the caller's own thread, deferred
-  /// (its get() may run the task); from a completion, now.
+  /// after those before it. The worker is woken for it at once: a caller
+  /// may wait for a later call of the transaction rather than this one, so
+  /// the wake cannot be left to this call's own get() (Wake::deferred).
   void submit(std::shared_ptr<worker::Task> task) {
     {
       std::lock_guard lock(mutex);
@@ -29,14 +38,15 @@ struct Transaction::State {
       }
       busy = true;
     }
-    post(std::move(task), worker::Worker::Wake::deferred);
+    post(std::move(task), worker::Worker::Wake::now);
   }
 
-  /// A call has been answered: posts the next one waiting.
-  void answered() noexcept {
+  /// A call has been answered: notes its failure, and posts the next one.
+  void answered(std::optional<detail::Failure> failure) noexcept {
     std::shared_ptr<worker::Task> next;
     {
       std::lock_guard lock(mutex);
+      if (failure && !failed) failed = std::move(failure);
       if (waiting.empty()) {
         busy = false;
         return;
@@ -44,16 +54,18 @@ struct Transaction::State {
       next = std::move(waiting.front());
       waiting.pop_front();
     }
-    // Its caller may already be asleep in get(): wake the worker for it.
     post(std::move(next), worker::Worker::Wake::now);
   }
 
-  /// Closes the transaction to further calls; false if it was closed already.
-  /// commit() and cancel() close it when they are called: the calls made
-  /// after them fail at once.
-  bool close() {
+  /// Closes the transaction to further calls; false if it was closed
+  /// already. commit() and cancel() close it when they are called: the
+  /// calls made after them fail at once. `commit`: the task that commits.
+  bool close(const worker::Task* commit) {
     std::lock_guard lock(mutex);
-    return std::exchange(open, false);
+    if (!open) return false;
+    open = false;
+    commit_task = commit;
+    return true;
   }
 
   bool is_open() {
@@ -63,14 +75,16 @@ struct Transaction::State {
 
   std::weak_ptr<detail::DatabaseShared> database;
   const Uuid id;
-  std::mutex mutex;
-  // Guarded by mutex:
-  std::deque<std::shared_ptr<worker::Task>> waiting;
-  bool busy = false;  // a call is with the worker
-  bool open = true;   // neither commit() nor cancel() called
 
  private:
+  /// The call's turn has come: to the worker, unless it is the commit of a
+  /// transaction in which a call failed, which becomes a cancel.
   void post(std::shared_ptr<worker::Task> task, worker::Worker::Wake wake) noexcept {
+    std::optional<detail::Failure> refused;
+    {
+      std::lock_guard lock(mutex);
+      if (task.get() == commit_task) refused = failed;
+    }
     auto shared = database.lock();
     if (!shared) {
       task->complete(
@@ -78,11 +92,30 @@ struct Transaction::State {
       return;
     }
     try {
+      if (refused) {
+        shared->worker.post(worker::Call{"cancel", Array{Value(id)}}, [](worker::Reply) {});
+        const int code = refused->code == error_code::transaction_conflict
+                             ? error_code::transaction_conflict
+                             : error_code::query;
+        task->complete(worker::Error{
+            "the transaction was cancelled, not committed: a call in it failed: " +
+                refused->message,
+            code});
+        return;
+      }
       detail::post_call(*shared, task, wake);
     } catch (...) {  // not queued (never: the worker runs while the Database is)
       task->complete(worker::Error{"the call could not be queued", error_code::internal});
     }
   }
+
+  std::mutex mutex;
+  // Guarded by mutex:
+  std::deque<std::shared_ptr<worker::Task>> waiting;
+  bool busy = false;  // a call is with the worker
+  bool open = true;   // neither commit() nor cancel() called
+  const worker::Task* commit_task = nullptr;
+  std::optional<detail::Failure> failed;  // the first call that failed
 };
 
 Transaction::Transaction(std::shared_ptr<State> state) : state_(std::move(state)) {}
@@ -127,9 +160,11 @@ Future<T> Transaction::call(const char* method, Array args, const CallOptions& o
         ConnectionException(error_code::connection, "the transaction's Database was closed")));
   }
   worker::Call command{method, std::move(args), nullptr, state_->id};
-  auto call = detail::prepare_call<T>(*shared, std::move(command), options, std::move(convert),
-                                      detail::Nothing{},
-                                      [state = state_]() noexcept { state->answered(); });
+  auto call = detail::prepare_call<T>(
+      *shared, std::move(command), options, std::move(convert), detail::Nothing{},
+      [state = state_](std::optional<detail::Failure> failure) noexcept {
+        state->answered(std::move(failure));
+      });
   state_->submit(std::move(call.task));
   return std::move(call.future);
 }
@@ -203,22 +238,28 @@ Future<Value> Transaction::relate(RecordId from, std::string edge, RecordId to, 
 }
 
 Future<void> Transaction::finish(const char* method, const CallOptions& options) {
-  if (!state_ || !state_->close()) {
+  const auto closed = [method] {
     return detail::failed_future<void>(std::make_exception_ptr(DatabaseException(
         error_code::invalid_argument,
         std::string("surreal::Transaction::") + method +
             ": the transaction was committed or cancelled already",
         "transaction closed")));
-  }
+  };
+  if (!state_ || !state_->is_open()) return closed();
   auto shared = state_->database.lock();
   if (!shared) {  // its session closed, and cancelled it
+    state_->close(nullptr);
     return detail::failed_future<void>(std::make_exception_ptr(
         ConnectionException(error_code::connection, "the transaction's Database was closed")));
   }
   worker::Call command{method, Array{Value(state_->id)}};  // on the session, by id
-  auto call = detail::prepare_call<void>(*shared, std::move(command), options, ignore,
-                                         detail::Nothing{},
-                                         [state = state_]() noexcept { state->answered(); });
+  auto call = detail::prepare_call<void>(
+      *shared, std::move(command), options, ignore, detail::Nothing{},
+      [state = state_](std::optional<detail::Failure> failure) noexcept {
+        state->answered(std::move(failure));
+      });
+  const bool commit = std::string_view(method) == "commit";
+  if (!state_->close(commit ? call.task.get() : nullptr)) return closed();
   state_->submit(std::move(call.task));
   return std::move(call.future);
 }

@@ -36,6 +36,13 @@ namespace surreal {
 /// was called, it is cancelled, as a libpqxx transaction is. The
 /// destructor never throws or blocks.
 ///
+/// A call that fails (an error, a failed statement of a query, a call
+/// cancelled or timed out) spoils the transaction, as an error aborts a
+/// PostgreSQL transaction: its commit() cancels it instead, and fails with
+/// that first failure (TransactionConflictException if it was a conflict,
+/// QueryException otherwise). So a commit never makes durable half of what
+/// the caller meant, even when the caller did not wait for each call.
+///
 /// After commit() or cancel() every call fails with DatabaseException
 /// (error_code::invalid_argument) saying so. A transaction belongs to the
 /// session that began it: when that Database closes, the transaction is
