@@ -35,9 +35,9 @@ use uuid::Uuid;
 
 use crate::cancel::SurrealCancel;
 use crate::error::{self, FfiError, FfiResult};
-use crate::live::{self, LiveHub, Sink};
-use crate::operation::Operation;
-use crate::response::{sdk_error, SurrealResponse};
+use crate::live::{self, LiveHub};
+use crate::operation::{Operation, CONFLICT_ATTEMPTS};
+use crate::response::{is_conflict, sdk_error, SurrealResponse};
 use crate::runtime;
 
 /// Live-query notifications the datastore buffers before its writers wait,
@@ -408,9 +408,26 @@ impl Connection {
                 sql,
                 bindings,
                 sink,
+                retry,
             } => {
                 let sink = sink.ok_or_else(|| FfiError::internal("live: no sink"))?;
-                self.live(sql, bindings, sink).await
+                let attempts = if retry { CONFLICT_ATTEMPTS } else { 1 };
+                let mut attempt = 1;
+                loop {
+                    match self.start_live(&sql, bindings.clone()).await {
+                        Err(error)
+                            if attempt < attempts
+                                && error.code == error::SURREAL_ERR_TRANSACTION_CONFLICT =>
+                        {
+                            attempt += 1
+                        }
+                        Err(error) => return Err(error), // `sink` is dropped: its end is sent
+                        Ok(id) => {
+                            self.engine.live.subscribe(id, self.serial, sink);
+                            return Ok(SurrealResponse::single(Value::Uuid(id.into())));
+                        }
+                    }
+                }
             }
             Operation::Kill(id) => self.kill(id).await,
             Operation::InTransaction(id, operation) => {
@@ -470,17 +487,12 @@ impl Connection {
         Ok(SurrealResponse::single(Value::None))
     }
 
-    /// Runs SurrealQL holding one `LIVE SELECT`, and routes its
-    /// notifications to `sink`; answers the live query's id. Not cancelled
-    /// part-way (see SurrealDatabase::execute): a live query registered in
-    /// the datastore always gets its subscriber, so that it can be killed.
-    async fn live(
-        &self,
-        sql: String,
-        bindings: Option<Value>,
-        sink: Sink,
-    ) -> FfiResult<SurrealResponse> {
-        let mut query = self.db.query(sql);
+    /// Runs SurrealQL holding one `LIVE SELECT`; answers the live query's
+    /// id, for the caller to route its notifications. Not cancelled part-way
+    /// (see SurrealDatabase::execute): a live query registered in the
+    /// datastore always gets its subscriber, so that it can be killed.
+    async fn start_live(&self, sql: &str, bindings: Option<Value>) -> FfiResult<Uuid> {
+        let mut query = self.db.query(sql.to_owned());
         if let Some(bindings) = bindings {
             query = query.bind(bindings);
         }
@@ -524,11 +536,9 @@ impl Connection {
             for id in started {
                 let _ = self.kill_in_engine(id).await;
             }
-            return Err(error); // `sink` is dropped: its end is sent
+            return Err(error);
         }
-        let id = started[0];
-        self.engine.live.subscribe(id, self.serial, sink);
-        Ok(SurrealResponse::single(Value::Uuid(id.into())))
+        Ok(started[0])
     }
 
     /// Kills one of this session's live queries: its subscriber hears no
@@ -543,18 +553,32 @@ impl Connection {
         Ok(SurrealResponse::single(Value::None))
     }
 
+    /// Runs KILL for a live query, again while it loses a conflict (the
+    /// kills of live queries on one table write the same catalog entry).
+    /// Through the streaming form: the buffered one drops a KILL's result,
+    /// failure included.
     async fn kill_in_engine(&self, id: Uuid) -> FfiResult<()> {
         let mut variables = Object::new();
         variables.insert("live".to_owned(), Value::Uuid(id.into()));
-        let mut results = self
-            .db
-            .query(KILL)
-            .bind(Value::Object(variables))
-            .await
-            .map_err(sdk_error)?;
-        match results.take_errors().into_values().next() {
-            Some(error) => Err(sdk_error(error)),
-            None => Ok(()),
+        let mut attempt = 1;
+        loop {
+            let query = self.db.query(KILL).bind(Value::Object(variables.clone()));
+            let mut items = query.stream_items().map_err(sdk_error)?;
+            let mut failure = None;
+            while let Some(item) = items.next().await {
+                match item {
+                    Ok(StreamItem::StatementEnd {
+                        result: Err(error), ..
+                    })
+                    | Err(error) => failure = failure.or(Some(error)),
+                    Ok(_) => {}
+                }
+            }
+            match failure {
+                Some(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
+                Some(error) => return Err(sdk_error(error)),
+                None => return Ok(()),
+            }
         }
     }
 

@@ -30,7 +30,7 @@ use crate::{convert, resource};
 /// How often a record operation is attempted when it keeps losing a
 /// transaction conflict (concurrent first writes to a table that does not
 /// exist yet conflict while defining it).
-const CONFLICT_ATTEMPTS: usize = 16;
+pub const CONFLICT_ATTEMPTS: usize = 16;
 
 /// Relating two records. The statement is fixed text; the records, the edge
 /// table and the content are bound variables.
@@ -93,6 +93,10 @@ pub enum Operation {
         sql: String,
         bindings: Option<Value>,
         sink: Option<Sink>,
+        /// The SurrealQL is this crate's own `LIVE SELECT` (method live), so
+        /// it may run again when it loses a conflict; a caller's (method
+        /// live_query) may hold other statements, and never does.
+        retry: bool,
     },
     Kill(Uuid),
     /// A query or record verb inside the session's transaction of that id.
@@ -501,6 +505,7 @@ impl Operation {
                     sql,
                     bindings: Some(bindings),
                     sink: None,
+                    retry: true,
                 }
             }
             "live_query" => {
@@ -519,6 +524,7 @@ impl Operation {
                     sql,
                     bindings,
                     sink: None,
+                    retry: false,
                 }
             }
             "kill" => Operation::Kill(args.uuid("live query id")?),
@@ -556,7 +562,12 @@ impl Operation {
             Operation::Import(path, _) if sink.is_none() && notify.is_none() => {
                 Ok(Operation::Import(path, progress))
             }
-            Operation::Live { sql, bindings, .. } if sink.is_none() && progress.is_none() => {
+            Operation::Live {
+                sql,
+                bindings,
+                retry,
+                ..
+            } if sink.is_none() && progress.is_none() => {
                 let notify = notify.ok_or_else(|| {
                     FfiError::invalid_argument(
                         "live: the stream has no notify callback for the notifications",
@@ -566,6 +577,7 @@ impl Operation {
                     sql,
                     bindings,
                     sink: Some(notify),
+                    retry,
                 })
             }
             other if sink.is_none() && progress.is_none() && notify.is_none() => Ok(other),
