@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Quick start, second command: installs what is missing, builds surrealcpp and
 # runs every test through ctest:
-#   1. the Debug build: C++ GoogleTest suites (labels unit, worker, integration,
-#      cli, durability), the Rust crate's tests, the C header check, and the
+#   1. the Debug build: C++ GoogleTest suites (labels unit, worker, async,
+#      concurrency, integration, cli, durability), the Rust crate's tests, the C header check, and the
 #      benchmark harnesses at 1/100 size (label bench);
 #   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (but the soak test: ASan's quarantine holds freed memory on purpose);
-#   3. the worker's and the async core's tests under ThreadSanitizer;
+#   3. the worker's, the async core's, and the transaction and live-query
+#      tests under ThreadSanitizer;
 #   4. the libFuzzer targets over the C ABI and over the value codecs, for
 #      SURREALCPP_FUZZ_SECONDS (60) each.
 # SURREALCPP_SKIP_SANITIZERS=1 runs step 1 only. Extra arguments go to the
@@ -35,9 +36,9 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   echo "== ThreadSanitizer =="
   configure_and_build build-tsan surrealcpp_worker_tests -DSURREALCPP_SANITIZE=thread \
     -DSURREALCPP_RUST_CORE_SHARED=ON
-  cmake --build build-tsan --parallel --target surrealcpp_async_tests
+  cmake --build build-tsan --parallel --target surrealcpp_async_tests surrealcpp_concurrency_tests
   TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
-    ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L 'worker|async'
+    ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L 'worker|async|concurrency'
 
   fuzz_seconds=${SURREALCPP_FUZZ_SECONDS:-60}
   echo "== libFuzzer over the C ABI and the value codecs (${fuzz_seconds} s each) =="

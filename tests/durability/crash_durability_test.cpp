@@ -8,11 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/temp_dir.hpp"
@@ -30,7 +34,7 @@ struct Writer {
   FILE* out = nullptr;
 };
 
-Writer spawn_writer(const std::string& dir, long count) {
+Writer spawn_writer(const std::string& dir, long count, std::string mode = "") {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
@@ -41,7 +45,8 @@ Writer spawn_writer(const std::string& dir, long count) {
   std::string count_text = std::to_string(count);
   std::string path = DURABILITY_WRITER_PATH;
   std::string dir_arg = dir;
-  char* argv[] = {path.data(), dir_arg.data(), count_text.data(), nullptr};
+  char* argv[] = {path.data(), dir_arg.data(), count_text.data(),
+                  mode.empty() ? nullptr : mode.data(), nullptr};
   Writer writer;
   const int spawned = posix_spawn(&writer.pid, path.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -91,6 +96,52 @@ TEST(CrashDurability, AcknowledgedWritesSurviveSigkill) {
       if (db.select(id).get().is_none()) ++missing;
     }
     EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged writes";
+    db.close().get();
+  }
+}
+
+// Transactions of 10 records each: every acknowledged one is there in full
+// after a SIGKILL at a random moment, and none is there in part.
+TEST(CrashDurability, AcknowledgedTransactionsSurviveWholeAndNoneInPart) {
+  std::mt19937 random(20261202);
+  std::uniform_int_distribution<int> kill_after(1, 60);
+  std::uniform_int_distribution<int> delay_us(0, 3000);  // where in the next one
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    surreal::test_support::TempDir dir;
+    const std::string path = dir / "db";
+    Writer writer = spawn_writer(path, 1'000'000, "transactions");
+    ASSERT_EQ(read_line(writer.out), "ready");
+    const int target = kill_after(random);
+    std::vector<long> acknowledged;
+    while (static_cast<int>(acknowledged.size()) < target) {
+      auto line = read_line(writer.out);
+      ASSERT_TRUE(line && line->rfind("batch ", 0) == 0) << "the writer stopped early";
+      acknowledged.push_back(std::stol(line->substr(6)));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
+    ASSERT_EQ(kill(writer.pid, SIGKILL), 0);
+    while (auto line = read_line(writer.out)) acknowledged.push_back(std::stol(line->substr(6)));
+    std::fclose(writer.out);
+    int status = 0;
+    ASSERT_EQ(waitpid(writer.pid, &status, 0), writer.pid);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    auto db = surreal::Database::connect(surreal::StorageBackend::rocksdb, path, "crash", "test")
+                  .get();
+    const surreal::Value groups =
+        db.query("SELECT batch, count() AS n FROM batch GROUP BY batch").get().take(0);
+    std::map<long, std::int64_t> sizes;
+    for (const auto& group : groups) {
+      sizes[group["batch"].get<std::int64_t>()] = group["n"].get<std::int64_t>();
+    }
+    for (const auto& [batch, size] : sizes) {
+      EXPECT_EQ(size, 10) << "transaction " << batch << " is there in part";
+    }
+    for (long batch : acknowledged) {
+      EXPECT_EQ(sizes[batch], 10) << "acknowledged transaction " << batch << " is missing";
+    }
+    EXPECT_LE(sizes.size(), acknowledged.size() + 1) << "more than the one in flight";
     db.close().get();
   }
 }
