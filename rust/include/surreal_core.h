@@ -104,6 +104,13 @@
 #define SURREAL_ERR_TRANSACTION_CONFLICT -9
 
 /**
+ * How often a record operation is attempted when it keeps losing a
+ * transaction conflict (concurrent first writes to a table that does not
+ * exist yet conflict while defining it).
+ */
+#define CONFLICT_ATTEMPTS 16
+
+/**
  * The object behind `SurrealCancel*`.
  */
 typedef struct SurrealCancel SurrealCancel;

@@ -452,7 +452,10 @@ impl Connection {
 
     fn transaction(&self, id: Uuid) -> FfiResult<TransactionSlot> {
         let transactions = self.transactions.lock().unwrap_or_else(|e| e.into_inner());
-        transactions.get(&id).cloned().ok_or_else(unknown_transaction)
+        transactions
+            .get(&id)
+            .cloned()
+            .ok_or_else(unknown_transaction)
     }
 
     /// Begins a transaction with this session's namespace, database,

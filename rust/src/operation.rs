@@ -542,32 +542,23 @@ impl Operation {
         progress: Option<ImportProgress>,
         notify: Option<Sink>,
     ) -> FfiResult<Self> {
-        let only = |wanted: &str| {
-            FfiError::invalid_argument(format!(
-                "a stream's {wanted} is for {}",
-                match wanted {
-                    "chunk callback" => "export only",
-                    "progress callback" => "import only",
-                    _ => "live and live_query only",
-                }
-            ))
-        };
         match self {
-            Operation::Export(options, _) if progress.is_none() && notify.is_none() => {
+            Operation::Export(..) | Operation::Import(..) if notify.is_some() => Err(
+                FfiError::invalid_argument("a stream's notify callback is for live queries only"),
+            ),
+            Operation::Export(options, _) => {
                 let sink = sink.ok_or_else(|| {
                     FfiError::invalid_argument("export: the stream has no chunk callback")
                 })?;
                 Ok(Operation::Export(options, Some(sink)))
             }
-            Operation::Import(path, _) if sink.is_none() && notify.is_none() => {
-                Ok(Operation::Import(path, progress))
-            }
+            Operation::Import(path, _) => Ok(Operation::Import(path, progress)),
             Operation::Live {
                 sql,
                 bindings,
                 retry,
                 ..
-            } if sink.is_none() && progress.is_none() => {
+            } => {
                 let notify = notify.ok_or_else(|| {
                     FfiError::invalid_argument(
                         "live: the stream has no notify callback for the notifications",
@@ -581,9 +572,9 @@ impl Operation {
                 })
             }
             other if sink.is_none() && progress.is_none() && notify.is_none() => Ok(other),
-            _ if sink.is_some() => Err(only("chunk callback")),
-            _ if progress.is_some() => Err(only("progress callback")),
-            _ => Err(only("notify callback")),
+            _ => Err(FfiError::invalid_argument(
+                "a stream is for export, import and live queries only",
+            )),
         }
     }
 

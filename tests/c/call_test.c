@@ -3,7 +3,9 @@
  * as SurrealQL literals and turned into CBOR by surreal_value_parse, and its
  * result compared as SurrealQL text (surreal_value_to_sql). Also
  * surreal_db_configure, surreal_db_new_session, the stream of export and
- * import, surreal_db_call_async, and refused arguments. Exits non-zero, with
+ * import, surreal_db_call_async, transactions (begin, surreal_db_call_in,
+ * commit, cancel), live queries (live, kill, and the notify callback's end,
+ * which comes exactly once), and refused arguments. Exits non-zero, with
  * a message on stderr, on any failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -173,7 +175,7 @@ static void note_progress(void *context, uint64_t done, uint64_t total) {
 
 static void export_and_import(SurrealDatabase *db, const char *dir) {
   static struct Collected collected;
-  SurrealStream stream = {collect_chunk, note_progress, &collected};
+  SurrealStream stream = {.chunk = collect_chunk, .progress = note_progress, .context = &collected};
   char *result = call_stream(db, "export", "[{ tables: ['person'] }]", &stream,
                              NULL);
   CHECK(result != NULL && strcmp(result, "[NONE]") == 0, "export: %s",
@@ -297,6 +299,100 @@ static void asynchronous_call(SurrealDatabase *db) {
         status);
 }
 
+/* A transaction by id: its writes unseen outside until commit; what cannot
+   run inside it refused; a second commit refused. */
+static void transactions(SurrealDatabase *db) {
+  char *id = call(db, "begin", NULL); /* "[u'...']", as commit's arguments */
+  CHECK(id != NULL && strncmp(id, "[u'", 3) == 0, "begin: %s", id ? id : "failed");
+  if (id == NULL) return;
+  /* The id's 16 bytes, from the response's CBOR: [tag 37 bytes(16)]. */
+  uint8_t *cbor = NULL;
+  size_t len = 0;
+  surreal_value_parse(id, &cbor, &len);
+  CHECK(len == 20 && cbor[1] == 0xd8 && cbor[2] == 37 && cbor[3] == 0x50, "uuid CBOR");
+  uint8_t txn[16];
+  memcpy(txn, cbor + 4, sizeof txn);
+  surreal_buffer_free(cbor, len);
+
+  surreal_value_parse("[person:tx, { n: 1 }]", &cbor, &len);
+  SurrealResponse *created = surreal_db_call_in(db, txn, "create", cbor, len, NULL);
+  surreal_buffer_free(cbor, len);
+  CHECK(created != NULL, "create in the transaction");
+  surreal_response_free(created);
+  expect(db, "select", "[person:tx]", "[[]]");
+  SurrealResponse *refused = surreal_db_call_in(db, txn, "version", NULL, 0, NULL);
+  CHECK(refused == NULL && surreal_get_last_error_code() == SURREAL_ERR_INVALID_ARGUMENT,
+        "version inside a transaction");
+  expect(db, "commit", id, "[NONE]");
+  expect(db, "select", "[person:tx]", "[[{ id: person:tx, n: 1 }]]");
+  expect_error(db, "commit", id, SURREAL_ERR_INVALID_ARGUMENT, "no open transaction");
+  free(id);
+  id = call(db, "begin", NULL);
+  expect(db, "cancel", id, "[NONE]");
+  free(id);
+}
+
+/* What a notify callback saw. */
+struct Notes {
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  int notifications;
+  int ends;
+};
+
+static void on_notify(void *context, const uint8_t *notification, size_t len) {
+  struct Notes *notes = context;
+  pthread_mutex_lock(&notes->mutex);
+  if (notification == NULL) {
+    notes->ends++;
+  } else {
+    char *sql = surreal_value_to_sql(notification, len);
+    /* [action, record, data, id]: 0 create, of person:live */
+    if (sql != NULL && strncmp(sql, "[0, person:live, ", 17) == 0) notes->notifications++;
+    surreal_free_string(sql);
+  }
+  pthread_cond_signal(&notes->cond);
+  pthread_mutex_unlock(&notes->mutex);
+}
+
+static void live_queries(SurrealDatabase *db) {
+  call(db, "query", "['DEFINE TABLE IF NOT EXISTS person']");
+  struct Notes notes = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+  SurrealStream stream = {.notify = on_notify, .context = &notes};
+  int32_t status = 0;
+  char *id = call_stream(db, "live", "['person']", &stream, &status);
+  CHECK(id != NULL && strncmp(id, "[u'", 3) == 0, "live: %s (%d)", id ? id : "failed", status);
+  if (id == NULL) return;
+  expect(db, "create", "[person:live]", "[[{ id: person:live }]]");
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 60;
+  pthread_mutex_lock(&notes.mutex);
+  while (notes.notifications == 0 &&
+         pthread_cond_timedwait(&notes.cond, &notes.mutex, &deadline) == 0) {
+  }
+  pthread_mutex_unlock(&notes.mutex);
+  expect(db, "kill", id, "[NONE]");
+  pthread_mutex_lock(&notes.mutex);
+  CHECK(notes.notifications == 1 && notes.ends == 1, "live: %d notifications, %d ends",
+        notes.notifications, notes.ends);
+  pthread_mutex_unlock(&notes.mutex);
+  expect_error(db, "kill", id, SURREAL_ERR_INVALID_ARGUMENT, "no live query");
+  free(id);
+
+  /* A live call that fails still ends its stream, once; one without a
+     notify callback is refused. */
+  struct Notes failed = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+  SurrealStream failing = {.notify = on_notify, .context = &failed};
+  CHECK(call_stream(db, "live_query", "['SELECT * FROM person']", &failing, &status) == NULL &&
+            status == SURREAL_ERR_INVALID_ARGUMENT,
+        "live_query without LIVE: %d", status);
+  CHECK(call_stream(db, "live", "[1, 2, 3]", &failing, &status) == NULL,
+        "live with bad arguments");
+  CHECK(failed.notifications == 0 && failed.ends == 2, "failed lives: %d ends", failed.ends);
+  expect_error(db, "live", "['person']", SURREAL_ERR_INVALID_ARGUMENT, "notify callback");
+}
+
 int main(int argc, char **argv) {
   char dir[] = "/tmp/surrealcpp-c-call-XXXXXX";
   if (mkdtemp(dir) == NULL) return 1;
@@ -314,6 +410,8 @@ int main(int argc, char **argv) {
   refused_arguments(db);
   export_and_import(db, dir);
   asynchronous_call(db);
+  transactions(db);
+  live_queries(db);
   CHECK(surreal_db_close(db) == SURREAL_OK, "close");
   authentication_and_sessions();
 
