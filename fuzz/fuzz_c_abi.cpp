@@ -35,12 +35,14 @@ SurrealDatabase* database() {
 }
 
 /// surreal_db_call's methods but import and export: a fuzzed path could
-/// name a file that never ends (/dev/zero), and export needs a stream.
+/// name a file that never ends (/dev/zero), and export needs a stream (as
+/// live and live_query do: without one they are refused).
 constexpr const char* kMethods[] = {
     "query",  "select", "create", "insert",  "insert_relation", "upsert",
     "update", "merge",  "patch",  "delete",  "relate",          "run",
     "version", "health", "signin", "signup", "authenticate",    "invalidate",
-    "set",    "unset",  "no_such_method"};
+    "set",    "unset",  "begin",  "commit", "cancel",           "live",
+    "live_query", "kill", "no_such_method"};
 
 void require(bool condition, const char* what) {
   if (!condition) {
@@ -87,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The CBOR entry points take the bytes after the first as they are.
   const std::uint8_t* bytes = data + 1;
   const std::size_t len = size - 1;
-  switch (data[0] % 10) {
+  switch (data[0] % 11) {
     case 0:
       check_response(surreal_db_query(db, a, nullptr));
       break;
@@ -119,6 +121,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (len > 0) {
         const char* method = kMethods[bytes[0] % (sizeof kMethods / sizeof kMethods[0])];
         check_response(surreal_db_call(db, method, bytes + 1, len - 1, nullptr, nullptr));
+      }
+      break;
+    case 10:  // inside a transaction: a fuzzed id, method and arguments
+      if (len > 16) {
+        const char* method = kMethods[bytes[16] % (sizeof kMethods / sizeof kMethods[0])];
+        check_response(surreal_db_call_in(db, bytes, method, bytes + 17, len - 17, nullptr));
       }
       break;
   }
