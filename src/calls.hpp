@@ -102,6 +102,7 @@ PreparedCall<T> prepare_call(const DatabaseShared& shared, Command command,
         }
         after(std::move(failure));
       });
+  shared.worker.bind(*task);  // before the future can reach another thread
   state->attach(task);
   if (const auto timeout = options.timeout ? options.timeout : shared.timeout) {
     state->expire_at(std::chrono::steady_clock::now() + *timeout);

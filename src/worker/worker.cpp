@@ -619,7 +619,8 @@ void Worker::post(std::shared_ptr<Task> task, Wake wake) {
     std::lock_guard lock(state_->mutex);
     if (!state_->started) throw std::logic_error("surreal worker: send before start()");
     if (!state_->stopping) {
-      task->worker_ = state_;
+      // A bound task may be shared already: it keeps what bind() set.
+      if (task->worker_.expired()) task->worker_ = state_;
       task->sessions_before_ = state_->sessions_posted;
       if (task->advance(Task::created, Task::queued)) {
         const bool session = !task->token_;

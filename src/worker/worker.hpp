@@ -103,6 +103,11 @@ class Worker {
   template <typename F>
   static std::shared_ptr<Task> task(Command command, F completion);
 
+  /// Ties `task` to this worker before it is shared, for a task that may be
+  /// waited for, cancelled or run here before post() (a transaction's call
+  /// waiting for its turn). post() ties the others.
+  void bind(Task& task) const noexcept { task.worker_ = state_; }
+
   /// How post() treats a worker thread that sleeps.
   enum class Wake {
     now,       ///< wake it for the task
