@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -92,6 +93,47 @@ void export_import(std::ostream& out, const std::filesystem::path& dir) {
   out << copy.select("person").get().size() << ' ' << (written > 0) << ' ' << percent << '\n';
 }
 
+void transfer(std::ostream& out) {
+  surreal::Database db = surreal::Database::connect("mem://", "app", "main").get();
+  db.create(surreal::RecordId{"account", "a"}, {{"balance", 100}}).get();
+  db.create(surreal::RecordId{"account", "b"}, {{"balance", 0}}).get();
+  // --- README: transaction begins ---
+  using surreal::RecordId;
+  for (;;) {
+    try {
+      surreal::Transaction tx = db.begin().get();
+      auto from = tx.select(RecordId{"account", "a"}).get()["balance"].get<std::int64_t>();
+      auto to = tx.select(RecordId{"account", "b"}).get()["balance"].get<std::int64_t>();
+      if (from < 30) break;  // tx is cancelled as it goes
+      tx.merge(RecordId{"account", "a"}, {{"balance", from - 30}});  // in order, no wait
+      tx.merge(RecordId{"account", "b"}, {{"balance", to + 30}});
+      tx.commit().get();  // both or neither
+      break;
+    } catch (const surreal::TransactionConflictException&) {
+      // another transaction wrote these accounts first: run it again
+    }
+  }
+  // --- README: transaction ends ---
+  out << db.select(RecordId{"account", "b"}).get()["balance"].to_string() << '\n';
+}
+
+void live(std::ostream& out) {
+  surreal::Database db = surreal::Database::connect("mem://", "app", "main").get();
+  db.query("DEFINE TABLE person").get();
+  // --- README: live begins ---
+  // SurrealDB 3 watches tables that exist: DEFINE TABLE person first.
+  surreal::LiveQuery adults =
+      db.live_query("LIVE SELECT * FROM person WHERE age >= $min", {{"min", 18}}).get();
+  db.create("person", {{"name", "Ann"}, {"age", 30}}).get();
+
+  std::optional<surreal::Notification> n = adults.next().get();  // or co_await
+  // n->action == surreal::Action::create, n->record the id, n->data the record
+  adults.kill().get();  // or let it go out of scope
+  // --- README: live ends ---
+  out << (n && n->action == surreal::Action::create) << ' ' << n->data["name"].to_string()
+      << '\n';
+}
+
 TEST(ReadmeSdk, RecordVerbs) {
   std::ostringstream out;
   record_verbs(out);
@@ -109,6 +151,18 @@ TEST(ReadmeSdk, ExportImport) {
   std::ostringstream out;
   export_import(out, dir.path());
   EXPECT_EQ(out.str(), "1 1 100\n");
+}
+
+TEST(ReadmeSdk, Transaction) {
+  std::ostringstream out;
+  transfer(out);
+  EXPECT_EQ(out.str(), "30\n");
+}
+
+TEST(ReadmeSdk, LiveQuery) {
+  std::ostringstream out;
+  live(out);
+  EXPECT_EQ(out.str(), "1 'Ann'\n");
 }
 
 }  // namespace
