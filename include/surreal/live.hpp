@@ -73,7 +73,10 @@ class LiveQuery {
   /// are served in the order they were made. A waiting next() that is
   /// cancelled, times out or is dropped takes nothing. Fails with
   /// LiveQueryOverflowException after an overflow (see the class), and
-  /// with std::logic_error after listen().
+  /// with std::logic_error after listen(). A callback or coroutine waiting
+  /// for it (then(), co_await) runs on the engine's thread that delivers
+  /// the notification, unless it names an executor (via()): there it must
+  /// not block, as listen()'s callback.
   Future<std::optional<Notification>> next();
 
   /// Pushes the notifications to `callback` instead: first those already

@@ -111,10 +111,15 @@ void stream_progress(void* context, std::uint64_t done, std::uint64_t total) noe
 /// native side until its last call (see native_stream).
 void stream_notify(void* context, const std::uint8_t* data, std::size_t len) noexcept {
   auto* stream = static_cast<std::shared_ptr<Stream>*>(context);
+  // Usually a runtime thread, where what the notification wakes must not
+  // run a command itself; at its end, possibly a caller's (kill, close).
+  const bool was = on_runtime_thread;
+  on_runtime_thread = true;
   try {
     (*stream)->notify(data, len);
   } catch (...) {  // documented not to throw
   }
+  on_runtime_thread = was;
   if (!data) delete stream;  // the last call
 }
 
