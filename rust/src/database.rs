@@ -658,8 +658,9 @@ impl SurrealDatabase {
         if connection.is_none() {
             let options =
                 std::mem::take(&mut *self.options.lock().unwrap_or_else(|e| e.into_inner()));
-            let engine = Arc::new(Engine::open(&self.endpoint, &options).await?);
-            let session = engine.session();
+            // The session holds the only reference to the engine, so that
+            // closing it (below, when signing in fails) closes the engine.
+            let session = Arc::new(Engine::open(&self.endpoint, &options).await?).session();
             if let Some(root) = options.root {
                 if let Err(error) = session.db.signin(root).await {
                     let _ = session.close().await;
