@@ -38,7 +38,7 @@ struct Transaction::State {
       }
       busy = true;
     }
-    post(std::move(task), worker::Worker::Wake::now);
+    post(std::move(task));
   }
 
   /// A call has been answered: notes its failure, and posts the next one.
@@ -54,7 +54,7 @@ struct Transaction::State {
       next = std::move(waiting.front());
       waiting.pop_front();
     }
-    post(std::move(next), worker::Worker::Wake::now);
+    post(std::move(next));
   }
 
   /// Closes the transaction to further calls; false if it was closed
@@ -79,7 +79,7 @@ struct Transaction::State {
  private:
   /// The call's turn has come: to the worker, unless it is the commit of a
   /// transaction in which a call failed, which becomes a cancel.
-  void post(std::shared_ptr<worker::Task> task, worker::Worker::Wake wake) noexcept {
+  void post(std::shared_ptr<worker::Task> task) noexcept {
     std::optional<detail::Failure> refused;
     {
       std::lock_guard lock(mutex);
@@ -103,7 +103,7 @@ struct Transaction::State {
             code});
         return;
       }
-      detail::post_call(*shared, task, wake);
+      detail::post_call(*shared, task, worker::Worker::Wake::now);
     } catch (...) {  // not queued (never: the worker runs while the Database is)
       task->complete(worker::Error{"the call could not be queued", error_code::internal});
     }
