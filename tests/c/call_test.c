@@ -356,7 +356,7 @@ static void on_notify(void *context, const uint8_t *notification, size_t len) {
 }
 
 static void live_queries(SurrealDatabase *db) {
-  call(db, "query", "['DEFINE TABLE IF NOT EXISTS person']");
+  free(call(db, "query", "['DEFINE TABLE IF NOT EXISTS person']"));
   struct Notes notes = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
   SurrealStream stream = {.notify = on_notify, .context = &notes};
   int32_t status = 0;
