@@ -123,6 +123,9 @@ inline void post_call(DatabaseShared& shared, std::shared_ptr<worker::Task> task
   }
 }
 
+/// A conversion for calls that answer nothing.
+inline void ignore(worker::Success&&) {}
+
 /// The single statement's result of a call (NONE if it has none).
 inline Value single_result(worker::Success& success) {
   if (success.results.empty()) return Value();
@@ -176,6 +179,13 @@ inline VerbCall relate_call(RecordId from, std::string edge, RecordId to, Value 
           Array{Value(std::move(from)), Value(std::move(edge)), Value(std::move(to)),
                 std::move(data)},
           true};
+}
+
+/// A future that has succeeded already.
+inline Future<void> done_future() {
+  Promise<void> promise;
+  promise.set_value();
+  return promise.get_future();
 }
 
 /// A future that has failed already.

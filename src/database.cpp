@@ -16,9 +16,8 @@
 namespace surreal {
 namespace {
 
+using detail::ignore;
 using detail::single_result;
-
-void ignore(worker::Success&&) {}
 
 using detail::record_result;
 

@@ -267,23 +267,14 @@ Future<void> LiveQuery::kill(CallOptions options) {
   auto state = state_;
   {
     std::lock_guard lock(state->mutex);
-    if (state->ended) {  // nothing to kill
-      Promise<void> done;
-      done.set_value();
-      return done.get_future();
-    }
+    if (state->ended) return detail::done_future();  // nothing to kill
     state->buffer.clear();  // nothing more is delivered from now on
   }
   state->end(Result<std::optional<Notification>>(std::nullopt));
   auto shared = state->database.lock();
-  if (!shared) {  // its session closed, which ended it
-    Promise<void> done;
-    done.set_value();
-    return done.get_future();
-  }
+  if (!shared) return detail::done_future();  // its session closed, which ended it
   worker::Call command{"kill", Array{Value(state->id)}};
-  auto call = detail::prepare_call<void>(*shared, std::move(command), options,
-                                         [](worker::Success&&) {});
+  auto call = detail::prepare_call<void>(*shared, std::move(command), options, detail::ignore);
   detail::post_call(*shared, std::move(call.task), worker::Worker::Wake::deferred);
   return std::move(call.future);
 }

@@ -169,9 +169,7 @@ Future<T> Transaction::call(const char* method, Array args, const CallOptions& o
   return std::move(call.future);
 }
 
-namespace {
-void ignore(worker::Success&&) {}
-}  // namespace
+using detail::ignore;
 
 Future<Value> Transaction::record_call(detail::VerbCall verb, const CallOptions& options) {
   return call<Value>(verb.method, std::move(verb.args), options,

@@ -17,22 +17,9 @@
 namespace {
 
 using namespace surreal;
+using test_support::failure_of;
 using test_support::get;
 
-/// The exception type a future fails with, and its message.
-template <typename E, typename T>
-std::string failure_of(Future<T>&& future) {
-  try {
-    get(std::move(future));
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception type: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "the call succeeded";
-  return {};
-}
 
 class SdkSurfaceTest : public ::testing::TestWithParam<StorageBackend> {
  protected:

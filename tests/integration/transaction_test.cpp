@@ -17,6 +17,7 @@
 namespace {
 
 using namespace surreal;
+using test_support::failure_of;
 using test_support::get;
 
 class TransactionTest : public ::testing::TestWithParam<StorageBackend> {
@@ -41,20 +42,6 @@ class TransactionTest : public ::testing::TestWithParam<StorageBackend> {
   test_support::TempDir dir_;
 };
 
-/// The message of the exception a future fails with, checking its type.
-template <typename E, typename T>
-std::string failure_of(Future<T>&& future) {
-  try {
-    get(std::move(future));
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception type: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "the call succeeded";
-  return {};
-}
 
 TEST_P(TransactionTest, WritesAreInvisibleOutsideUntilCommit) {
   Database db = connect();

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -81,6 +82,22 @@ T get(std::future<T>&& future, std::chrono::seconds limit = std::chrono::seconds
     std::abort();
   }
   return future.get();
+}
+
+/// The message of the exception of type E that `future` fails with; a
+/// test failure if it succeeds or fails with another type.
+template <typename E, typename T>
+std::string failure_of(surreal::Future<T>&& future) {
+  try {
+    get(std::move(future));
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "unexpected exception type: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "the call succeeded";
+  return {};
 }
 
 }  // namespace surreal::test_support
