@@ -67,8 +67,11 @@ set_target_properties(surrealcpp_rust_core PROPERTIES
   IMPORTED_LOCATION "${SURREALCPP_RUST_LIBRARY}"
   IMPORTED_SONAME libsurrealcpp.so
   INTERFACE_INCLUDE_DIRECTORIES "${_rust_dir}/include")
-# What the Rust standard library and the bundled RocksDB need from the system.
+# What the Rust standard library, the bundled RocksDB and TLS to remote
+# servers (the system's OpenSSL, Debian: libssl-dev) need from the system.
 find_package(Threads REQUIRED)
-target_link_libraries(surrealcpp_rust_core INTERFACE Threads::Threads ${CMAKE_DL_LIBS} m)
+find_package(OpenSSL REQUIRED)
+target_link_libraries(surrealcpp_rust_core INTERFACE
+  Threads::Threads OpenSSL::SSL OpenSSL::Crypto ${CMAKE_DL_LIBS} m)
 add_dependencies(surrealcpp_rust_core surrealcpp_rust_build)
 add_library(surrealcpp::rust_core ALIAS surrealcpp_rust_core)

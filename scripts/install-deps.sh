@@ -9,7 +9,9 @@ set -euo pipefail
 # cbindgen for the C header, nlohmann-json for documents, libcbor for the CBOR
 # in which values cross the C ABI, GoogleTest for the tests, standalone Asio
 # (headers only) for the test of the Asio adapter, CLI11 for the CLI's
-# arguments and libedit for its shell's line editing.
+# arguments and libedit for its shell's line editing, OpenSSL (libssl-dev)
+# for wss:// and https://, and the openssl command for the TLS tests'
+# certificates.
 packages=(
   g++ cmake make pkg-config
   clang libclang-dev libclang-rt-14-dev
@@ -19,6 +21,7 @@ packages=(
   libgtest-dev libgmock-dev
   libasio-dev
   libcli11-dev libedit-dev
+  libssl-dev openssl
 )
 
 missing=()

@@ -52,6 +52,7 @@ Value native_options(const ConnectOptions& options) {
     native.insert_or_assign("root", Object{{"user", options.root->username},
                                            {"pass", options.root->password}});
   }
+  if (options.ca_file) native.insert_or_assign("ca_file", *options.ca_file);
   const Capabilities& caps = options.capabilities;
   if (caps.guest_access) native.insert_or_assign("guest_access", *caps.guest_access);
   if (caps.live_query_notifications) {
@@ -118,10 +119,14 @@ std::string to_endpoint(StorageBackend backend, const std::optional<std::string>
     case StorageBackend::memory:
       return "mem://";
     case StorageBackend::rocksdb:
+    case StorageBackend::surrealkv: {
+      const char* scheme = backend == StorageBackend::rocksdb ? "rocksdb" : "surrealkv";
       if (!path || path->empty()) {
-        throw std::invalid_argument("surreal: the rocksdb backend needs a directory path");
+        throw std::invalid_argument(std::string("surreal: the ") + scheme +
+                                    " backend needs a directory path");
       }
-      return "rocksdb://" + *path;
+      return std::string(scheme) + "://" + *path;
+    }
   }
   throw std::invalid_argument("surreal: unknown storage backend");
 }

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       "SurrealQL notation (as `surreal sql` does), or as JSON with --json, with their execution\n"
       "time. On a terminal it has line editing and history; on a\n"
       "pipe it reads plain lines, so scripts can feed it. Leave with exit, quit or Ctrl-D.");
-  sql->add_option("--endpoint", options.endpoint, "mem:// or rocksdb://<path>")
+  sql->add_option("--endpoint", options.endpoint, "mem://, rocksdb://<path> or surrealkv://<path>")
       ->capture_default_str();
   sql->add_option("--ns", options.ns, "namespace")->capture_default_str();
   sql->add_option("--db", options.db, "database")->capture_default_str();

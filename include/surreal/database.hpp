@@ -32,13 +32,17 @@ struct VerbCall;
 
 /// Where the data lives.
 enum class StorageBackend {
-  memory,   ///< "mem://": gone when the database is closed
-  rocksdb,  ///< "rocksdb://<path>": a directory on disk
+  memory,     ///< "mem://": gone when the database is closed
+  rocksdb,    ///< "rocksdb://<path>": a directory on disk
+  surrealkv,  ///< "surrealkv://<path>": a directory on disk; with
+              ///< "?versioned=true" after the path it keeps every version,
+              ///< for `SELECT ... VERSION d'...'`
 };
 
 /// The endpoint string for a backend: memory -> "mem://", rocksdb ->
-/// "rocksdb://<path>". Throws std::invalid_argument for rocksdb without a path
-/// (or with an empty one).
+/// "rocksdb://<path>", surrealkv -> "surrealkv://<path>". Throws
+/// std::invalid_argument for a disk backend without a path (or with an
+/// empty one).
 std::string to_endpoint(StorageBackend backend,
                         const std::optional<std::string>& path = std::nullopt);
 
@@ -74,6 +78,12 @@ struct Capabilities {
 
 /// How to open a Database (Database::connect).
 ///
+/// For a server (ws://, wss://, http://, https://) only ns, db, root,
+/// ca_file, timeout and live_query_buffer apply: capabilities and the
+/// engine's timeouts are the server's own settings (`surreal start`), and
+/// connecting with them set fails with a DatabaseException
+/// (error_code::invalid_argument).
+///
 /// SurrealDB 3 has no datastore-wide strict mode: a database is strict when
 /// it is defined so (`DEFINE DATABASE app STRICT`), which a user with the
 /// right to do so runs as a query.
@@ -85,7 +95,14 @@ struct ConnectOptions {
   /// and the Database signs in as it; sessions from new_session() start
   /// unauthenticated. Unset: no authentication, as SurrealDB's embedded
   /// engines default to.
+  ///
+  /// For a server: the Database signs in as this root user once connected
+  /// (and again after the SDK reconnects); the server keeps its own users.
   std::optional<auth::Root> root;
+  /// wss:// and https:// only: a PEM file of certificates to trust besides
+  /// the system's store (for a server whose certificate a private authority
+  /// signed). TLS goes through the system's OpenSSL.
+  std::optional<std::string> ca_file;
   Capabilities capabilities;
   /// The longest a query, or a transaction, may run in the engine before
   /// it fails (the engine's own limits, as `surreal start --query-timeout`).
@@ -211,14 +228,18 @@ class Response {
 class Database {
  public:
   /// Opens a datastore and selects the namespace and database when given.
-  /// Throws std::invalid_argument at once for rocksdb without a path; the
-  /// future fails with ConnectionException when the datastore cannot be
-  /// opened (e.g. a RocksDB directory already open in this process).
+  /// Throws std::invalid_argument at once for a disk backend without a
+  /// path; the future fails with ConnectionException when the datastore
+  /// cannot be opened (e.g. a directory already open in this process).
   static Future<Database> connect(StorageBackend backend,
                                        std::optional<std::string> path = std::nullopt,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
-  /// The same from an endpoint string: "mem://" or "rocksdb://<path>".
+  /// The same from an endpoint string: "mem://", "rocksdb://<path>",
+  /// "surrealkv://<path>" (with "?versioned=true" to keep history), or a
+  /// SurrealDB server: "ws://host:port", "wss://…", "http://…", "https://…".
+  /// The future fails with ConnectionException when the server cannot be
+  /// reached.
   static Future<Database> connect(std::string endpoint,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);

@@ -1,6 +1,7 @@
 //! The native database handle: an endpoint, and once connected, one SDK
-//! session over a datastore this crate owns. Further sessions over the same
-//! datastore come from [`SurrealDatabase::new_session`].
+//! session over a datastore this crate owns, or over a connection to a
+//! SurrealDB server. Further sessions over the same datastore (or
+//! connection) come from [`SurrealDatabase::new_session`].
 //!
 //! The datastore is built here rather than by `surrealdb::engine::any` so
 //! that closing is deterministic. The SDK offers no close: the last handle's
@@ -16,13 +17,14 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
 use surrealdb::engine::local::Db;
-use surrealdb::method::{StreamItem, Transaction};
+use surrealdb::method::{QueryStream, StreamItem};
 use surrealdb::opt::auth;
 use surrealdb::opt::capabilities::Capabilities;
 use surrealdb::types::{Notification, Object, Value};
@@ -34,11 +36,12 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::cancel::SurrealCancel;
+use crate::client::{on_client, on_transaction, Client, ClientTransaction};
 use crate::error::{self, FfiError, FfiResult};
 use crate::live::{self, LiveHub};
 use crate::operation::{Operation, CONFLICT_ATTEMPTS};
 use crate::response::{is_conflict, sdk_error, SurrealResponse};
-use crate::runtime;
+use crate::{remote, runtime};
 
 /// Live-query notifications the datastore buffers before its writers wait,
 /// as the SDK's own engine sets it up.
@@ -48,34 +51,81 @@ const NOTIFICATIONS_CHANNEL_SIZE: usize = 15_000;
 /// after shutting it down. It normally takes well under a millisecond.
 const RELEASE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where a database lives, in the form the datastore builder takes.
+/// Where a database lives: a datastore this crate opens, or a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Memory,
+    /// A directory, possibly followed by the datastore's own options
+    /// (`?versioned=true`), as the datastore builder takes it.
     RocksDb(String),
+    SurrealKv(String),
+    /// A `ws://`, `wss://`, `http://` or `https://` URL, as the SDK takes it.
+    Remote(String),
 }
+
+/// The schemes of a remote server, with the protocol each speaks.
+const REMOTE_SCHEMES: &[(&str, &str)] = &[
+    ("ws://", "WebSocket"),
+    ("wss://", "WebSocket"),
+    ("http://", "HTTP"),
+    ("https://", "HTTP"),
+];
 
 impl Endpoint {
     pub fn parse(text: &str) -> FfiResult<Self> {
         if matches!(text, "mem://" | "memory") {
             return Ok(Endpoint::Memory);
         }
-        match text.strip_prefix("rocksdb://") {
-            Some("") => Err(FfiError::invalid_argument(
-                "the rocksdb:// endpoint needs a directory path, as in rocksdb://path/to/dir",
-            )),
-            Some(path) => Ok(Endpoint::RocksDb(path.to_owned())),
-            None => Err(FfiError::invalid_argument(format!(
-                "unsupported endpoint '{text}': use mem:// or rocksdb://<path>"
-            ))),
+        let directory = |scheme: &str, path: &str| {
+            if path.is_empty() || path.starts_with('?') {
+                Err(FfiError::invalid_argument(format!(
+                    "the {scheme} endpoint needs a directory path, as in {scheme}path/to/dir"
+                )))
+            } else {
+                Ok(path.to_owned())
+            }
+        };
+        if let Some(path) = text.strip_prefix("rocksdb://") {
+            return directory("rocksdb://", path).map(Endpoint::RocksDb);
         }
+        if let Some(path) = text.strip_prefix("surrealkv://") {
+            return directory("surrealkv://", path).map(Endpoint::SurrealKv);
+        }
+        for (scheme, _) in REMOTE_SCHEMES {
+            if let Some(address) = text.strip_prefix(scheme) {
+                if address.is_empty() || address.starts_with('/') {
+                    return Err(FfiError::invalid_argument(format!(
+                        "the {scheme} endpoint needs a host, as in {scheme}127.0.0.1:8000"
+                    )));
+                }
+                return Ok(Endpoint::Remote(text.to_owned()));
+            }
+        }
+        Err(FfiError::invalid_argument(format!(
+            "unsupported endpoint '{text}': use mem://, rocksdb://<path>, surrealkv://<path>, \
+             or a server's ws://, wss://, http:// or https:// address"
+        )))
     }
 
-    fn datastore_path(&self) -> String {
+    /// The endpoint as the datastore builder or the SDK takes it.
+    fn address(&self) -> String {
         match self {
             Endpoint::Memory => "mem://".to_owned(),
             Endpoint::RocksDb(path) => format!("rocksdb://{path}"),
+            Endpoint::SurrealKv(path) => format!("surrealkv://{path}"),
+            Endpoint::Remote(url) => url.clone(),
         }
+    }
+
+    /// The network protocol a remote endpoint speaks; None for a datastore.
+    pub fn protocol(&self) -> Option<&'static str> {
+        let Endpoint::Remote(url) = self else {
+            return None;
+        };
+        REMOTE_SCHEMES
+            .iter()
+            .find(|(scheme, _)| url.starts_with(scheme))
+            .map(|(_, protocol)| *protocol)
     }
 }
 
@@ -89,6 +139,12 @@ pub struct Options {
     query_timeout: Option<Duration>,
     transaction_timeout: Option<Duration>,
     capabilities: Capabilities,
+    /// A PEM file of certificates to trust, besides the system's, for
+    /// `wss://` and `https://`.
+    ca_file: Option<PathBuf>,
+    /// The options given that only a datastore this crate opens takes (a
+    /// server has its own settings), for a remote endpoint to refuse.
+    datastore_only: Vec<String>,
 }
 
 fn option_error(message: impl std::fmt::Display) -> FfiError {
@@ -160,7 +216,7 @@ fn apply_targets<E: std::fmt::Display>(
 }
 
 impl Options {
-    /// Reads a map: `root` `{user, pass}`, `query_timeout` and
+    /// Reads a map: `root` `{user, pass}`, `ca_file` (a path), `query_timeout` and
     /// `transaction_timeout` (durations), `guest_access` and
     /// `live_query_notifications` (booleans), and `allow_functions`,
     /// `deny_functions`, `allow_net`, `deny_net` (`true`, `false` or an array
@@ -172,6 +228,9 @@ impl Options {
         let mut options = Options::default();
         let mut caps = Capabilities::new();
         for (key, value) in object {
+            if !matches!(key.as_str(), "root" | "ca_file") {
+                options.datastore_only.push(key.clone());
+            }
             match key.as_str() {
                 "root" => {
                     let Value::Object(mut root) = value else {
@@ -186,6 +245,7 @@ impl Options {
                         password: field("pass")?,
                     });
                 }
+                "ca_file" => options.ca_file = Some(option_string(value, &key)?.into()),
                 "query_timeout" => options.query_timeout = option_duration(value, &key)?,
                 "transaction_timeout" => {
                     options.transaction_timeout = option_duration(value, &key)?
@@ -246,29 +306,42 @@ impl Options {
     }
 }
 
-/// One open datastore and what every session over it shares. The last
-/// session to close shuts it down.
+/// What an engine runs on.
+enum Store {
+    /// A datastore this crate opened.
+    Local {
+        datastore: Arc<Datastore>,
+        /// The datastore's notification channel, which the pump reads;
+        /// closed with the datastore. None when live-query notifications
+        /// are off.
+        notifications: Option<async_channel::Receiver<Notification>>,
+    },
+    /// A connection to a SurrealDB server, which the SDK owns.
+    Remote,
+}
+
+/// One open datastore (or server connection) and what every session over it
+/// shares. The last session to close shuts it down.
 struct Engine {
-    datastore: Arc<Datastore>,
+    endpoint: Endpoint,
+    store: Store,
     /// A session that never runs anything: new sessions are clones of it,
     /// so they start fresh (no namespace, no authentication, no parameters).
-    pristine: Surreal<Db>,
-    /// The subscribers of every live query, fed by the pump (live.rs).
+    pristine: Client,
+    /// The subscribers of every live query, fed by the pump (live.rs), or
+    /// for a server by one task per live query.
     live: Arc<LiveHub>,
-    /// The datastore's notification channel, which the pump reads; closed
-    /// with the datastore. None when live-query notifications are off.
-    notifications: Option<async_channel::Receiver<Notification>>,
     /// Numbers the sessions, so the live hub knows whose a live query is.
     sessions: AtomicU64,
 }
 
 /// A transaction of a session: the SDK's, until it is committed or
 /// cancelled. Its operations take the lock in turn.
-type TransactionSlot = Arc<tokio::sync::Mutex<Option<Transaction<Db>>>>;
+type TransactionSlot = Arc<tokio::sync::Mutex<Option<ClientTransaction>>>;
 
 /// One session over an engine.
 struct Connection {
-    db: Surreal<Db>,
+    db: Client,
     engine: Arc<Engine>,
     /// This session's number in the live hub.
     serial: u64,
@@ -277,14 +350,45 @@ struct Connection {
 }
 
 fn open_error(endpoint: &Endpoint, error: impl std::fmt::Display) -> FfiError {
-    FfiError::connection(format!(
-        "cannot open {}: {error}",
-        endpoint.datastore_path()
-    ))
+    FfiError::connection(format!("cannot open {}: {error}", endpoint.address()))
 }
 
 impl Engine {
     async fn open(endpoint: &Endpoint, options: &Options) -> FfiResult<Self> {
+        match endpoint {
+            Endpoint::Remote(url) => Self::connect_remote(endpoint, url, options).await,
+            _ => Self::open_local(endpoint, options).await,
+        }
+    }
+
+    /// Connects to a server; the SDK keeps the connection (and reconnects
+    /// it). Options that set up a datastore are the server's to set.
+    async fn connect_remote(endpoint: &Endpoint, url: &str, options: &Options) -> FfiResult<Self> {
+        if let Some(key) = options.datastore_only.first() {
+            return Err(option_error(format!(
+                "'{key}' configures a datastore this library opens; {url} is a server, \
+                 whose own settings (surreal start --help) apply"
+            )));
+        }
+        let pristine = remote::connect(url, options.ca_file.as_deref())
+            .await
+            .map_err(|e| open_error(endpoint, e))?;
+        Ok(Engine {
+            endpoint: endpoint.clone(),
+            store: Store::Remote,
+            pristine: Client::Remote(pristine),
+            live: Arc::new(LiveHub::default()),
+            sessions: AtomicU64::new(0),
+        })
+    }
+
+    async fn open_local(endpoint: &Endpoint, options: &Options) -> FfiResult<Self> {
+        if options.ca_file.is_some() {
+            return Err(option_error(format!(
+                "'ca_file' is for wss:// and https:// endpoints, not {}",
+                endpoint.address()
+            )));
+        }
         // The same steps, in the same order, as surrealdb-engine-local's own
         // `connect`, with the options of the SDK's `Config`.
         let capabilities: surrealdb_rpc::capabilities::Capabilities =
@@ -301,7 +405,7 @@ impl Engine {
             .with_transaction_timeout(options.transaction_timeout)
             .with_auth(options.root.is_some())
             .without_maintenance_tasks()
-            .build_with_path(&endpoint.datastore_path())
+            .build_with_path(&endpoint.address())
             .await
             .map_err(|e| open_error(endpoint, e))?;
         let prepared = async {
@@ -327,10 +431,13 @@ impl Engine {
         }
         match Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), None).await {
             Ok(pristine) => Ok(Engine {
-                datastore,
-                pristine,
+                endpoint: endpoint.clone(),
+                store: Store::Local {
+                    datastore,
+                    notifications,
+                },
+                pristine: Client::Local(pristine),
                 live,
-                notifications,
                 sessions: AtomicU64::new(0),
             }),
             Err(error) => {
@@ -341,6 +448,29 @@ impl Engine {
                 Err(open_error(endpoint, error))
             }
         }
+    }
+
+    /// Why the protocol of a server cannot run `operation`, if it cannot.
+    fn lacks(&self, operation: &Operation) -> Option<FfiError> {
+        let message = match (self.endpoint.protocol(), operation) {
+            (Some("HTTP"), Operation::Live { .. }) => {
+                "live queries need a WebSocket connection (ws:// or wss://): over HTTP the \
+                 server has no way to send their notifications"
+            }
+            (Some("HTTP"), Operation::Begin) => {
+                "transactions need a WebSocket connection (ws:// or wss://): the SDK's HTTP \
+                 client cannot hold one open between requests"
+            }
+            (Some("WebSocket"), Operation::Export(..) | Operation::Import(..)) => {
+                "export and import go over HTTP (http:// or https://): SurrealDB's WebSocket \
+                 protocol does not carry them"
+            }
+            _ => return None,
+        };
+        Some(FfiError::invalid_argument(format!(
+            "{}: {message}",
+            operation.name()
+        )))
     }
 
     /// A new session over this engine, cloned from the pristine one.
@@ -355,12 +485,21 @@ impl Engine {
 
     async fn close(self) -> FfiResult<()> {
         let Engine {
-            datastore,
+            store,
             pristine,
             live,
-            notifications,
-            sessions: _,
+            ..
         } = self;
+        let Store::Local {
+            datastore,
+            notifications,
+        } = store
+        else {
+            // A server connection closes with the SDK's last handle.
+            live.end_all();
+            drop(pristine);
+            return Ok(());
+        };
         // Every session has closed, and each ended its own live queries;
         // this ends any left, and stops the pump.
         if let Some(notifications) = notifications {
@@ -398,8 +537,19 @@ fn unknown_transaction() -> FfiError {
 const KILL: &str = "KILL $live";
 
 impl Connection {
+    /// Runs an operation; on a server, abandons it if the server dies.
+    async fn run(&self, operation: Operation) -> FfiResult<SurrealResponse> {
+        match &self.engine.endpoint {
+            Endpoint::Remote(url) => remote::watched(url, self.execute(operation)).await,
+            _ => self.execute(operation).await,
+        }
+    }
+
     /// Runs an operation on this session, or on one of its transactions.
     async fn execute(&self, operation: Operation) -> FfiResult<SurrealResponse> {
+        if let Some(error) = self.engine.lacks(&operation) {
+            return Err(error);
+        }
         match operation {
             Operation::Begin => self.begin().await,
             Operation::Commit(id) => self.finish(id, true).await,
@@ -422,8 +572,12 @@ impl Connection {
                             attempt += 1
                         }
                         Err(error) => return Err(error), // `sink` is dropped: its end is sent
-                        Ok(id) => {
-                            self.engine.live.subscribe(id, self.serial, sink);
+                        Ok((id, stream)) => {
+                            let ended = self.engine.live.subscribe(id, self.serial, sink);
+                            if let Some(stream) = stream {
+                                let hub = Arc::clone(&self.engine.live);
+                                runtime::spawn(live::forward(hub, id, stream, ended))?;
+                            }
                             return Ok(SurrealResponse::single(Value::Uuid(id.into())));
                         }
                     }
@@ -434,11 +588,11 @@ impl Connection {
                 let slot = self.transaction(id)?;
                 let transaction = slot.lock().await;
                 let transaction = transaction.as_ref().ok_or_else(unknown_transaction)?;
-                operation.run_in(transaction).await
+                on_transaction!(transaction, tx => operation.run_in(tx).await)
             }
             operation => {
                 let changes_principal = operation.changes_principal();
-                let response = operation.run(&self.db).await?;
+                let response = on_client!(&self.db, db => operation.run(db).await)?;
                 if changes_principal {
                     // A live query keeps the rights of whoever made it: none
                     // may outlive a sign-in as someone else, or a sign-out
@@ -461,8 +615,7 @@ impl Connection {
     /// Begins a transaction with this session's namespace, database,
     /// authentication and parameters as they are now; answers its id.
     async fn begin(&self) -> FfiResult<SurrealResponse> {
-        // The SDK's begin takes a handle of its own: a clone of the session.
-        let transaction = self.db.clone().begin().await.map_err(sdk_error)?;
+        let transaction = self.db.begin().await.map_err(sdk_error)?;
         let id = Uuid::new_v4();
         self.transactions
             .lock()
@@ -491,11 +644,34 @@ impl Connection {
     }
 
     /// Runs SurrealQL holding one `LIVE SELECT`; answers the live query's
-    /// id, for the caller to route its notifications. Not cancelled part-way
-    /// (see SurrealDatabase::execute): a live query registered in the
-    /// datastore always gets its subscriber, so that it can be killed.
-    async fn start_live(&self, sql: &str, bindings: Option<Value>) -> FfiResult<Uuid> {
-        let mut query = self.db.query(sql.to_owned());
+    /// id, for the caller to route its notifications, and over a server the
+    /// SDK's stream of them. Not cancelled part-way (see
+    /// SurrealDatabase::execute): a live query registered in the datastore
+    /// always gets its subscriber, so that it can be killed.
+    async fn start_live(
+        &self,
+        sql: &str,
+        bindings: Option<Value>,
+    ) -> FfiResult<(Uuid, Option<QueryStream<Value>>)> {
+        match &self.db {
+            Client::Local(db) => {
+                let id = self.start_live_local(db, sql, bindings).await?;
+                Ok((id, None))
+            }
+            Client::Remote(db) => {
+                let (id, stream) = remote::start_live(db, sql, bindings).await?;
+                Ok((id, Some(stream)))
+            }
+        }
+    }
+
+    async fn start_live_local(
+        &self,
+        db: &Surreal<Db>,
+        sql: &str,
+        bindings: Option<Value>,
+    ) -> FfiResult<Uuid> {
+        let mut query = db.query(sql.to_owned());
         if let Some(bindings) = bindings {
             query = query.bind(bindings);
         }
@@ -565,8 +741,10 @@ impl Connection {
         variables.insert("live".to_owned(), Value::Uuid(id.into()));
         let mut attempt = 1;
         loop {
-            let query = self.db.query(KILL).bind(Value::Object(variables.clone()));
-            let mut items = query.stream_items().map_err(sdk_error)?;
+            let query = on_client!(&self.db, db => {
+                db.query(KILL).bind(Value::Object(variables.clone())).stream_items()
+            });
+            let mut items = query.map_err(sdk_error)?;
             let mut failure = None;
             while let Some(item) = items.next().await {
                 match item {
@@ -662,7 +840,8 @@ impl SurrealDatabase {
             // closing it (below, when signing in fails) closes the engine.
             let session = Arc::new(Engine::open(&self.endpoint, &options).await?).session();
             if let Some(root) = options.root {
-                if let Err(error) = session.db.signin(root).await {
+                let signin = on_client!(&session.db, db => db.signin(root).await.map(|_| ()));
+                if let Err(error) = signin {
                     let _ = session.close().await;
                     return Err(sdk_error(error));
                 }
@@ -688,13 +867,13 @@ impl SurrealDatabase {
     pub async fn use_ns(&self, ns: &str) -> FfiResult<()> {
         let connection = self.connection.read().await;
         let db = &connection.as_ref().ok_or_else(not_connected)?.db;
-        db.use_ns(ns).await.map(|_| ()).map_err(sdk_error)
+        on_client!(db, db => db.use_ns(ns).await.map(|_| ()).map_err(sdk_error))
     }
 
     pub async fn use_db(&self, name: &str) -> FfiResult<()> {
         let connection = self.connection.read().await;
         let db = &connection.as_ref().ok_or_else(not_connected)?.db;
-        db.use_db(name).await.map(|_| ()).map_err(sdk_error)
+        on_client!(db, db => db.use_db(name).await.map(|_| ()).map_err(sdk_error))
     }
 
     /// Runs an operation and waits for it; triggering `cancel` drops it
@@ -709,7 +888,7 @@ impl SurrealDatabase {
         SurrealCancel::guard(cancel, async {
             let connection = self.connection.read().await;
             let connection = connection.as_ref().ok_or_else(not_connected)?;
-            connection.execute(operation).await
+            connection.run(operation).await
         })
         .await
     }
@@ -732,7 +911,7 @@ impl SurrealDatabase {
             let outcome = AssertUnwindSafe(SurrealCancel::guard(cancel, async move {
                 let connection = connection.read_owned().await;
                 let connection = connection.as_ref().ok_or_else(not_connected)?;
-                connection.execute(operation).await
+                connection.run(operation).await
             }))
             .catch_unwind()
             .await
@@ -764,7 +943,19 @@ mod tests {
             Ok(Endpoint::RocksDb("/tmp/x".into()))
         );
         assert!(Endpoint::parse("rocksdb://").is_err());
-        assert!(Endpoint::parse("ws://localhost:8000").is_err());
+        assert_eq!(
+            Endpoint::parse("surrealkv:///tmp/x?versioned=true"),
+            Ok(Endpoint::SurrealKv("/tmp/x?versioned=true".into()))
+        );
+        assert!(Endpoint::parse("surrealkv://?versioned=true").is_err());
+        let ws = Endpoint::parse("ws://127.0.0.1:8000").unwrap();
+        assert_eq!(ws, Endpoint::Remote("ws://127.0.0.1:8000".into()));
+        assert_eq!(ws.protocol(), Some("WebSocket"));
+        let https = Endpoint::parse("https://db.example.com").unwrap();
+        assert_eq!(https.protocol(), Some("HTTP"));
+        assert_eq!(Endpoint::Memory.protocol(), None);
+        assert!(Endpoint::parse("ws://").is_err());
+        assert!(Endpoint::parse("tikv://127.0.0.1:2379").is_err());
         assert!(Endpoint::parse("").is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! surrealcpp's Rust core: an embedded SurrealDB behind a C ABI.
+//! surrealcpp's Rust core: an embedded SurrealDB, or a connection to a SurrealDB
+//! server, behind a C ABI.
 //!
 //! The exported functions are in [`api`] (plus `surreal_free_string` in
 //! [`strings`]); `include/surreal_core.h` is generated from them by cbindgen.
@@ -13,12 +14,14 @@
 pub mod api;
 pub mod cancel;
 pub mod cbor;
+pub mod client;
 pub mod convert;
 pub mod database;
 pub mod error;
 pub mod live;
 pub mod operation;
 pub mod progress;
+pub mod remote;
 pub mod resource;
 pub mod response;
 pub mod runtime;

@@ -12,6 +12,12 @@
 //! its streams are unbounded; this one keeps every field and leaves
 //! buffering to the subscriber (the C++ `LiveQuery` bounds it).
 //!
+//! Over a server there is no datastore channel: the server sends each
+//! connection the notifications of its live queries, and the SDK routes them
+//! to one stream per live query. [`forward`] feeds such a stream to the
+//! hub. The server's notifications carry no record id: [`forward`] takes it
+//! from the data's `id` field (it has none for a DIFF live query).
+//!
 //! Each subscriber ends exactly once, with a last call whose notification is
 //! NULL: when its live query is killed (by its owner, by a `KILL` statement,
 //! or by the engine), when the session that made it closes, or when the
@@ -22,7 +28,10 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use futures::StreamExt;
+use surrealdb::method::QueryStream;
 use surrealdb::types::{Action, Notification, Number, Value};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::cbor;
@@ -83,6 +92,8 @@ struct Subscriber {
     /// The session that made it (see [`LiveHub::end_session`]).
     session: u64,
     sink: Mutex<Option<Sink>>,
+    /// Cancelled when it ends: stops its [`forward`] task, if it has one.
+    ended: CancellationToken,
 }
 
 impl Subscriber {
@@ -93,6 +104,7 @@ impl Subscriber {
     /// Sends the end, after any delivery in progress.
     fn end(&self) {
         drop(self.sink().take());
+        self.ended.cancel();
     }
 }
 
@@ -108,14 +120,18 @@ impl LiveHub {
     }
 
     /// Routes the notifications of live query `id` to `sink` from now on.
-    pub fn subscribe(&self, id: Uuid, session: u64, sink: Sink) {
+    /// Answers a token cancelled when the subscriber ends.
+    pub fn subscribe(&self, id: Uuid, session: u64, sink: Sink) -> CancellationToken {
         let subscriber = Arc::new(Subscriber {
             session,
             sink: Mutex::new(Some(sink)),
+            ended: CancellationToken::new(),
         });
+        let ended = subscriber.ended.clone();
         if let Some(previous) = self.map().insert(id, subscriber) {
             previous.end(); // ids are random: only a reused id gets here
         }
+        ended
     }
 
     /// Hands one notification to its subscriber, if it has one; a killed
@@ -152,6 +168,7 @@ impl LiveHub {
             }
             if killed {
                 drop(sink.take());
+                subscriber.ended.cancel();
             }
         }));
         drop(delivered); // nothing more to do about a panic than to go on
@@ -208,6 +225,48 @@ pub async fn pump(hub: Arc<LiveHub>, notifications: async_channel::Receiver<Noti
         hub.deliver(notification);
     }
     hub.end_all();
+}
+
+/// Feeds the notifications of live query `id` on a server, as the SDK's
+/// stream gives them, to its subscriber, until either ends: the stream when
+/// the live query is killed or its connection lost, the subscriber when it
+/// is killed here (`ended`). Dropping the stream kills the live query on the
+/// server, if it still runs.
+pub async fn forward(
+    hub: Arc<LiveHub>,
+    id: Uuid,
+    mut stream: QueryStream<Value>,
+    ended: CancellationToken,
+) {
+    while let Some(Some(item)) = ended.run_until_cancelled(stream.next()).await {
+        hub.deliver(match item {
+            Ok(notification) => {
+                let record = match &notification.data {
+                    Value::Object(object) => object.get("id").cloned().unwrap_or_default(),
+                    _ => Value::None,
+                };
+                Notification::new(
+                    notification.query_id,
+                    None,
+                    notification.action,
+                    record,
+                    notification.data,
+                )
+            }
+            Err(error) => Notification::new(
+                id.into(),
+                None,
+                Action::Error,
+                Value::None,
+                Value::String(error.message().to_owned()),
+            ),
+        });
+    }
+    if !ended.is_cancelled() {
+        // The SDK ended the stream: the server killed the live query.
+        let killed = Notification::new(id.into(), None, Action::Killed, Value::None, Value::None);
+        hub.deliver(killed);
+    }
 }
 
 #[cfg(test)]

@@ -13,12 +13,11 @@ use std::path::PathBuf;
 
 use futures::StreamExt;
 
-use surrealdb::engine::local::Db;
 use surrealdb::method::{Create, Delete, Insert, Query, Select, Transaction, Update, Upsert};
 use surrealdb::opt::auth::{self, Credentials, Signin};
 use surrealdb::opt::{PatchOp, PatchOps, Resource};
 use surrealdb::types::{NotFoundError, Object, Value};
-use surrealdb::Surreal;
+use surrealdb::{Connection, Surreal};
 use uuid::Uuid;
 
 use crate::error::{FfiError, FfiResult};
@@ -699,7 +698,7 @@ impl Operation {
     /// single statements is recorded in the response. Selecting a table that
     /// does not exist gives an empty result, as in SurrealDB 2, rather than
     /// SurrealDB 3's error.
-    pub async fn run(self, db: &Surreal<Db>) -> FfiResult<SurrealResponse> {
+    pub async fn run<C: Connection>(self, db: &Surreal<C>) -> FfiResult<SurrealResponse> {
         let result = match self {
             Operation::Run(function, args) => {
                 db.run::<Value>(function)
@@ -764,7 +763,10 @@ impl Operation {
 
     /// Runs the operation inside a transaction: the query and record verbs
     /// only (the SDK's transaction offers no others).
-    pub async fn run_in(self, transaction: &Transaction<Db>) -> FfiResult<SurrealResponse> {
+    pub async fn run_in<C: Connection>(
+        self,
+        transaction: &Transaction<C>,
+    ) -> FfiResult<SurrealResponse> {
         match self {
             Operation::Query { .. }
             | Operation::Select(_)
@@ -906,54 +908,57 @@ impl Operation {
 }
 
 /// What the query and record verbs run on: a session, or a transaction of
-/// one. The SDK gives both the same methods, answering the same builders;
-/// this trait names them once, so that each verb is written once.
+/// one, over any engine. The SDK gives both the same methods, answering the
+/// same builders; this trait names them once, so that each verb is written
+/// once.
 trait Target {
+    type Engine: Connection;
     /// Whether a single-statement write that loses a conflict runs again.
     /// Not inside a transaction: the conflict is the transaction's, and its
     /// caller retries the whole of it.
     const RETRIES: bool;
-    fn query(&self, sql: String) -> Query<'_, Db>;
-    fn select(&self, resource: Resource) -> Select<'_, Db, Value>;
-    fn create(&self, resource: Resource) -> Create<'_, Db, Value>;
-    fn insert(&self, table: String) -> Insert<'_, Db, Vec<Value>>;
-    fn upsert(&self, resource: Resource) -> Upsert<'_, Db, Value>;
-    fn update(&self, resource: Resource) -> Update<'_, Db, Value>;
-    fn delete(&self, resource: Resource) -> Delete<'_, Db, Value>;
+    fn query(&self, sql: String) -> Query<'_, Self::Engine>;
+    fn select(&self, resource: Resource) -> Select<'_, Self::Engine, Value>;
+    fn create(&self, resource: Resource) -> Create<'_, Self::Engine, Value>;
+    fn insert(&self, table: String) -> Insert<'_, Self::Engine, Vec<Value>>;
+    fn upsert(&self, resource: Resource) -> Upsert<'_, Self::Engine, Value>;
+    fn update(&self, resource: Resource) -> Update<'_, Self::Engine, Value>;
+    fn delete(&self, resource: Resource) -> Delete<'_, Self::Engine, Value>;
 }
 
 /// Implements [`Target`] by the type's own methods of the same names.
 macro_rules! target {
-    ($type:ty, retries: $retries:expr) => {
-        impl Target for $type {
+    ($type:ident, retries: $retries:expr) => {
+        impl<C: Connection> Target for $type<C> {
+            type Engine = C;
             const RETRIES: bool = $retries;
-            fn query(&self, sql: String) -> Query<'_, Db> {
-                <$type>::query(self, sql)
+            fn query(&self, sql: String) -> Query<'_, C> {
+                $type::query(self, sql)
             }
-            fn select(&self, resource: Resource) -> Select<'_, Db, Value> {
-                <$type>::select(self, resource)
+            fn select(&self, resource: Resource) -> Select<'_, C, Value> {
+                $type::select(self, resource)
             }
-            fn create(&self, resource: Resource) -> Create<'_, Db, Value> {
-                <$type>::create(self, resource)
+            fn create(&self, resource: Resource) -> Create<'_, C, Value> {
+                $type::create(self, resource)
             }
-            fn insert(&self, table: String) -> Insert<'_, Db, Vec<Value>> {
-                <$type>::insert(self, table)
+            fn insert(&self, table: String) -> Insert<'_, C, Vec<Value>> {
+                $type::insert(self, table)
             }
-            fn upsert(&self, resource: Resource) -> Upsert<'_, Db, Value> {
-                <$type>::upsert(self, resource)
+            fn upsert(&self, resource: Resource) -> Upsert<'_, C, Value> {
+                $type::upsert(self, resource)
             }
-            fn update(&self, resource: Resource) -> Update<'_, Db, Value> {
-                <$type>::update(self, resource)
+            fn update(&self, resource: Resource) -> Update<'_, C, Value> {
+                $type::update(self, resource)
             }
-            fn delete(&self, resource: Resource) -> Delete<'_, Db, Value> {
-                <$type>::delete(self, resource)
+            fn delete(&self, resource: Resource) -> Delete<'_, C, Value> {
+                $type::delete(self, resource)
             }
         }
     };
 }
 
-target!(Surreal<Db>, retries: true);
-target!(Transaction<Db>, retries: false);
+target!(Surreal, retries: true);
+target!(Transaction, retries: false);
 
 /// The `LIVE SELECT` of a table, one record or a range of records, as the
 /// SDK's own `live()` writes it: fixed text, the resource bound.
@@ -1015,7 +1020,11 @@ fn records(records: Vec<Value>) -> Value {
 }
 
 /// Streams an export into `sink`.
-async fn export(db: &Surreal<Db>, options: ExportOptions, mut sink: ChunkSink) -> FfiResult<Value> {
+async fn export<C: Connection>(
+    db: &Surreal<C>,
+    options: ExportOptions,
+    mut sink: ChunkSink,
+) -> FfiResult<Value> {
     let mut export = db.export(()).with_config();
     for (flag, on) in options.flags {
         export = match flag {
@@ -1059,9 +1068,9 @@ fn auth_error(error: surrealdb::Error) -> FfiError {
     FfiError::new(crate::error::SURREAL_ERR_AUTHENTICATION, error.message())
 }
 
-async fn signin<C: Credentials<Signin>>(
-    db: &Surreal<Db>,
-    credentials: C,
+async fn signin<C: Connection, K: Credentials<Signin>>(
+    db: &Surreal<C>,
+    credentials: K,
 ) -> surrealdb::Result<Value> {
     db.signin(credentials).await.map(token_value)
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/coro.hpp"
+#include "support/backends.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -43,7 +44,7 @@ class AsyncTest : public ::testing::TestWithParam<StorageBackend> {
     if (!options.db) options.db = "test";
     std::string endpoint = GetParam() == StorageBackend::memory
                                ? "mem://"
-                               : to_endpoint(StorageBackend::rocksdb, dir_ / "db");
+                               : to_endpoint(GetParam(), dir_ / "db");
     return get(Database::connect(endpoint, std::move(options)));
   }
 
@@ -371,10 +372,7 @@ TEST_P(AsyncTest, SessionsOnManyThreadsOverOneDatastore) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AsyncTest,
-                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
-                         [](const auto& info) {
-                           return info.param == StorageBackend::memory ? "memory" : "rocksdb";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, AsyncTest, test_support::every_storage_backend(),
+                         test_support::backend_name);
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/backends.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -25,19 +26,18 @@ TEST(Endpoint, FromBackend) {
   EXPECT_THROW(to_endpoint(StorageBackend::rocksdb), std::invalid_argument);
   EXPECT_THROW(to_endpoint(StorageBackend::rocksdb, ""), std::invalid_argument);
   EXPECT_THROW(Database::connect(StorageBackend::rocksdb), std::invalid_argument);
+  EXPECT_EQ(to_endpoint(StorageBackend::surrealkv, "/data/x"), "surrealkv:///data/x");
+  EXPECT_THROW(to_endpoint(StorageBackend::surrealkv, ""), std::invalid_argument);
 }
 
-class DatabaseTest : public ::testing::TestWithParam<StorageBackend> {
+class DatabaseTest : public surreal::test_support::BackendTest {
  protected:
-  std::optional<std::string> path() const {
-    if (GetParam() == StorageBackend::memory) return std::nullopt;
-    return dir_ / "db";
-  }
   Database connect(std::optional<std::string> ns = "test", std::optional<std::string> db = "test") {
-    return get(Database::connect(GetParam(), path(), std::move(ns), std::move(db)));
+    ConnectOptions options;
+    options.ns = std::move(ns);
+    options.db = std::move(db);
+    return get(Database::connect(endpoint(), prepare(std::move(options))));
   }
-
-  surreal::test_support::TempDir dir_;
 };
 
 TEST_P(DatabaseTest, ConnectWithNamespaceAndDatabase) {
@@ -205,46 +205,89 @@ TEST_P(DatabaseTest, SeveralThreadsShareOneDatabase) {
   EXPECT_EQ(get(db.query("RETURN count(SELECT * FROM item)")).take(0), kThreads * kPerThread);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
-                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
-                         [](const auto& info) {
-                           return info.param == StorageBackend::memory ? "memory" : "rocksdb";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, test_support::every_backend_and_server(),
+                         test_support::store_name);
 
-TEST(RocksDb, DataPersistsAcrossCloseAndReopen) {
-  surreal::test_support::TempDir dir;
-  const std::string path = dir / "db";
+/// The disk backends: RocksDB and SurrealKV give the same guarantees.
+class DiskTest : public ::testing::TestWithParam<StorageBackend> {
+ protected:
+  Database connect(const std::string& path) {
+    return get(Database::connect(GetParam(), path, "app", "main"));
+  }
+  surreal::test_support::TempDir dir_;
+};
+
+TEST_P(DiskTest, DataPersistsAcrossCloseAndReopen) {
+  const std::string path = dir_ / "db";
   {
-    Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+    Database db = connect(path);
     get(db.create("note:first", Object{{"text", "kept on disk"}}));
     get(db.close());
   }
-  Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+  Database db = connect(path);
   EXPECT_EQ(get(db.select("note:first"))["text"], "kept on disk");
 }
 
-TEST(RocksDb, DestroyingWithoutCloseReleasesTheDirectory) {
-  surreal::test_support::TempDir dir;
-  const std::string path = dir / "db";
+TEST_P(DiskTest, DestroyingWithoutCloseReleasesTheDirectory) {
+  const std::string path = dir_ / "db";
   for (int round = 0; round < 3; ++round) {
-    Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+    Database db = connect(path);
     get(db.create("visit", Object{{"round", round}}));
     // No close(): the destructor must release the directory for the next round.
   }
-  Database db = get(Database::connect(StorageBackend::rocksdb, path, "app", "main"));
+  Database db = connect(path);
   EXPECT_EQ(get(db.select("visit")).size(), 3u);
 }
 
-TEST(RocksDb, SecondOpenOfTheSameDirectoryIsAConnectionException) {
-  surreal::test_support::TempDir dir;
-  const std::string path = dir / "db";
-  Database first = get(Database::connect(StorageBackend::rocksdb, path));
-  EXPECT_THROW(get(Database::connect(StorageBackend::rocksdb, path)), ConnectionException);
+TEST_P(DiskTest, SecondOpenOfTheSameDirectoryIsAConnectionException) {
+  const std::string path = dir_ / "db";
+  Database first = connect(path);
+  EXPECT_THROW(get(Database::connect(GetParam(), path)), ConnectionException);
   EXPECT_EQ(get(first.query("RETURN 1")).take(0), 1);
 }
 
+INSTANTIATE_TEST_SUITE_P(Disks, DiskTest,
+                         ::testing::Values(StorageBackend::rocksdb, StorageBackend::surrealkv),
+                         surreal::test_support::backend_name);
+
+// -- time travel ------------------------------------------------------------
+
+TEST(SurrealKvVersioned, SelectVersionReadsThePastAlsoAfterReopen) {
+  surreal::test_support::TempDir dir;
+  const std::string endpoint = "surrealkv://" + (dir / "db") + "?versioned=true";
+  ConnectOptions options;
+  options.ns = "app";
+  options.db = "main";
+  Value first_written, second_written;
+  {
+    Database db = get(Database::connect(endpoint, options));
+    get(db.create(RecordId("doc", 1), Object{{"v", 1}}));
+    first_written = get(db.query("RETURN time::now()")).take(0);
+    get(db.merge(RecordId("doc", 1), Object{{"v", 2}}));
+    second_written = get(db.query("RETURN time::now()")).take(0);
+    get(db.remove(RecordId("doc", 1)));
+    ASSERT_TRUE(first_written.is_datetime());
+    get(db.close());
+  }
+  Database db = get(Database::connect(endpoint, options));
+  const std::string at = "SELECT VALUE v FROM doc:1 VERSION $at";
+  EXPECT_EQ(get(db.query(at, {{"at", first_written}})).take(0), (Array{1}));
+  EXPECT_EQ(get(db.query(at, {{"at", second_written}})).take(0), (Array{2}));
+  EXPECT_EQ(get(db.query("SELECT VALUE v FROM doc:1")).take(0), Array{});
+}
+
+TEST(SurrealKvVersioned, AStoreWithoutHistoryRefusesVersion) {
+  surreal::test_support::TempDir dir;
+  Database db = get(Database::connect(StorageBackend::surrealkv, dir / "db", "app", "main"));
+  get(db.create(RecordId("doc", 1), Object{{"v", 1}}));
+  EXPECT_THROW(get(db.query("SELECT * FROM doc:1 VERSION d'2024-01-01T00:00:00Z'")).take(0),
+               QueryException);
+  EXPECT_EQ(get(db.select(RecordId("doc", 1)))["v"], 1);
+}
+
 TEST(Connect, UnsupportedEndpointFails) {
-  EXPECT_THROW(get(Database::connect("ws://localhost:8000")), DatabaseException);
+  EXPECT_THROW(get(Database::connect("tikv://127.0.0.1:2379")), DatabaseException);
+  EXPECT_THROW(get(Database::connect("ws://")), DatabaseException);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/backends.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -31,18 +32,14 @@ namespace {
 using namespace surreal;
 using test_support::get;
 
-class LiveQueryTest : public ::testing::TestWithParam<StorageBackend> {
+class LiveQueryTest : public test_support::BackendTest {
  protected:
-  std::string endpoint() const {
-    if (GetParam() == StorageBackend::memory) return "mem://";
-    return to_endpoint(StorageBackend::rocksdb, dir_ / "db");
-  }
   /// With the tables the tests watch defined: SurrealDB 3 starts no live
   /// query on a table that does not exist.
   Database connect(ConnectOptions options = {}) {
     options.ns = "test";
     options.db = "test";
-    Database db = get(Database::connect(endpoint(), std::move(options)));
+    Database db = get(Database::connect(endpoint(), prepare(std::move(options))));
     get(db.query("DEFINE TABLE person; DEFINE TABLE item; DEFINE TABLE counter; DEFINE TABLE dog"));
     return db;
   }
@@ -60,7 +57,6 @@ class LiveQueryTest : public ::testing::TestWithParam<StorageBackend> {
     return get(db.query("RETURN (INFO FOR TABLE " + table + ").lives")).take(0);
   }
 
-  test_support::TempDir dir_;
 };
 
 TEST_P(LiveQueryTest, EveryActionArrivesWithItsRecordAndData) {
@@ -356,10 +352,8 @@ TEST_P(LiveQueryTest, ANextThatIsDroppedTakesNothing) {
   EXPECT_EQ(next(live).record, RecordId("item", 1));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LiveQueryTest,
-                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
-                         [](const auto& info) {
-                           return info.param == StorageBackend::memory ? "Memory" : "RocksDb";
-                         });
+// Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
+INSTANTIATE_TEST_SUITE_P(Backends, LiveQueryTest, test_support::every_backend(),
+                         test_support::store_name);
 
 }  // namespace

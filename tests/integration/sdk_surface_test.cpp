@@ -1,6 +1,6 @@
 // The SDK's surface beyond the five verbs: record verbs, functions, engine
 // facts, parameters, sessions, authentication, export and import. Every test
-// runs on both storage backends.
+// runs on every datastore, and on a SurrealDB server over WebSocket.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/backends.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -21,25 +22,27 @@ using test_support::failure_of;
 using test_support::get;
 
 
-class SdkSurfaceTest : public ::testing::TestWithParam<StorageBackend> {
+class SdkSurfaceTest : public test_support::BackendTest {
  protected:
-  std::string endpoint(const std::string& name = "db") const {
-    if (GetParam() == StorageBackend::memory) return "mem://";
-    return to_endpoint(StorageBackend::rocksdb, dir_ / name);
-  }
   Database connect(ConnectOptions options = {}) {
     if (!options.ns) options.ns = "test";
     if (!options.db) options.db = "test";
-    return get(Database::connect(endpoint(), std::move(options)));
+    return get(Database::connect(endpoint(), prepare(std::move(options))));
   }
-  /// A database whose datastore enforces authentication, signed in as root.
+  /// A database whose datastore enforces authentication, signed in as root
+  /// (the server's root user has the same password).
   Database connect_secured() {
     ConnectOptions options;
     options.root = auth::Root{"root", "s3cret-root"};
     return connect(std::move(options));
   }
-
-  test_support::TempDir dir_;
+  /// A new session of `db`'s, signed in as root on the server (which always
+  /// enforces authentication), on namespace and database "test".
+  Database fresh_session(Database& db) {
+    Database other = get(db.new_session());
+    if (remote()) get(other.signin(auth::Root{"root", "s3cret-root"}));
+    return other;
+  }
 };
 
 TEST_P(SdkSurfaceTest, InsertOneAndMany) {
@@ -161,7 +164,7 @@ TEST_P(SdkSurfaceTest, ParametersBelongToTheirSession) {
   get(db.set("who", RecordId("person", "x")));
   EXPECT_EQ(get(db.query("RETURN [$limit, $who]")).take(0),
             (Array{3, RecordId("person", "x")}));
-  Database other = get(db.new_session());
+  Database other = fresh_session(db);
   get(other.use_namespace("test"));
   get(other.use_database("test"));
   EXPECT_TRUE(get(other.query("RETURN $limit")).take(0).is_none());
@@ -172,7 +175,7 @@ TEST_P(SdkSurfaceTest, ParametersBelongToTheirSession) {
 
 TEST_P(SdkSurfaceTest, SessionsAreIndependentAndShareTheDatastore) {
   Database first = connect();
-  Database second = get(first.new_session());
+  Database second = fresh_session(first);
   // A fresh session: no namespace or database yet.
   EXPECT_EQ(get(second.query("RETURN [session::ns(), session::db()]")).take(0),
             (Array{Value(), Value()}));
@@ -189,7 +192,7 @@ TEST_P(SdkSurfaceTest, SessionsAreIndependentAndShareTheDatastore) {
   get(first.close());
   EXPECT_EQ(get(second.select(RecordId("thing", 1)))["id"], RecordId("thing", 1));
   get(second.close());
-  if (GetParam() == StorageBackend::rocksdb) {
+  if (durable()) {
     // The last session closed the datastore: the directory opens again at once.
     Database again = connect();
     EXPECT_EQ(get(again.query("USE NS other DB other; SELECT VALUE id FROM thing")).take(1),
@@ -218,7 +221,7 @@ TEST_P(SdkSurfaceTest, RootCredentialsEnforceAuthentication) {
 }
 
 TEST_P(SdkSurfaceTest, WrongRootCredentialsOnReopenFail) {
-  if (GetParam() != StorageBackend::rocksdb) GTEST_SKIP() << "needs a datastore that persists";
+  if (!durable()) GTEST_SKIP() << "needs a datastore that persists";
   { Database db = connect_secured(); }
   ConnectOptions options;
   options.root = auth::Root{"root", "not-the-password"};
@@ -311,6 +314,9 @@ TEST_P(SdkSurfaceTest, RecordUsersSeeOnlyWhatPermissionsAllow) {
 }
 
 TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
+  // Export and import go over HTTP, not over the server's WebSocket
+  // protocol: remote_test.cpp runs them over HTTP.
+  if (remote()) GTEST_SKIP() << "export and import go over HTTP (remote_test.cpp)";
   Database db = connect();
   get(db.query(R"(
     DEFINE TABLE person SCHEMAFULL;
@@ -385,6 +391,9 @@ TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
 }
 
 TEST_P(SdkSurfaceTest, ExportOptionsChooseWhatIsExported) {
+  // Export and import go over HTTP, not over the server's WebSocket
+  // protocol: remote_test.cpp runs them over HTTP.
+  if (remote()) GTEST_SKIP() << "export and import go over HTTP (remote_test.cpp)";
   Database db = connect();
   get(db.query("DEFINE FUNCTION fn::f() { RETURN 1; };"
                "CREATE a:1 SET v = 'alpha-record'; CREATE b:1 SET v = 'beta-record'"));
@@ -406,6 +415,9 @@ TEST_P(SdkSurfaceTest, ExportOptionsChooseWhatIsExported) {
 }
 
 TEST_P(SdkSurfaceTest, ExportAndImportFailuresAreClear) {
+  // Export and import go over HTTP, not over the server's WebSocket
+  // protocol: remote_test.cpp runs them over HTTP.
+  if (remote()) GTEST_SKIP() << "export and import go over HTTP (remote_test.cpp)";
   Database db = connect();
   get(db.create(RecordId("a", 1)));
   // A sink that throws stops the export with its own exception.
@@ -424,10 +436,7 @@ TEST_P(SdkSurfaceTest, ExportAndImportFailuresAreClear) {
   EXPECT_EQ(get(db.select("a")).size(), 1u);  // still usable
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SdkSurfaceTest,
-                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
-                         [](const auto& info) {
-                           return info.param == StorageBackend::memory ? "Memory" : "RocksDb";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, SdkSurfaceTest, test_support::every_backend_and_server(),
+                         test_support::store_name);
 
 }  // namespace

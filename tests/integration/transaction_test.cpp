@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/backends.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -20,13 +21,14 @@ using namespace surreal;
 using test_support::failure_of;
 using test_support::get;
 
-class TransactionTest : public ::testing::TestWithParam<StorageBackend> {
+class TransactionTest : public test_support::BackendTest {
  protected:
-  std::string endpoint() const {
-    if (GetParam() == StorageBackend::memory) return "mem://";
-    return to_endpoint(StorageBackend::rocksdb, dir_ / "db");
+  Database connect() {
+    ConnectOptions options;
+    options.ns = "test";
+    options.db = "test";
+    return get(Database::connect(endpoint(), prepare(std::move(options))));
   }
-  Database connect() { return get(Database::connect(endpoint(), "test", "test")); }
   /// Another session over the same datastore, on the same namespace and database.
   static Database other_session(Database& db) {
     Database other = get(db.new_session());
@@ -39,7 +41,6 @@ class TransactionTest : public ::testing::TestWithParam<StorageBackend> {
     return static_cast<std::int64_t>(get(db.select(Table{table})).size());
   }
 
-  test_support::TempDir dir_;
 };
 
 
@@ -124,7 +125,7 @@ TEST_P(TransactionTest, DestroyedUncommittedIsCancelled) {
     get(again.commit());
     get(db.close());
   }
-  if (GetParam() == StorageBackend::rocksdb) {  // nothing of them after a reopen either
+  if (durable()) {  // nothing of them after a reopen either
     Database reopened = connect();
     EXPECT_EQ(count(reopened, "item"), 2);
     EXPECT_EQ(get(reopened.select(RecordId("item", 1)))["n"], 3);
@@ -319,10 +320,8 @@ TEST_P(TransactionTest, BankInvariantUnderConcurrentTransfers) {
               static_cast<long long>(conflicts));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, TransactionTest,
-                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
-                         [](const auto& info) {
-                           return info.param == StorageBackend::memory ? "Memory" : "RocksDb";
-                         });
+// Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
+INSTANTIATE_TEST_SUITE_P(Backends, TransactionTest, test_support::every_backend(),
+                         test_support::store_name);
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/random_value.hpp"
+#include "support/backends.hpp"
 #include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/surreal.hpp"
@@ -101,16 +102,14 @@ std::vector<std::pair<std::string, Value>> every_kind() {
   };
 }
 
-class ValuesTest : public ::testing::TestWithParam<StorageBackend> {
+class ValuesTest : public test_support::BackendTest {
  protected:
   Database connect() {
-    const std::optional<std::string> path =
-        GetParam() == StorageBackend::memory ? std::nullopt
-                                             : std::optional<std::string>(dir_ / "db");
-    return get(Database::connect(GetParam(), path, "test", "test"));
+    ConnectOptions options;
+    options.ns = "test";
+    options.db = "test";
+    return get(Database::connect(endpoint(), prepare(std::move(options))));
   }
-
-  surreal::test_support::TempDir dir_;
 };
 
 TEST_P(ValuesTest, EveryKindRoundTripsAsAParameter) {
@@ -217,11 +216,9 @@ TEST_P(ValuesTest, TenThousandRandomTreesRoundTrip) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest,
-                         ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb),
-                         [](const auto& info) {
-                           return info.param == StorageBackend::memory ? "memory" : "rocksdb";
-                         });
+// Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
+INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, test_support::every_backend(),
+                         test_support::store_name);
 
 TEST(ValuesBadInput, ClearErrorsAndTheDatabaseStaysUsable) {
   Database db = get(Database::connect(StorageBackend::memory, std::nullopt, "t", "t"));

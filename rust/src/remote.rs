@@ -1,0 +1,171 @@
+//! SurrealDB servers: connecting over WebSocket or HTTP, and what differs
+//! from a datastore this crate opens.
+//!
+//! TLS (`wss://`, `https://`) goes through the system's OpenSSL, by the
+//! SDK's `native-tls` feature: it trusts the system's certificate store
+//! (`/etc/ssl/certs`, kept by Debian's `ca-certificates`), gets the
+//! distribution's security updates, and adds no TLS library to the build.
+//! A `ca_file` connect option adds certificates to trust, for a server whose
+//! certificate a private authority signed.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::pin;
+use std::time::Duration;
+
+use futures::future::{select, Either};
+
+use surrealdb::engine::any::{self, Any};
+use surrealdb::method::QueryStream;
+use surrealdb::opt::Config;
+use surrealdb::types::Value;
+use surrealdb::Surreal;
+use uuid::Uuid;
+
+use crate::error::{FfiError, FfiResult};
+use crate::response::sdk_error;
+
+/// Connects to the server at `url`. Over TLS, trusts the system's
+/// certificates and those in `ca_file`.
+pub async fn connect(url: &str, ca_file: Option<&Path>) -> Result<Surreal<Any>, String> {
+    let mut config = Config::new();
+    if url.starts_with("wss://") || url.starts_with("https://") {
+        // Always OpenSSL: the SDK would otherwise leave the choice to its
+        // HTTP client, whose default is rustls with a built-in root store.
+        config = config.native_tls(connector(ca_file)?);
+    } else if ca_file.is_some() {
+        return Err("'ca_file' is for wss:// and https:// endpoints".to_owned());
+    }
+    any::connect((url, config))
+        .await
+        .map_err(|error| error.message().to_owned())
+}
+
+/// An OpenSSL connector trusting the system's certificates, and those in
+/// `ca_file` (PEM, one or more).
+fn connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|error| format!("cannot read the CA file {}: {error}", path.display()))?;
+        let certificates = native_tls::Certificate::stack_from_pem(&pem)
+            .ok()
+            .filter(|certificates| !certificates.is_empty())
+            .ok_or_else(|| format!("the CA file {} holds no PEM certificate", path.display()))?;
+        for certificate in certificates {
+            builder.add_root_certificate(certificate);
+        }
+    }
+    builder.build().map_err(|error| error.to_string())
+}
+
+/// How long a call on a server runs before its server is probed, and how
+/// often after that.
+const PROBE_AFTER: Duration = Duration::from_secs(2);
+/// How long a probe may take to connect.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Runs `call` on a connection to the server at `url`, failing it with a
+/// connection error once the server no longer accepts connections.
+///
+/// The SDK's WebSocket client neither fails the requests in flight when
+/// its connection drops nor takes new ones while it reconnects: without
+/// this, a call on a dead server would wait until the server came back, or
+/// forever. A call that has run for PROBE_AFTER has its server's port
+/// probed (a TCP connect) every PROBE_AFTER; a refused or timed-out probe
+/// fails the call, within about PROBE_AFTER + PROBE_TIMEOUT of the server's
+/// death. A slow query on a live server is not disturbed. The SDK
+/// reconnects by itself when the server is back.
+pub async fn watched<T>(url: &str, call: impl Future<Output = FfiResult<T>>) -> FfiResult<T> {
+    let Some(address) = socket_address(url) else {
+        return call.await;
+    };
+    let probe = async move {
+        loop {
+            tokio::time::sleep(PROBE_AFTER).await;
+            let connect = tokio::net::TcpStream::connect(address.as_str());
+            match tokio::time::timeout(PROBE_TIMEOUT, connect).await {
+                Ok(Ok(_)) => continue,
+                Ok(Err(error)) => {
+                    return FfiError::connection(format!(
+                        "the server at {url} is unreachable ({error}); the call was abandoned"
+                    ))
+                }
+                Err(_) => {
+                    return FfiError::connection(format!(
+                        "the server at {url} did not accept a connection within {} s; \
+                         the call was abandoned",
+                        PROBE_TIMEOUT.as_secs()
+                    ))
+                }
+            }
+        }
+    };
+    match select(pin!(call), pin!(probe)).await {
+        Either::Left((outcome, _)) => outcome,
+        Either::Right((error, _)) => Err(error),
+    }
+}
+
+/// `host:port` of a server URL, with the scheme's default port.
+fn socket_address(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    let port = parsed.port_or_known_default()?;
+    Some(match parsed.host() {
+        Some(url::Host::Ipv6(_)) => format!("[{host}]:{port}"),
+        _ => format!("{host}:{port}"),
+    })
+}
+
+/// Runs SurrealQL holding one `LIVE SELECT` on a server; answers the live
+/// query's id and the SDK's stream of its notifications (which the server
+/// sends over this connection only). Live queries started but not answered
+/// are killed when their streams drop.
+pub async fn start_live(
+    db: &Surreal<Any>,
+    sql: &str,
+    bindings: Option<Value>,
+) -> FfiResult<(Uuid, QueryStream<Value>)> {
+    let mut query = db.query(sql.to_owned());
+    if let Some(bindings) = bindings {
+        query = query.bind(bindings);
+    }
+    let mut response = query.await.map_err(sdk_error)?;
+    let mut failure = None;
+    let mut started = Vec::new();
+    for index in 0..response.num_statements() {
+        match response.take::<Value>(index) {
+            Err(error) => failure = failure.or(Some(sdk_error(error))),
+            // A LIVE statement answers its id, and has a stream.
+            Ok(Value::Uuid(id)) => {
+                if let Ok(stream) = response.stream::<Value>(index) {
+                    started.push((id.into_inner(), stream));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    let failure = failure.or(match started.len() {
+        1 => None,
+        0 => Some(FfiError::invalid_argument(
+            "live_query: the SurrealQL started no live query: it needs one LIVE SELECT statement",
+        )),
+        _ => Some(FfiError::invalid_argument(
+            "live_query: the SurrealQL started more than one live query; give each its own call",
+        )),
+    });
+    if let Some(error) = failure {
+        // Killed before answering: the SDK's own kill, when a stream is
+        // dropped, is not waited for.
+        for (id, stream) in started {
+            let kill = db
+                .query("KILL $live")
+                .bind(("live", Value::Uuid(id.into())));
+            let _ = kill.await;
+            drop(stream);
+        }
+        return Err(error);
+    }
+    Ok(started.remove(0))
+}

@@ -1,0 +1,283 @@
+// The same Database API on a SurrealDB server (surreal-test-server, the
+// official server) over WebSocket and HTTP: what each protocol carries, and
+// what happens when the server goes away, comes back, refuses the
+// credentials, or speaks TLS.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "support/get.hpp"
+#include "support/server.hpp"
+#include "support/temp_dir.hpp"
+#include "surreal/surreal.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace surreal;
+using test_support::get;
+using test_support::TestServer;
+
+/// The exception the call fails with; none if it succeeds.
+template <typename T>
+std::optional<DatabaseException> error_of(Future<T>&& future,
+                                          std::chrono::seconds limit = std::chrono::seconds(300)) {
+  try {
+    get(std::move(future), limit);
+  } catch (const DatabaseException& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+ConnectOptions root_options(std::string db = "test") {
+  ConnectOptions options;
+  options.ns = "test";
+  options.db = std::move(db);
+  options.root = auth::Root{TestServer::user, TestServer::pass};
+  return options;
+}
+
+/// One server for the suite: the tests below each use a database of their own.
+class RemoteTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { server_ = new TestServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  /// A database of the test's own on the shared server, over the protocol
+  /// of the test's parameter ("ws" or "http").
+  Database connect() {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string db = std::string(test->name());
+    for (char& c : db) {
+      if (c == '/') c = '_';
+    }
+    return get(Database::connect(server_->url(GetParam()), root_options(db)));
+  }
+  bool websocket() const { return GetParam() == "ws"; }
+
+  static TestServer* server_;
+};
+TestServer* RemoteTest::server_ = nullptr;
+
+TEST_P(RemoteTest, RecordVerbsAndQueriesKeepEveryValue) {
+  Database db = connect();
+  const Object ann{{"name", "Ann"},
+                   {"born", Datetime(-2208988800, 123456789)},
+                   {"balance", Decimal("12345678901234567890.123456789")},
+                   {"friend", RecordId("person", "bob")},
+                   {"tags", Array{1, 2.5, "three", nullptr}},
+                   {"wait", Duration(std::chrono::nanoseconds(1))}};
+  Value created = get(db.create(RecordId("person", "ann"), ann));
+  EXPECT_EQ(created["born"], ann.at("born"));
+  EXPECT_EQ(created["balance"], ann.at("balance"));
+  EXPECT_EQ(created["friend"], RecordId("person", "bob"));
+  EXPECT_EQ(get(db.select(RecordId("person", "ann")))["tags"], ann.at("tags"));
+  get(db.merge(RecordId("person", "ann"), Object{{"age", 30}}));
+  Response response = get(db.query("SELECT VALUE age FROM person WHERE name = $name; RETURN $id",
+                                   {{"name", "Ann"}, {"id", RecordId("person", "ann")}}));
+  EXPECT_EQ(response.take(0), (Array{30}));
+  EXPECT_EQ(response.take(1), RecordId("person", "ann"));
+  // NONE and NULL stay apart.
+  EXPECT_TRUE(get(db.query("RETURN NONE")).take(0).is_none());
+  EXPECT_TRUE(get(db.query("RETURN NULL")).take(0).is_null());
+  get(db.remove(RecordId("person", "ann")));
+  EXPECT_TRUE(get(db.select(RecordId("person", "ann"))).is_none());
+  // A failed statement is the statement's failure; the connection goes on.
+  EXPECT_THROW(get(db.query("THROW 'no'")).take(0), QueryException);
+  EXPECT_EQ(get(db.query("RETURN 1 + 1")).take(0), 2);
+}
+
+TEST_P(RemoteTest, SessionsAreIndependent) {
+  Database db = connect();
+  get(db.set("who", "first"));
+  Database other = get(db.new_session());
+  get(other.signin(auth::Root{TestServer::user, TestServer::pass}));  // a new session starts signed out
+  get(other.use_namespace("test"));
+  get(other.use_database("test"));
+  EXPECT_TRUE(get(other.query("RETURN $who")).take(0).is_none());
+  get(other.set("who", "second"));
+  EXPECT_EQ(get(db.query("RETURN $who")).take(0), "first");
+}
+
+TEST_P(RemoteTest, ExportThenImport) {
+  Database db = connect();
+  get(db.query("DEFINE TABLE item SCHEMAFULL; DEFINE FIELD n ON item TYPE int"));
+  for (int n = 0; n < 5; ++n) get(db.create(RecordId("item", n), Object{{"n", n}}));
+  test_support::TempDir dir;
+  const std::string file = dir / "dump.surql";
+  std::optional<DatabaseException> failed = error_of(db.export_to(std::filesystem::path(file)));
+  if (websocket() && failed) {
+    // What the protocol cannot do fails clearly, naming it.
+    EXPECT_NE(std::string(failed->what()).find("WebSocket"), std::string::npos) << failed->what();
+    return;
+  }
+  ASSERT_FALSE(failed) << failed->what();
+  get(db.query("REMOVE TABLE item"));
+  get(db.import_from(std::filesystem::path(file)));
+  EXPECT_EQ(get(db.query("RETURN count(SELECT * FROM item)")).take(0), 5);
+}
+
+TEST_P(RemoteTest, TransactionsOverWebSocketClearErrorOverHttp) {
+  Database db = connect();
+  if (!websocket()) {
+    std::optional<DatabaseException> failed = error_of(db.begin());
+    ASSERT_TRUE(failed) << "began a transaction over HTTP";
+    EXPECT_NE(std::string(failed->what()).find("HTTP"), std::string::npos) << failed->what();
+    return;
+  }
+  Transaction tx = get(db.begin());
+  get(tx.create(RecordId("account", "a"), Object{{"balance", 10}}));
+  get(tx.create(RecordId("account", "b"), Object{{"balance", 20}}));
+  // Not visible outside before the commit.
+  EXPECT_TRUE(get(db.select(RecordId("account", "a"))).is_none());
+  get(tx.commit());
+  EXPECT_EQ(get(db.select(RecordId("account", "b")))["balance"], 20);
+  Transaction cancelled = get(db.begin());
+  get(cancelled.create(RecordId("account", "c")));
+  get(cancelled.cancel());
+  EXPECT_TRUE(get(db.select(RecordId("account", "c"))).is_none());
+}
+
+TEST_P(RemoteTest, LiveQueriesOverWebSocketClearErrorOverHttp) {
+  Database db = connect();
+  get(db.query("DEFINE TABLE person"));
+  if (!websocket()) {
+    std::optional<DatabaseException> failed = error_of(db.live("person"));
+    ASSERT_TRUE(failed) << "started a live query over HTTP";
+    EXPECT_NE(std::string(failed->what()).find("HTTP"), std::string::npos) << failed->what();
+    return;
+  }
+  LiveQuery live = get(db.live("person"));
+  get(db.create(RecordId("person", "ann"), Object{{"age", 30}}));
+  std::optional<Notification> created = get(live.next(), 60s);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->query_id, live.id());
+  EXPECT_EQ(created->action, Action::create);
+  EXPECT_EQ(created->record, RecordId("person", "ann"));
+  EXPECT_EQ(created->data["age"], 30);
+  get(db.remove(RecordId("person", "ann")));
+  std::optional<Notification> removed = get(live.next(), 60s);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->action, Action::remove);
+  EXPECT_EQ(removed->record, RecordId("person", "ann"));
+  get(live.kill());
+  EXPECT_FALSE(get(live.next(), 60s)) << "a killed live query ends";
+  EXPECT_EQ(get(db.query("RETURN (INFO FOR TABLE person).lives")).take(0).size(), 0u);
+}
+
+TEST_P(RemoteTest, WrongCredentialsAreAnAuthenticationError) {
+  ConnectOptions options = root_options();
+  options.root->password = "not-the-password";
+  EXPECT_THROW(get(Database::connect(server_->url(GetParam()), options)), AuthenticationException);
+  // Settings of the server's own are refused, not ignored.
+  ConnectOptions timeouts = root_options();
+  timeouts.query_timeout = 5s;
+  std::optional<DatabaseException> refused =
+      error_of(Database::connect(server_->url(GetParam()), timeouts));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), error_code::invalid_argument);
+  EXPECT_NE(std::string(refused->what()).find("query_timeout"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, RemoteTest, ::testing::Values("ws", "http"),
+                         [](const auto& info) { return info.param; });
+
+// -- the server going away --------------------------------------------------
+
+TEST(RemoteServerTest, NoServerIsAConnectionError) {
+  int port = 0;
+  {
+    TestServer server;  // a port that was just free, and is again
+    port = server.port();
+  }
+  for (const char* scheme : {"ws", "http"}) {
+    std::string url = std::string(scheme) + "://127.0.0.1:" + std::to_string(port);
+    EXPECT_THROW(get(Database::connect(url, root_options()), 60s), ConnectionException) << url;
+  }
+}
+
+/// The bound within which a call on a connection whose server died fails.
+constexpr auto kDeadServerBound = 15s;
+
+TEST(RemoteServerTest, ServerKilledMidCallFailsTheCallAndRestartReconnects) {
+  TestServer server;
+  Database db = get(Database::connect(server.url("ws"), root_options()));
+  get(db.create(RecordId("item", 1)));
+  Future<Response> sleeping = db.query("SLEEP 30s; RETURN 'slept'");
+  auto started = std::chrono::steady_clock::now();
+  server.kill();
+  std::optional<DatabaseException> failed = error_of(std::move(sleeping), 60s);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(failed) << "a call survived its server's death";
+  EXPECT_EQ(failed->code(), error_code::connection) << failed->what();
+  EXPECT_LT(took, kDeadServerBound);
+  // While it is down, calls fail too, within the same bound.
+  started = std::chrono::steady_clock::now();
+  EXPECT_THROW(get(db.query("RETURN 1"), 60s), ConnectionException);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, kDeadServerBound);
+
+  // The same server again (a fresh, empty store): the Database reconnects
+  // by itself, signed in again, and works. The first calls may still meet
+  // the old connection: at most 100 attempts over at most 30 s.
+  server.start();
+  std::optional<Value> answer;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (int attempt = 0; attempt < 100 && !answer && std::chrono::steady_clock::now() < deadline;
+       ++attempt) {
+    try {
+      answer = get(db.query("RETURN 40 + 2"), 60s).take(0);
+    } catch (const ConnectionException&) {
+      std::this_thread::sleep_for(100ms);  // the SDK reconnects in the background
+    }
+  }
+  ASSERT_TRUE(answer) << "no reconnection within 30 s";
+  EXPECT_EQ(*answer, 42);
+  get(db.create(RecordId("item", 2)));
+  EXPECT_EQ(get(db.query("RETURN count(SELECT * FROM item)")).take(0), 1);
+}
+
+// -- TLS ----------------------------------------------------------------------
+
+/// A self-signed certificate for 127.0.0.1, made with the openssl command.
+struct Certificate {
+  Certificate() {
+    std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
+                          " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                          key + " -out " + certificate + " 2>/dev/null";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl req failed");
+  }
+  test_support::TempDir dir;
+  std::string certificate = dir / "cert.pem";
+  std::string key = dir / "key.pem";
+};
+
+TEST(RemoteTlsTest, WssAndHttpsWithTheServersCertificate) {
+  Certificate cert;
+  TestServer server(TestServer::Tls{cert.certificate, cert.key});
+  for (const char* scheme : {"wss", "https"}) {
+    ConnectOptions options = root_options();
+    options.ca_file = cert.certificate;
+    Database db = get(Database::connect(server.url(scheme), options));
+    EXPECT_EQ(get(db.query("RETURN 'over TLS'")).take(0), "over TLS") << scheme;
+    // Without trusting it, the certificate is refused.
+    EXPECT_THROW(get(Database::connect(server.url(scheme), root_options()), 60s),
+                 ConnectionException)
+        << scheme;
+  }
+  // A CA file that is no certificate is a clear error.
+  ConnectOptions garbage = root_options();
+  garbage.ca_file = cert.key;
+  std::optional<DatabaseException> failed = error_of(Database::connect(server.url("wss"), garbage));
+  ASSERT_TRUE(failed);
+  EXPECT_NE(std::string(failed->what()).find("CA file"), std::string::npos) << failed->what();
+}
+
+}  // namespace

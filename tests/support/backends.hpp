@@ -1,0 +1,113 @@
+// Where the parameterised suites run: the three datastores, and a SurrealDB
+// server over WebSocket (one server per test, so that every test starts
+// from an empty store).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "support/temp_dir.hpp"
+#include "surreal/database.hpp"
+
+#ifdef SURREAL_TEST_SERVER_PATH
+#include "support/server.hpp"
+#endif
+
+namespace surreal::test_support {
+
+/// A datastore of each kind, or (std::nullopt) the test server over WebSocket.
+using Backend = std::optional<StorageBackend>;
+
+/// Memory, RocksDB and SurrealKV.
+/// Memory, RocksDB and SurrealKV, for a BackendTest.
+inline auto every_backend() {
+  return ::testing::Values(Backend(StorageBackend::memory), Backend(StorageBackend::rocksdb),
+                           Backend(StorageBackend::surrealkv));
+}
+
+/// Memory, RocksDB and SurrealKV, for a suite parameterised by StorageBackend.
+inline auto every_storage_backend() {
+  return ::testing::Values(StorageBackend::memory, StorageBackend::rocksdb,
+                           StorageBackend::surrealkv);
+}
+
+inline std::string backend_label(StorageBackend backend) {
+  switch (backend) {
+    case StorageBackend::memory:
+      return "Memory";
+    case StorageBackend::rocksdb:
+      return "RocksDb";
+    case StorageBackend::surrealkv:
+      return "SurrealKv";
+  }
+  return "Unknown";
+}
+
+/// The test-name suffix of a backend.
+inline std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& info) {
+  return backend_label(info.param);
+}
+
+/// Whether its data outlives the Database (a directory on disk).
+inline bool persists(StorageBackend backend) { return backend != StorageBackend::memory; }
+
+/// Memory, RocksDB, SurrealKV and, where the test server is built in, the
+/// server over WebSocket.
+inline auto every_backend_and_server() {
+  return ::testing::Values(Backend(StorageBackend::memory), Backend(StorageBackend::rocksdb),
+                           Backend(StorageBackend::surrealkv)
+#ifdef SURREAL_TEST_SERVER_PATH
+                               ,
+                           Backend(std::nullopt)
+#endif
+  );
+}
+
+/// The test-name suffix of a backend or the server.
+inline std::string store_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param ? backend_label(*info.param) : "Server";
+}
+
+/// A suite parameterised over every_backend_and_server().
+class BackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  /// Whether the test runs against the server.
+  bool remote() const { return !GetParam(); }
+  /// Whether its data outlives the Database (on disk, or on the server).
+  bool durable() const { return remote() || persists(*GetParam()); }
+
+  /// The endpoint of the test's store; `name` picks one of several
+  /// datastores on disk (one server holds one store for all names).
+  std::string endpoint(const std::string& name = "db") {
+    if (GetParam()) {
+      if (*GetParam() == StorageBackend::memory) return "mem://";
+      return to_endpoint(*GetParam(), dir_ / name);
+    }
+#ifdef SURREAL_TEST_SERVER_PATH
+    if (!server_) server_ = std::make_unique<TestServer>();
+    return server_->url("ws");
+#else
+    throw std::logic_error("built without the test server");
+#endif
+  }
+
+  /// `options` with what connecting to the store needs: for the server,
+  /// its root credentials when the test gives none.
+  ConnectOptions prepare(ConnectOptions options) {
+#ifdef SURREAL_TEST_SERVER_PATH
+    if (remote() && !options.root) options.root = auth::Root{TestServer::user, TestServer::pass};
+#endif
+    return options;
+  }
+
+  TempDir dir_;
+#ifdef SURREAL_TEST_SERVER_PATH
+  std::unique_ptr<TestServer> server_;
+#endif
+};
+
+}  // namespace surreal::test_support
