@@ -653,31 +653,56 @@ impl Connection {
         sql: &str,
         bindings: Option<Value>,
     ) -> FfiResult<(Uuid, Option<QueryStream<Value>>)> {
-        match &self.db {
+        // Each started live query, with its stream over a server.
+        let (mut started, failure): (Vec<(Uuid, Option<QueryStream<Value>>)>, _) = match &self.db {
             Client::Local(db) => {
-                let id = self.start_live_local(db, sql, bindings).await?;
-                Ok((id, None))
+                let (ids, failure) = self.start_live_local(db, sql, bindings).await;
+                (ids.into_iter().map(|id| (id, None)).collect(), failure)
             }
             Client::Remote(db) => {
-                let (id, stream) = remote::start_live(db, sql, bindings).await?;
-                Ok((id, Some(stream)))
+                let (started, failure) = remote::start_live(db, sql, bindings).await;
+                let started = started.into_iter().map(|(id, s)| (id, Some(s))).collect();
+                (started, failure)
             }
+        };
+        let failure = failure.or(match started.len() {
+            1 => None,
+            0 => Some(FfiError::invalid_argument(
+                "live_query: the SurrealQL started no live query: it needs one LIVE SELECT statement",
+            )),
+            _ => Some(FfiError::invalid_argument(
+                "live_query: the SurrealQL started more than one live query; give each its own call",
+            )),
+        });
+        if let Some(error) = failure {
+            // Killed before answering (over a server, the SDK's own kill
+            // when a stream is dropped is not waited for).
+            for (id, _stream) in started {
+                let _ = self.kill_in_engine(id).await;
+            }
+            return Err(error);
         }
+        Ok(started.remove(0))
     }
 
+    /// The LIVE statements of `sql` on a datastore: the ids of those that
+    /// started, and the first failure.
     async fn start_live_local(
         &self,
         db: &Surreal<Db>,
         sql: &str,
         bindings: Option<Value>,
-    ) -> FfiResult<Uuid> {
+    ) -> (Vec<Uuid>, Option<FfiError>) {
         let mut query = db.query(sql.to_owned());
         if let Some(bindings) = bindings {
             query = query.bind(bindings);
         }
         // The streaming form: the buffered one subscribes the SDK's own
         // stream to every live query it starts, and kills it when dropped.
-        let mut items = query.stream_items().map_err(sdk_error)?;
+        let mut items = match query.stream_items() {
+            Ok(items) => items,
+            Err(error) => return (Vec::new(), Some(sdk_error(error))),
+        };
         let mut rows: HashMap<usize, Value> = HashMap::new();
         let mut started: Vec<Uuid> = Vec::new();
         let mut failure = None;
@@ -702,22 +727,7 @@ impl Connection {
                 Err(error) => failure = failure.or(Some(sdk_error(error))),
             }
         }
-        let failure = failure.or(match started.len() {
-            1 => None,
-            0 => Some(FfiError::invalid_argument(
-                "live_query: the SurrealQL started no live query: it needs one LIVE SELECT statement",
-            )),
-            _ => Some(FfiError::invalid_argument(
-                "live_query: the SurrealQL started more than one live query; give each its own call",
-            )),
-        });
-        if let Some(error) = failure {
-            for id in started {
-                let _ = self.kill_in_engine(id).await;
-            }
-            return Err(error);
-        }
-        Ok(started[0])
+        (started, failure)
     }
 
     /// Kills one of this session's live queries: its subscriber hears no

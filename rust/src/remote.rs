@@ -118,20 +118,23 @@ fn socket_address(url: &str) -> Option<String> {
     })
 }
 
-/// Runs SurrealQL holding one `LIVE SELECT` on a server; answers the live
-/// query's id and the SDK's stream of its notifications (which the server
-/// sends over this connection only). Live queries started but not answered
-/// are killed when their streams drop.
+/// Runs SurrealQL holding `LIVE SELECT` statements on a server: answers
+/// the id and the SDK's stream of notifications (which the server sends over
+/// this connection only) of each live query that started, and the first
+/// failure.
 pub async fn start_live(
     db: &Surreal<Any>,
     sql: &str,
     bindings: Option<Value>,
-) -> FfiResult<(Uuid, QueryStream<Value>)> {
+) -> (Vec<(Uuid, QueryStream<Value>)>, Option<FfiError>) {
     let mut query = db.query(sql.to_owned());
     if let Some(bindings) = bindings {
         query = query.bind(bindings);
     }
-    let mut response = query.await.map_err(sdk_error)?;
+    let mut response = match query.await {
+        Ok(response) => response,
+        Err(error) => return (Vec::new(), Some(sdk_error(error))),
+    };
     let mut failure = None;
     let mut started = Vec::new();
     for index in 0..response.num_statements() {
@@ -146,26 +149,5 @@ pub async fn start_live(
             Ok(_) => {}
         }
     }
-    let failure = failure.or(match started.len() {
-        1 => None,
-        0 => Some(FfiError::invalid_argument(
-            "live_query: the SurrealQL started no live query: it needs one LIVE SELECT statement",
-        )),
-        _ => Some(FfiError::invalid_argument(
-            "live_query: the SurrealQL started more than one live query; give each its own call",
-        )),
-    });
-    if let Some(error) = failure {
-        // Killed before answering: the SDK's own kill, when a stream is
-        // dropped, is not waited for.
-        for (id, stream) in started {
-            let kill = db
-                .query("KILL $live")
-                .bind(("live", Value::Uuid(id.into())));
-            let _ = kill.await;
-            drop(stream);
-        }
-        return Err(error);
-    }
-    Ok(started.remove(0))
+    (started, failure)
 }
