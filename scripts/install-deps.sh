@@ -53,3 +53,9 @@ if ! command -v cargo >/dev/null; then
   echo "install-deps: Rust (cargo 1.85 or newer) is required: install it with rustup, then run this again" >&2
   exit 1
 fi
+
+# Parallel build jobs: one per core unless SURREALCPP_JOBS says otherwise.
+# Never unbounded: every test program links the Rust core statically, and one
+# such Debug link takes about 2.5 GB, so `make -j` with no limit runs out of
+# memory.
+build_jobs=${SURREALCPP_JOBS:-$(nproc)}

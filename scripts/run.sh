@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Debug}" >/dev/null
-cmake --build "$build_dir" --parallel --target surreal-cli
+cmake --build "$build_dir" --parallel "$build_jobs" --target surreal-cli
 exec "$build_dir/examples/cli/surreal-cli" "$@"

@@ -20,7 +20,7 @@ configure_and_build() {  # <build dir> <target> [cmake options...]
   local dir=$1 target=$2
   shift 2
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
-  cmake --build "$dir" --parallel --target "$target"
+  cmake --build "$dir" --parallel "$build_jobs" --target "$target"
 }
 
 configure_and_build build all
@@ -36,7 +36,7 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   echo "== ThreadSanitizer =="
   configure_and_build build-tsan surrealcpp_worker_tests -DSURREALCPP_SANITIZE=thread \
     -DSURREALCPP_RUST_CORE_SHARED=ON
-  cmake --build build-tsan --parallel --target surrealcpp_async_tests surrealcpp_concurrency_tests
+  cmake --build build-tsan --parallel "$build_jobs" --target surrealcpp_async_tests surrealcpp_concurrency_tests
   TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1" \
     ctest --test-dir build-tsan --output-on-failure --timeout 1800 -L 'worker|async|concurrency'
 
