@@ -521,7 +521,7 @@ impl Engine {
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        drop(datastore);
+        release(datastore).await;
         shutdown.map_err(|e| FfiError::internal(format!("error while closing the datastore: {e}")))
     }
 }
@@ -809,6 +809,24 @@ impl Connection {
 /// keep a live query nobody can kill).
 fn uncancellable(operation: &Operation) -> bool {
     matches!(operation, Operation::Commit(_) | Operation::Live { .. })
+}
+
+/// Drops the last reference to a datastore that has been shut down, on a
+/// thread outside the runtime, and waits for it. SurrealKV's tree, dropped
+/// inside a runtime, spawns one more close as a task that keeps files open
+/// after the drop returns; outside one it closes them before returning, so
+/// that `close()` leaves nothing of the store open.
+async fn release(datastore: Arc<Datastore>) {
+    let (done, released) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("surrealcpp-release".into())
+        .spawn(move || {
+            drop(datastore);
+            let _ = done.send(());
+        });
+    if spawned.is_ok() {
+        let _ = released.await;
+    }
 }
 
 fn not_connected() -> FfiError {
