@@ -540,7 +540,10 @@ impl Connection {
     /// Runs an operation; on a server, abandons it if the server dies.
     async fn run(&self, operation: Operation) -> FfiResult<SurrealResponse> {
         match &self.engine.endpoint {
-            Endpoint::Remote(url) => remote::watched(url, self.execute(operation)).await,
+            Endpoint::Remote(url) => {
+                remote::check_sendable(&operation)?;
+                remote::watched(url, self.execute(operation)).await
+            }
             _ => self.execute(operation).await,
         }
     }

@@ -9,6 +9,7 @@
 //! certificate a private authority signed.
 
 use std::future::Future;
+use std::ops::Bound;
 use std::path::Path;
 use std::pin::pin;
 use std::time::Duration;
@@ -17,12 +18,13 @@ use futures::future::{select, Either};
 
 use surrealdb::engine::any::{self, Any};
 use surrealdb::method::QueryStream;
-use surrealdb::opt::Config;
-use surrealdb::types::Value;
+use surrealdb::opt::{Config, Resource};
+use surrealdb::types::{RecordIdKey, Value};
 use surrealdb::Surreal;
 use uuid::Uuid;
 
 use crate::error::{FfiError, FfiResult};
+use crate::operation::Operation;
 use crate::response::sdk_error;
 
 /// Connects to the server at `url`. Over TLS, trusts the system's
@@ -150,4 +152,88 @@ pub async fn start_live(
         }
     }
     (started, failure)
+}
+
+/// Refuses, before it is sent, a value SurrealDB's wire format cannot carry:
+/// a duration of more than `i64::MAX` seconds (the engine's own durations go
+/// to `u64::MAX`). The SDK's clients do not fail such a request; its
+/// WebSocket router panics on it and the connection is gone.
+pub fn check_sendable(operation: &Operation) -> FfiResult<()> {
+    let mut values: Vec<&Value> = Vec::new();
+    let mut keys: Vec<&RecordIdKey> = Vec::new();
+    match operation {
+        Operation::Query { bindings, .. } | Operation::Live { bindings, .. } => {
+            values.extend(bindings.iter())
+        }
+        Operation::Create(resource, data)
+        | Operation::Upsert(resource, data)
+        | Operation::Update(resource, data)
+        | Operation::Merge(resource, data) => {
+            keys.extend(resource_key(resource));
+            values.push(data);
+        }
+        Operation::Select(resource) | Operation::Delete(resource) => {
+            keys.extend(resource_key(resource))
+        }
+        Operation::Insert(_, data) | Operation::InsertRelation(_, data) => values.push(data),
+        Operation::Relate { from, to, data, .. } => values.extend([from, to, data]),
+        Operation::Run(_, arguments) => values.extend(arguments.iter()),
+        Operation::Set(_, value) => values.push(value),
+        _ => {}
+    }
+    let too_long = values.into_iter().find_map(too_long_duration).or_else(|| {
+        keys.into_iter().find_map(|key| key_too_long_duration(key))
+    });
+    match too_long {
+        Some(seconds) => Err(FfiError::invalid_argument(format!(
+            "{}: a duration of {seconds} s is longer than a server connection carries \
+             ({} s at most)",
+            operation.name(),
+            i64::MAX
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn resource_key(resource: &Resource) -> Option<&RecordIdKey> {
+    match resource {
+        Resource::RecordId(id) => Some(&id.key),
+        _ => None,
+    }
+}
+
+/// The seconds of the first duration in `value` longer than the wire carries.
+fn too_long_duration(value: &Value) -> Option<u64> {
+    match value {
+        Value::Duration(duration) => {
+            let seconds = duration.as_secs();
+            (i64::try_from(seconds).is_err()).then_some(seconds)
+        }
+        Value::Array(items) => items.iter().find_map(too_long_duration),
+        Value::Set(items) => items.iter().find_map(too_long_duration),
+        Value::Object(fields) => fields.values().find_map(too_long_duration),
+        Value::RecordId(id) => key_too_long_duration(&id.key),
+        Value::Range(range) => [range.start.as_ref(), range.end.as_ref()]
+            .into_iter()
+            .find_map(|bound| bound_value(bound).and_then(too_long_duration)),
+        _ => None,
+    }
+}
+
+fn key_too_long_duration(key: &RecordIdKey) -> Option<u64> {
+    match key {
+        RecordIdKey::Array(items) => items.iter().find_map(too_long_duration),
+        RecordIdKey::Object(fields) => fields.values().find_map(too_long_duration),
+        RecordIdKey::Range(range) => [range.start.as_ref(), range.end.as_ref()]
+            .into_iter()
+            .find_map(|bound| bound_value(bound).and_then(key_too_long_duration)),
+        _ => None,
+    }
+}
+
+fn bound_value<T>(bound: Bound<&T>) -> Option<&T> {
+    match bound {
+        Bound::Included(value) | Bound::Excluded(value) => Some(value),
+        Bound::Unbounded => None,
+    }
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -92,6 +93,25 @@ TEST_P(RemoteTest, RecordVerbsAndQueriesKeepEveryValue) {
   EXPECT_TRUE(get(db.select(RecordId("person", "ann"))).is_none());
   // A failed statement is the statement's failure; the connection goes on.
   EXPECT_THROW(get(db.query("THROW 'no'")).take(0), QueryException);
+  EXPECT_EQ(get(db.query("RETURN 1 + 1")).take(0), 2);
+}
+
+// SurrealDB keeps durations up to 2^64 s, its wire format to 2^63 s; the
+// SDK's WebSocket router panics on a longer one, and the connection is gone.
+// The library refuses it before sending, and the connection goes on.
+TEST_P(RemoteTest, ADurationLongerThanTheWireCarriesIsRefusedBeforeSending) {
+  Database db = connect();
+  const Duration longest_sent(std::uint64_t{INT64_MAX}, 0);
+  const Duration too_long(std::uint64_t{INT64_MAX} + 1, 0);
+  EXPECT_EQ(get(db.query("RETURN $d", {{"d", longest_sent}})).take(0), longest_sent);
+  const Object nested{{"wait", Array{1, Object{{"for", too_long}}}}};
+  const auto error = error_of(db.query("RETURN $v", {{"v", nested}}));
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what()).find("longer than a server connection carries"),
+            std::string::npos)
+      << error->what();
+  EXPECT_TRUE(error_of(db.create(RecordId("wait", 1), nested)));
+  EXPECT_TRUE(error_of(db.select(RecordId("wait", Array{too_long}))));
   EXPECT_EQ(get(db.query("RETURN 1 + 1")).take(0), 2);
 }
 
