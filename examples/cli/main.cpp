@@ -25,8 +25,13 @@ int main(int argc, char** argv) {
       "SurrealQL notation (as `surreal sql` does), or as JSON with --json, with their execution\n"
       "time. On a terminal it has line editing and history; on a\n"
       "pipe it reads plain lines, so scripts can feed it. Leave with exit, quit or Ctrl-D.");
-  sql->add_option("--endpoint", options.endpoint, "mem://, rocksdb://<path> or surrealkv://<path>")
+  sql->add_option("--endpoint", options.endpoint,
+                  "mem://, rocksdb://<path>, surrealkv://<path>, or a server: ws://, wss://, "
+                  "http:// or https://<host:port>")
       ->capture_default_str();
+  std::string user, pass;
+  CLI::Option* user_option = sql->add_option("--user", user, "root user to sign in as (servers)");
+  sql->add_option("--pass", pass, "its password")->needs(user_option);
   sql->add_option("--ns", options.ns, "namespace")->capture_default_str();
   sql->add_option("--db", options.db, "database")->capture_default_str();
   sql->add_flag("--json", options.json,
@@ -35,6 +40,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (sql->parsed()) {
+    if (!user.empty()) options.root = surreal::auth::Root{user, pass};
     const bool terminal = isatty(STDIN_FILENO) != 0;
     auto reader =
         terminal ? surreal::cli::terminal_reader() : surreal::cli::stream_reader(std::cin);

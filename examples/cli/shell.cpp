@@ -119,7 +119,11 @@ int run_shell(const ShellOptions& options, LineReader& reader, std::ostream& out
               std::ostream& err) {
   std::optional<Database> db;
   try {
-    db.emplace(Database::connect(options.endpoint, options.ns, options.db).get());
+    surreal::ConnectOptions connect;
+    connect.ns = options.ns;
+    connect.db = options.db;
+    connect.root = options.root;
+    db.emplace(Database::connect(options.endpoint, connect).get());
   } catch (const std::exception& e) {
     err << "cannot open " << options.endpoint << ": " << e.what() << '\n';
     return 1;

@@ -11,6 +11,8 @@
 #include <ostream>
 #include <string>
 
+#include "surreal/auth.hpp"
+
 namespace surreal::cli {
 
 struct ShellOptions {
@@ -18,6 +20,9 @@ struct ShellOptions {
   std::string ns = "test";
   std::string db = "test";
   bool json = false;  ///< print results as JSON instead of SurrealQL
+  /// Root credentials, to sign in to a server (or to a datastore with root
+  /// authentication); none connects without signing in.
+  std::optional<surreal::auth::Root> root;
 };
 
 /// Where the shell's lines come from.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -154,6 +155,21 @@ TEST(CliShell, ExportsAndImportsWithProgress) {
   EXPECT_TRUE(contains(imported.output, "100% ")) << imported.output;
   EXPECT_TRUE(contains(imported.output, "['carried over']")) << imported.output;
   EXPECT_TRUE(contains(imported.output, "error: ")) << imported.output;
+}
+
+TEST(CliShell, SignsInToAServerWithUserAndPass) {
+  surreal::test_support::TempDir tmp;
+  surreal::test_support::TestServer server;
+  const std::string endpoint = "sql --endpoint " + server.url("ws");
+  const CliRun run =
+      run_cli(endpoint + " --user " + std::string(server.user) + " --pass " + server.pass,
+              "CREATE note:1 SET text = 'on the server';\nSELECT VALUE text FROM note;\n", tmp);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "['on the server']")) << run.output;
+  const CliRun wrong =
+      run_cli(endpoint + " --user " + std::string(server.user) + " --pass wrong", "", tmp);
+  EXPECT_EQ(wrong.status, 1) << wrong.output;
+  EXPECT_TRUE(contains(wrong.output, "cannot open")) << wrong.output;
 }
 
 TEST(CliShell, BadEndpointIsAClearErrorAndExitStatusOne) {

@@ -116,7 +116,13 @@ TEST_P(LiveQueryTest, DiffGivesTheChange) {
   LiveQuery diff = get(db.live("person", true));
   get(db.create(RecordId("person", 1), Object{{"age", 1}}));
   Notification created = next(diff);
-  EXPECT_EQ(created.record, RecordId("person", 1));
+  if (remote()) {
+    // The SDK's network stream drops the notification's record id; a DIFF's
+    // data (a patch) has none either (README, "Beyond one process").
+    EXPECT_TRUE(created.record.is_none()) << "the server path now has the record: update the README";
+  } else {
+    EXPECT_EQ(created.record, RecordId("person", 1));
+  }
   ASSERT_TRUE(created.data.is_array()) << created.data.to_string();
   get(db.merge(RecordId("person", 1), Object{{"age", 2}}));
   EXPECT_EQ(next(diff).data, (Array{Object{{"op", "replace"}, {"path", "/age"}, {"value", 2}}}));
@@ -144,6 +150,10 @@ TEST_P(LiveQueryTest, KillAndDestructionStopDeliveryAndTheEngineForgetsIt) {
 }
 
 TEST_P(LiveQueryTest, KilledByTheEngineEndsWithAKilledNotification) {
+  if (remote()) {
+    GTEST_SKIP() << "over a server, the SDK neither ends nor notifies a live query that a KILL "
+                    "statement stops (README, \"Beyond one process\")";
+  }
   Database db = connect();
   LiveQuery live = get(db.live("person"));
   get(db.query("KILL $id", {{"id", live.id()}}));
@@ -199,7 +209,7 @@ TEST_P(LiveQueryTest, HundredLiveQueriesAtOnce) {
 
 TEST_P(LiveQueryTest, TwoSessionsEachTheirOwn) {
   Database db = connect();
-  Database other = get(db.new_session());
+  Database other = fresh_session(db);
   get(other.use_namespace("test"));
   get(other.use_database("test"));
   LiveQuery mine = get(db.live("item"));
@@ -353,7 +363,7 @@ TEST_P(LiveQueryTest, ANextThatIsDroppedTakesNothing) {
 }
 
 // Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
-INSTANTIATE_TEST_SUITE_P(Backends, LiveQueryTest, test_support::every_backend(),
+INSTANTIATE_TEST_SUITE_P(Backends, LiveQueryTest, test_support::every_backend_and_server(),
                          test_support::store_name);
 
 }  // namespace

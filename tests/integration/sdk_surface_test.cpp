@@ -38,11 +38,6 @@ class SdkSurfaceTest : public test_support::BackendTest {
   }
   /// A new session of `db`'s, signed in as root on the server (which always
   /// enforces authentication), on namespace and database "test".
-  Database fresh_session(Database& db) {
-    Database other = get(db.new_session());
-    if (remote()) get(other.signin(auth::Root{"root", "s3cret-root"}));
-    return other;
-  }
 };
 
 TEST_P(SdkSurfaceTest, InsertOneAndMany) {

@@ -30,8 +30,8 @@ class TransactionTest : public test_support::BackendTest {
     return get(Database::connect(endpoint(), prepare(std::move(options))));
   }
   /// Another session over the same datastore, on the same namespace and database.
-  static Database other_session(Database& db) {
-    Database other = get(db.new_session());
+  Database other_session(Database& db) {
+    Database other = fresh_session(db);
     get(other.use_namespace("test"));
     get(other.use_database("test"));
     return other;
@@ -321,7 +321,7 @@ TEST_P(TransactionTest, BankInvariantUnderConcurrentTransfers) {
 }
 
 // Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
-INSTANTIATE_TEST_SUITE_P(Backends, TransactionTest, test_support::every_backend(),
+INSTANTIATE_TEST_SUITE_P(Backends, TransactionTest, test_support::every_backend_and_server(),
                          test_support::store_name);
 
 }  // namespace

@@ -29,7 +29,13 @@ using surreal::test_support::nested;
 using surreal::test_support::get;
 
 /// One value of every kind and the corner cases of each, named for the report.
-std::vector<std::pair<std::string, Value>> every_kind() {
+/// Every kind (below). Over a server connection, the two values its wire
+/// format cannot carry are left out: -0.0 arrives as 0.0, and a duration of
+/// more than 2^63 s is refused before it is sent (README, "Beyond one
+/// process").
+std::vector<std::pair<std::string, Value>> every_kind(bool remote);
+
+std::vector<std::pair<std::string, Value>> every_kind_of_value() {
   using std::int64_t;
   const Uuid uuid = Uuid::parse("0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b");
   const geo::Line line{{{0, 0}, {1, 1}, {2, 0}}};
@@ -102,6 +108,16 @@ std::vector<std::pair<std::string, Value>> every_kind() {
   };
 }
 
+std::vector<std::pair<std::string, Value>> every_kind(bool remote) {
+  auto kinds = every_kind_of_value();
+  if (remote) {
+    std::erase_if(kinds, [](const auto& kind) {
+      return kind.first == "float -0.0" || kind.first == "duration, largest";
+    });
+  }
+  return kinds;
+}
+
 class ValuesTest : public test_support::BackendTest {
  protected:
   Database connect() {
@@ -114,7 +130,7 @@ class ValuesTest : public test_support::BackendTest {
 
 TEST_P(ValuesTest, EveryKindRoundTripsAsAParameter) {
   Database db = connect();
-  for (const auto& [name, value] : every_kind()) {
+  for (const auto& [name, value] : every_kind(remote())) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(identical(value, get(db.query("RETURN $v", {{"v", value}})).take(0)));
   }
@@ -122,7 +138,7 @@ TEST_P(ValuesTest, EveryKindRoundTripsAsAParameter) {
 
 TEST_P(ValuesTest, EveryKindIsStoredAndSelectedBack) {
   Database db = connect();
-  const auto kinds = every_kind();
+  const auto kinds = every_kind(remote());
   for (std::size_t i = 0; i < kinds.size(); ++i) {
     const auto& [name, value] = kinds[i];
     SCOPED_TRACE(name);
@@ -204,7 +220,7 @@ TEST_P(ValuesTest, NestedAHundredDeep) {
 TEST_P(ValuesTest, TenThousandRandomTreesRoundTrip) {
   Database db = connect();
   constexpr std::uint64_t kSeed = 20261122;
-  surreal::test_support::RandomValues random(kSeed);
+  surreal::test_support::RandomValues random(kSeed, /*for_server=*/remote());
   int failures = 0;
   for (int i = 0; i < 10'000 && failures < 5; ++i) {
     const Value value = random.tree(4);
@@ -217,7 +233,7 @@ TEST_P(ValuesTest, TenThousandRandomTreesRoundTrip) {
 }
 
 // Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
-INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, test_support::every_backend(),
+INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, test_support::every_backend_and_server(),
                          test_support::store_name);
 
 TEST(ValuesBadInput, ClearErrorsAndTheDatabaseStaysUsable) {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/get.hpp"
 #include "support/temp_dir.hpp"
 #include "surreal/database.hpp"
 
@@ -102,6 +103,16 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
     if (remote() && !options.root) options.root = auth::Root{TestServer::user, TestServer::pass};
 #endif
     return options;
+  }
+
+  /// A new session of `db` (Database::new_session). On the server it is
+  /// signed in as root: a server's new session starts signed out.
+  Database fresh_session(Database& db) {
+    Database other = get(db.new_session());
+#ifdef SURREAL_TEST_SERVER_PATH
+    if (remote()) get(other.signin(auth::Root{TestServer::user, TestServer::pass}));
+#endif
+    return other;
   }
 
   TempDir dir_;

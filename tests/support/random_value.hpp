@@ -27,7 +27,10 @@ namespace surreal::test_support {
 /// (other NaN payloads are not preserved by any float encoding).
 class RandomValues {
  public:
-  explicit RandomValues(std::uint64_t seed) : random_(seed) {}
+  /// With `for_server`, only values a server connection carries: no -0.0
+  /// (it arrives as 0.0) and no duration beyond 2^63 s (refused).
+  explicit RandomValues(std::uint64_t seed, bool for_server = false)
+      : random_(seed), for_server_(for_server) {}
 
   /// A tree at most `depth` containers deep.
   Value tree(int depth) {
@@ -41,7 +44,8 @@ class RandomValues {
       case 5: return Value(decimal());
       case 6: return Value(text(12));
       case 7: return Value(bytes());
-      case 8: return Value(Duration(below(3) == 0 ? random_() : random_() % 4'000'000'000,
+      case 8: return Value(Duration(below(3) == 0 ? random_() >> (for_server_ ? 1 : 0)
+                                                  : random_() % 4'000'000'000,
                                     static_cast<std::uint32_t>(below(1'000'000'000))));
       case 9: return Value(datetime());
       case 10: return Value(uuid());
@@ -68,7 +72,7 @@ class RandomValues {
 
   double floating() {
     switch (below(8)) {
-      case 0: return -0.0;
+      case 0: return for_server_ ? 0.0 : -0.0;
       case 1: return std::numeric_limits<double>::quiet_NaN();
       case 2: return below(2) == 1 ? std::numeric_limits<double>::infinity()
                                    : -std::numeric_limits<double>::infinity();
@@ -217,6 +221,7 @@ class RandomValues {
   }
 
   std::mt19937_64 random_;
+  bool for_server_;
 };
 
 /// A value `depth` containers deep, arrays and objects by turns around the
