@@ -205,7 +205,7 @@ TEST_P(DatabaseTest, SeveralThreadsShareOneDatabase) {
   EXPECT_EQ(get(db.query("RETURN count(SELECT * FROM item)")).take(0), kThreads * kPerThread);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, test_support::every_backend_and_server(),
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, test_support::every_backend_and_protocol(),
                          test_support::store_name);
 
 /// The disk backends: RocksDB and SurrealKV give the same guarantees.

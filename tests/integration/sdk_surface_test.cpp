@@ -309,9 +309,8 @@ TEST_P(SdkSurfaceTest, RecordUsersSeeOnlyWhatPermissionsAllow) {
 }
 
 TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
-  // Export and import go over HTTP, not over the server's WebSocket
-  // protocol: remote_test.cpp runs them over HTTP.
-  if (remote()) GTEST_SKIP() << "export and import go over HTTP (remote_test.cpp)";
+  // Export and import go over HTTP, not over the server's WebSocket protocol.
+  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
   Database db = connect();
   get(db.query(R"(
     DEFINE TABLE person SCHEMAFULL;
@@ -360,8 +359,8 @@ TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
 
   ConnectOptions fresh_options;
   fresh_options.ns = "test";
-  fresh_options.db = "test";
-  Database fresh = get(Database::connect(endpoint("fresh"), fresh_options));
+  fresh_options.db = remote() ? "fresh" : "test";  // a server holds every database
+  Database fresh = get(Database::connect(endpoint("fresh"), prepare(fresh_options)));
   std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;
   ImportOptions import_options;
   import_options.progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -386,9 +385,8 @@ TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
 }
 
 TEST_P(SdkSurfaceTest, ExportOptionsChooseWhatIsExported) {
-  // Export and import go over HTTP, not over the server's WebSocket
-  // protocol: remote_test.cpp runs them over HTTP.
-  if (remote()) GTEST_SKIP() << "export and import go over HTTP (remote_test.cpp)";
+  // Export and import go over HTTP, not over the server's WebSocket protocol.
+  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
   Database db = connect();
   get(db.query("DEFINE FUNCTION fn::f() { RETURN 1; };"
                "CREATE a:1 SET v = 'alpha-record'; CREATE b:1 SET v = 'beta-record'"));
@@ -410,9 +408,8 @@ TEST_P(SdkSurfaceTest, ExportOptionsChooseWhatIsExported) {
 }
 
 TEST_P(SdkSurfaceTest, ExportAndImportFailuresAreClear) {
-  // Export and import go over HTTP, not over the server's WebSocket
-  // protocol: remote_test.cpp runs them over HTTP.
-  if (remote()) GTEST_SKIP() << "export and import go over HTTP (remote_test.cpp)";
+  // Export and import go over HTTP, not over the server's WebSocket protocol.
+  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
   Database db = connect();
   get(db.create(RecordId("a", 1)));
   // A sink that throws stops the export with its own exception.
@@ -431,7 +428,7 @@ TEST_P(SdkSurfaceTest, ExportAndImportFailuresAreClear) {
   EXPECT_EQ(get(db.select("a")).size(), 1u);  // still usable
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SdkSurfaceTest, test_support::every_backend_and_server(),
+INSTANTIATE_TEST_SUITE_P(Backends, SdkSurfaceTest, test_support::every_backend_and_protocol(),
                          test_support::store_name);
 
 }  // namespace

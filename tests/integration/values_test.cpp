@@ -233,7 +233,7 @@ TEST_P(ValuesTest, TenThousandRandomTreesRoundTrip) {
 }
 
 // Not yet on the server: see "Not yet on the server" in tests/analysis/coverage_gaps.md.
-INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, test_support::every_backend_and_server(),
+INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, test_support::every_backend_and_protocol(),
                          test_support::store_name);
 
 TEST(ValuesBadInput, ClearErrorsAndTheDatabaseStaysUsable) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 
@@ -20,14 +21,19 @@
 
 namespace surreal::test_support {
 
-/// A datastore of each kind, or (std::nullopt) the test server over WebSocket.
-using Backend = std::optional<StorageBackend>;
+/// Where a test of a BackendTest suite runs: a datastore of one kind, or the
+/// test server over one protocol.
+struct Backend {
+  std::optional<StorageBackend> store;  ///< none: the test server
+  std::string protocol = "ws";          ///< the server's: "ws" or "http"
+};
 
-/// Memory, RocksDB and SurrealKV.
+inline void PrintTo(const Backend& backend, std::ostream* out);
+
 /// Memory, RocksDB and SurrealKV, for a BackendTest.
 inline auto every_backend() {
-  return ::testing::Values(Backend(StorageBackend::memory), Backend(StorageBackend::rocksdb),
-                           Backend(StorageBackend::surrealkv));
+  return ::testing::Values(Backend{StorageBackend::memory}, Backend{StorageBackend::rocksdb},
+                           Backend{StorageBackend::surrealkv});
 }
 
 /// Memory, RocksDB and SurrealKV, for a suite parameterised by StorageBackend.
@@ -59,38 +65,59 @@ inline bool persists(StorageBackend backend) { return backend != StorageBackend:
 /// Memory, RocksDB, SurrealKV and, where the test server is built in, the
 /// server over WebSocket.
 inline auto every_backend_and_server() {
-  return ::testing::Values(Backend(StorageBackend::memory), Backend(StorageBackend::rocksdb),
-                           Backend(StorageBackend::surrealkv)
+  return ::testing::Values(Backend{StorageBackend::memory}, Backend{StorageBackend::rocksdb},
+                           Backend{StorageBackend::surrealkv}
 #ifdef SURREAL_TEST_SERVER_PATH
-                               ,
-                           Backend(std::nullopt)
+                           ,
+                           Backend{std::nullopt, "ws"}
 #endif
   );
 }
 
+/// every_backend_and_server(), and the server over HTTP too: for suites whose
+/// tests say what HTTP lacks (transactions, live queries) and skip it.
+inline auto every_backend_and_protocol() {
+  return ::testing::Values(Backend{StorageBackend::memory}, Backend{StorageBackend::rocksdb},
+                           Backend{StorageBackend::surrealkv}
+#ifdef SURREAL_TEST_SERVER_PATH
+                           ,
+                           Backend{std::nullopt, "ws"}, Backend{std::nullopt, "http"}
+#endif
+  );
+}
+
+inline std::string backend_label(const Backend& backend) {
+  if (backend.store) return backend_label(*backend.store);
+  return backend.protocol == "ws" ? "Server" : "ServerHttp";
+}
+
+inline void PrintTo(const Backend& backend, std::ostream* out) { *out << backend_label(backend); }
+
 /// The test-name suffix of a backend or the server.
 inline std::string store_name(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param ? backend_label(*info.param) : "Server";
+  return backend_label(info.param);
 }
 
 /// A suite parameterised over every_backend_and_server().
 class BackendTest : public ::testing::TestWithParam<Backend> {
  protected:
   /// Whether the test runs against the server.
-  bool remote() const { return !GetParam(); }
+  bool remote() const { return !GetParam().store; }
+  /// Whether the test runs against the server over HTTP.
+  bool http() const { return remote() && GetParam().protocol == "http"; }
   /// Whether its data outlives the Database (on disk, or on the server).
-  bool durable() const { return remote() || persists(*GetParam()); }
+  bool durable() const { return remote() || persists(*GetParam().store); }
 
   /// The endpoint of the test's store; `name` picks one of several
   /// datastores on disk (one server holds one store for all names).
   std::string endpoint(const std::string& name = "db") {
-    if (GetParam()) {
-      if (*GetParam() == StorageBackend::memory) return "mem://";
-      return to_endpoint(*GetParam(), dir_ / name);
+    if (const auto store = GetParam().store) {
+      if (*store == StorageBackend::memory) return "mem://";
+      return to_endpoint(*store, dir_ / name);
     }
 #ifdef SURREAL_TEST_SERVER_PATH
     if (!server_) server_ = std::make_unique<TestServer>();
-    return server_->url("ws");
+    return server_->url(GetParam().protocol);
 #else
     throw std::logic_error("built without the test server");
 #endif
