@@ -181,9 +181,10 @@ pub fn check_sendable(operation: &Operation) -> FfiResult<()> {
         Operation::Set(_, value) => values.push(value),
         _ => {}
     }
-    let too_long = values.into_iter().find_map(too_long_duration).or_else(|| {
-        keys.into_iter().find_map(|key| key_too_long_duration(key))
-    });
+    let too_long = values
+        .into_iter()
+        .find_map(too_long_duration)
+        .or_else(|| keys.into_iter().find_map(key_too_long_duration));
     match too_long {
         Some(seconds) => Err(FfiError::invalid_argument(format!(
             "{}: a duration of {seconds} s is longer than a server connection carries \
