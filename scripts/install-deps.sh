@@ -10,8 +10,9 @@ set -euo pipefail
 # in which values cross the C ABI, GoogleTest for the tests, standalone Asio
 # (headers only) for the test of the Asio adapter, CLI11 for the CLI's
 # arguments and libedit for its shell's line editing, OpenSSL (libssl-dev)
-# for wss:// and https://, and the openssl command for the TLS tests'
-# certificates.
+# for wss:// and https://, the openssl command for the TLS tests'
+# certificates, Doxygen for the API reference (scripts/docs.sh), and
+# binutils' readelf and nm for the package tests.
 packages=(
   g++ cmake make pkg-config
   clang libclang-dev libclang-rt-14-dev
@@ -22,6 +23,7 @@ packages=(
   libasio-dev
   libcli11-dev libedit-dev
   libssl-dev openssl
+  doxygen binutils
 )
 
 missing=()

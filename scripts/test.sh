@@ -2,11 +2,16 @@
 # Quick start, second command: installs what is missing, builds surrealcpp and
 # runs every test through ctest:
 #   1. the Debug build: C++ GoogleTest suites (labels unit, worker, async,
-#      concurrency, integration, cli, durability), the Rust crate's tests, the C header check, and the
-#      benchmark harnesses at 1/100 size (label bench);
+#      concurrency, integration, cli, durability), the example programs
+#      (examples), the Rust crate's tests, the C header check, the
+#      benchmark harnesses at 1/100 size (bench), the installed package
+#      consumed through CMake, pkg-config, a shared build and
+#      add_subdirectory (package), and the API reference without a Doxygen
+#      warning (docs);
 #   2. the C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (but the soak test: ASan's quarantine holds freed memory on purpose;
-#      and the damaged-file tests, which wait out SurrealDB's own retry);
+#      the damaged-file tests, which wait out SurrealDB's own retry; and the
+#      package and docs checks, which build nothing under the sanitizers);
 #   3. the worker's, the async core's, and the transaction and live-query
 #      tests under ThreadSanitizer;
 #   4. the libFuzzer targets over the C ABI and over the value codecs, for
@@ -32,7 +37,7 @@ if [[ ${SURREALCPP_SKIP_SANITIZERS:-0} != 1 ]]; then
   configure_and_build build-asan all -DSURREALCPP_SANITIZE=address,undefined
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
-    ctest --test-dir build-asan --output-on-failure --timeout 1800 -LE 'rust|soak' \
+    ctest --test-dir build-asan --output-on-failure --timeout 1800 -LE 'rust|soak|package|docs' \
     -E 'DamagedFiles'  # SurrealDB's 2-minute retry on a damaged store: engine code, not ours
 
   echo "== ThreadSanitizer =="

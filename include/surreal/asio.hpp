@@ -1,19 +1,22 @@
-// surrealcpp with Asio (standalone Asio or Boost.Asio): a call's future as an
-// Asio asynchronous operation, and an executor for Future::via().
-//
-// Header-only, and included only by code that uses Asio: surrealcpp itself
-// neither includes nor links Asio. Include <asio.hpp> or <boost/asio.hpp>
-// first, then this header.
-//
-//   asio::awaitable<void> handler(surreal::Database& db) {
-//     surreal::Response response =
-//         co_await surreal::async_get(db.query("RETURN 1"), asio::use_awaitable);
-//     ...   // back on the coroutine's executor; a failed call threw here
-//   }
-//
-// asio::awaitable coroutines can only co_await Asio operations, hence
-// async_get(). Other coroutine types co_await a surreal::Future directly, and
-// `.via(surreal::asio_executor(executor))` resumes them on an Asio executor.
+/// @file
+/// Asio support (standalone Asio or Boost.Asio): a call's future as an Asio
+/// asynchronous operation, and an executor for Future::via().
+///
+/// Header-only, and included only by code that uses Asio: surrealcpp itself
+/// neither includes nor links Asio. Include <asio.hpp> or <boost/asio.hpp>
+/// first, then this header (not included by surreal.hpp).
+///
+/// @code
+/// asio::awaitable<void> handler(surreal::Database& db) {
+///   surreal::Response response =
+///       co_await surreal::async_get(db.query("RETURN 1"), asio::use_awaitable);
+///   ...   // back on the coroutine's executor; a failed call threw here
+/// }
+/// @endcode
+///
+/// asio::awaitable coroutines can only co_await Asio operations, hence
+/// async_get(). Other coroutine types co_await a surreal::Future directly, and
+/// `.via(surreal::asio_executor(executor))` resumes them on an Asio executor.
 #pragma once
 
 #include <exception>
@@ -45,6 +48,12 @@ namespace surreal {
 /// (Asio's system executor if none is). That executor is kept busy (a work
 /// guard) until then, so io_context::run() does not return early. T must be
 /// default-constructible (every call's result is but connect's Database).
+/// Any thread may call it; it consumes `future`.
+/// @throws DatabaseException (or whichever exception the call failed with),
+/// through the completion: thrown at the `co_await` with
+/// asio::use_awaitable, handed to a callback as its std::exception_ptr.
+/// @throws std::future_error (no_state) for an invalid `future`, when Asio
+/// initiates the operation.
 template <typename T, typename CompletionToken>
 auto async_get(Future<T> future, CompletionToken&& token) {
   namespace net = detail::net;
@@ -76,6 +85,10 @@ auto async_get(Future<T> future, CompletionToken&& token) {
 
 /// An executor for Future::via() that resumes the coroutine through
 /// `post(executor, ...)` on an Asio executor, io_context executor or strand.
+/// It only posts, so it never blocks the thread that completes the call. The
+/// Asio executor must still be run when the call completes: a Resumption
+/// posted to an io_context that nobody runs any more never runs, and the
+/// coroutine stays suspended.
 template <typename AsioExecutor>
 auto asio_executor(AsioExecutor executor) {
   return [executor = std::move(executor)](Resumption resume) {

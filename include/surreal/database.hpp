@@ -1,4 +1,7 @@
-// surreal::Database: an embedded SurrealDB whose every call returns a future.
+/// @file
+/// Database: an embedded SurrealDB (or a connection to a SurrealDB server)
+/// whose every call returns a future; its options, and Response.
+/// Including it also includes live.hpp and transaction.hpp.
 #pragma once
 
 #include <chrono>
@@ -40,9 +43,10 @@ enum class StorageBackend {
 };
 
 /// The endpoint string for a backend: memory -> "mem://", rocksdb ->
-/// "rocksdb://<path>", surrealkv -> "surrealkv://<path>". Throws
-/// std::invalid_argument for a disk backend without a path (or with an
-/// empty one).
+/// "rocksdb://" + path, surrealkv -> "surrealkv://" + path (`path` is
+/// ignored for memory). Any thread may call it.
+/// @throws std::invalid_argument for a disk backend without a path (or with
+/// an empty one).
 std::string to_endpoint(StorageBackend backend,
                         const std::optional<std::string>& path = std::nullopt);
 
@@ -71,9 +75,18 @@ struct Capabilities {
   /// May a session that has not signed in run queries? Only matters when
   /// authentication is enforced (ConnectOptions::root).
   std::optional<bool> guest_access;
+  /// Do live queries deliver notifications?
   std::optional<bool> live_query_notifications;
+  /// The functions SurrealQL may call (`--allow-funcs`), and those it may
+  /// not (`--deny-funcs`); a function both allowed and denied is denied.
+  ///@{
   std::optional<Targets> allow_functions, deny_functions;
+  ///@}
+  /// The network targets SurrealQL may reach (`--allow-net`), and those it
+  /// may not (`--deny-net`); a target both allowed and denied is denied.
+  ///@{
   std::optional<Targets> allow_net, deny_net;
+  ///@}
 };
 
 /// How to open a Database (Database::connect).
@@ -89,7 +102,9 @@ struct Capabilities {
 /// right to do so runs as a query.
 struct ConnectOptions {
   /// The namespace and database to use, when given.
+  ///@{
   std::optional<std::string> ns, db;
+  ///@}
   /// Set: the datastore enforces authentication (the Rust SDK's
   /// `Config::user`). It creates this root user when it has no users yet,
   /// and the Database signs in as it; sessions from new_session() start
@@ -103,10 +118,14 @@ struct ConnectOptions {
   /// the system's store (for a server whose certificate a private authority
   /// signed). TLS goes through the system's OpenSSL.
   std::optional<std::string> ca_file;
+  /// What SurrealQL may do; embedded datastores only.
   Capabilities capabilities;
   /// The longest a query, or a transaction, may run in the engine before
-  /// it fails (the engine's own limits, as `surreal start --query-timeout`).
+  /// it fails (the engine's own limits, as `surreal start --query-timeout`
+  /// and `--transaction-timeout`); embedded datastores only.
+  ///@{
   std::optional<std::chrono::nanoseconds> query_timeout, transaction_timeout;
+  ///@}
   /// The default CallOptions::timeout of every call on the Database (not of
   /// connecting itself).
   std::optional<std::chrono::nanoseconds> timeout;
@@ -118,8 +137,10 @@ struct ConnectOptions {
   std::size_t live_query_buffer = 1024;
 };
 
-/// One operation of Database::patch, as JSON Patch (RFC 6902) has it; a
+/// One operation of Database::patch(), as JSON Patch (RFC 6902) has it; a
 /// path is a JSON pointer into the record ("/address/city", "/tags/0").
+/// Make one with the factories; the engine refuses an unknown `op`, and an
+/// add or replace whose value is NONE.
 struct PatchOp {
   /// Sets `path` to `value`, adding the field (or inserting into an array).
   static PatchOp add(std::string path, Value value);
@@ -131,19 +152,24 @@ struct PatchOp {
   static PatchOp change(std::string path, std::string diff);
 
   std::string op;  ///< "add", "remove", "replace" or "change"
-  std::string path;
+  std::string path;  ///< the JSON pointer to the field
   Value value;     ///< NONE for remove
 };
 
 /// What Database::export_to writes. Unset members keep SurrealDB's
 /// defaults, which export everything.
 struct ExportOptions {
+  /// Whether to export the users, access methods, parameters, functions,
+  /// analyzers, records (the tables' contents) and sequences.
+  ///@{
   std::optional<bool> users, accesses, params, functions, analyzers, records, sequences;
+  ///@}
   /// Only these tables (their definitions and records); an empty list
   /// exports no table. Unset: every table.
   std::optional<std::vector<std::string>> tables;
   /// Called with the number of bytes written so far, after each chunk, on
-  /// the thread that runs the export; it must not block or throw.
+  /// the thread that runs the export (see Database); it must not block. An
+  /// exception it throws stops the export and fails it.
   std::function<void(std::uint64_t bytes)> progress;
 };
 
@@ -153,7 +179,8 @@ struct ImportOptions {
   /// the thread that runs the import (see Database: yours when you wait for
   /// it with get(), else one of the engine's), at most every 100 ms, and
   /// once at the start (0) and at the end
-  /// (done == total); it must not block or throw. The engine reads the file
+  /// (done == total); it must not block. An exception it throws is dropped.
+  /// The engine reads the file
   /// itself: the count comes from the position of its descriptor
   /// (/proc/self/fdinfo), so elsewhere than Linux only the start and the
   /// end are reported.
@@ -165,30 +192,41 @@ struct ImportOptions {
 /// read from several threads at once.
 class Response {
  public:
+  /// No statements.
   Response() = default;
-  /// One result and one error slot per statement (std::invalid_argument otherwise).
+  /// One result and one error slot per statement.
+  /// @throws std::invalid_argument when the two vectors differ in size.
   Response(std::vector<Value> results, std::vector<std::optional<std::string>> errors);
 
   /// Number of statements.
   std::size_t size() const noexcept { return errors_.size(); }
+  /// True when at least one statement failed.
   bool has_errors() const noexcept;
   /// The error texts of the failed statements, in statement order.
   std::vector<std::string> errors() const;
   /// The error of one statement, or nullopt if it succeeded.
-  /// Throws std::out_of_range for an index >= size().
+  /// @throws std::out_of_range for an index >= size().
   const std::optional<std::string>& error(std::size_t index) const;
   /// Every statement's result, in order (NONE for a failed one).
   const std::vector<Value>& results() const noexcept { return results_; }
 
-  /// That statement's result. Throws QueryException if it failed,
-  /// std::out_of_range for an index >= size().
+  /// That statement's result (a copy).
+  /// @throws QueryException if that statement failed (its message names the
+  /// statement; native_details() is SurrealDB's text).
+  /// @throws std::out_of_range for an index >= size().
   Value take(std::size_t index) const&;
   /// The same from a Response about to go away (`query(...).get().take(0)`):
   /// the result is moved out rather than copied.
+  /// @throws QueryException if that statement failed.
+  /// @throws std::out_of_range for an index >= size().
   Value take(std::size_t index) &&;
   /// That statement's result converted to T with Value::get<T>(): for
   /// example `take<std::vector<Person>>(0)`, `take<std::int64_t>(0)`.
-  /// Throws as take(index), and surreal::TypeError when it does not convert.
+  /// From an rvalue Response the result is moved, not copied.
+  /// @throws QueryException if that statement failed.
+  /// @throws std::out_of_range for an index >= size().
+  /// @throws TypeError when the result does not convert to T.
+  ///@{
   template <class T>
   T take(std::size_t index) const& {
     return take(index).template get<T>();
@@ -197,6 +235,7 @@ class Response {
   T take(std::size_t index) && {
     return std::move(*this).take(index).template get<T>();
   }
+  ///@}
 
  private:
   void check_statement(std::size_t index) const;
@@ -205,48 +244,84 @@ class Response {
   std::vector<std::optional<std::string>> errors_;
 };
 
-/// A connection to an embedded datastore, served by a background thread that
-/// owns it. Every call returns at once with a surreal::Future (wait for it,
-/// attach a callback with then(), co_await it, cancel it); commands start in
-/// the order they were made, so use_namespace() before query() takes effect
-/// for that query. Errors arrive through the future as the exceptions of
-/// surreal/exceptions.hpp.
+/// A connection to an embedded datastore (or a SurrealDB server), served by a
+/// background thread that owns it. Every call returns at once with a
+/// surreal::Future (wait for it, attach a callback with then(), co_await it,
+/// cancel it); commands start in the order they were made, so use_namespace()
+/// before query() takes effect for that query.
 ///
+/// @par Errors
+/// A call reports its failure through its future (get() and `co_await`
+/// rethrow it; then() hands it over in its Result), as the exceptions of
+/// exceptions.hpp. The exceptions listed for each method are those particular
+/// to it, through the future unless they say "at once". Besides those, a
+/// call's future may fail with
+/// - ConnectionException: this session was closed, or was destroyed before
+///   the call ran, or the connection to a server was lost;
+/// - CancelledException or TimeoutException: see CallOptions and Future::cancel();
+/// - AuthenticationException: the session may not do that;
+/// - TransactionConflictException: a write kept losing conflicts with
+///   concurrent transactions;
+/// - DatabaseException (error_code::invalid_argument): an argument the engine
+///   cannot use, such as resource text that is not a valid table or record
+///   id, or a value SurrealDB cannot hold (text that is not UTF-8).
+///
+/// Every method but connect() throws ConnectionException at once, returning
+/// no future, when called on a moved-from Database.
+///
+/// @par Threads
 /// Who runs a call: the background thread, or, for a data call (the query
-/// and record verbs, run, version, health, export, import) that it has not
-/// taken yet when you wait for it with get() or wait(), your own thread, in
-/// the call's turn. A lone caller's call then costs no thread hand-off at
-/// all. Data calls may run concurrently with each other; a session call
-/// (use_namespace, use_database, signin, signup, authenticate, invalidate,
-/// set, unset, new_session) waits for every call made before it, and the
-/// calls after it wait for it.
+/// and record verbs, run, version, health, export, import, begin, live,
+/// live_query) that it has not taken yet when you wait for it with get() or
+/// wait(), your own thread, in the call's turn. A lone caller's call then
+/// costs no thread hand-off at all. Data calls may run concurrently with
+/// each other; a session call (use_namespace, use_database, signin, signup,
+/// authenticate, invalidate, set, unset, new_session, close) waits for every
+/// call made before it, and the calls after it wait for it.
 ///
-/// Every call takes CallOptions last: a timeout and a std::stop_token.
+/// A callback attached with then(), or a coroutine `co_await`ing a call,
+/// runs on the thread that completes the call (see Future): it must not block.
+///
+/// Every call but connect() and close() takes CallOptions last: a timeout and
+/// a std::stop_token.
 ///
 /// Thread-safety: the methods may be called from any number of threads at
 /// once. Moving or destroying a Database must not race with calls on it.
 class Database {
  public:
   /// Opens a datastore and selects the namespace and database when given.
-  /// Throws std::invalid_argument at once for a disk backend without a
-  /// path; the future fails with ConnectionException when the datastore
-  /// cannot be opened (e.g. a directory already open in this process).
+  /// Any thread may call it.
+  /// @throws std::invalid_argument at once for a disk backend without a path.
+  /// @throws DatabaseException at once, in the rare case that the engine's
+  /// runtime cannot start.
+  /// @throws ConnectionException when the datastore cannot be opened (e.g. a
+  /// directory already open in this process).
   static Future<Database> connect(StorageBackend backend,
                                        std::optional<std::string> path = std::nullopt,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
-  /// The same from an endpoint string: "mem://", "rocksdb://<path>",
-  /// "surrealkv://<path>" (with "?versioned=true" to keep history), or a
+  /// The same from an endpoint string: "mem://", `rocksdb://<path>`,
+  /// `surrealkv://<path>` (with "?versioned=true" to keep history), or a
   /// SurrealDB server: "ws://host:port", "wss://…", "http://…", "https://…".
-  /// The future fails with ConnectionException when the server cannot be
-  /// reached.
+  /// @throws DatabaseException at once, in the rare case that the engine's
+  /// runtime cannot start.
+  /// @throws DatabaseException (error_code::invalid_argument) for an endpoint
+  /// of no known scheme, or without its path or host.
+  /// @throws ConnectionException when the datastore cannot be opened or the
+  /// server cannot be reached.
   static Future<Database> connect(std::string endpoint,
                                        std::optional<std::string> ns = std::nullopt,
                                        std::optional<std::string> db = std::nullopt);
   /// The same with options: namespace, database, credentials,
-  /// capabilities, timeouts. Wrong root credentials for a datastore that
-  /// has users fail with AuthenticationException; a malformed option with
-  /// DatabaseException (error_code::invalid_argument).
+  /// capabilities, timeouts.
+  /// @throws AuthenticationException for wrong root credentials on a
+  /// datastore that has users.
+  /// @throws DatabaseException (error_code::invalid_argument) for a malformed
+  /// option, or one a server does not take (see ConnectOptions).
+  /// @throws ConnectionException when the datastore cannot be opened or the
+  /// server cannot be reached.
+  /// @throws DatabaseException at once, in the rare case that the engine's
+  /// runtime cannot start.
   static Future<Database> connect(std::string endpoint, ConnectOptions options);
 
   /// A new, independent session over the same datastore: its own namespace,
@@ -255,34 +330,53 @@ class Database {
   /// background thread and its own default timeout (this one's). Closing
   /// either never closes the datastore under the other: the last session
   /// to go does.
+  /// @throws ConnectionException when this session was closed.
   Future<Database> new_session(CallOptions options = {});
 
+  /// Takes over `other`'s session; `other` is left moved-from.
   Database(Database&&) noexcept;
+  /// Takes over `other`'s session, first releasing this one's as the
+  /// destructor does (and waiting as it does).
   Database& operator=(Database&&) noexcept;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
-  /// Closes the datastore if still open and waits for the worker thread.
+  /// Closes this session if still open, and waits for its background thread.
+  /// The datastore closes with its last session. Calls still queued fail with
+  /// ConnectionException; calls already running are waited for. Its live
+  /// queries end; its transactions' calls fail with ConnectionException.
   /// Never throws; call close() first to see errors from closing.
   ~Database();
 
+  /// Selects the namespace for this session's later calls.
+  /// @throws ConnectionException when this session was closed.
   Future<void> use_namespace(std::string ns, CallOptions options = {});
+  /// Selects the database for this session's later calls.
+  /// @throws ConnectionException when this session was closed.
   Future<void> use_database(std::string db, CallOptions options = {});
 
   /// Runs SurrealQL (one or more statements). Each member of `bindings`
   /// becomes a `$name` parameter, of any kind (record ids, datetimes...):
   /// user input belongs there, never in the SQL text.
-  ///   db.query("SELECT * FROM person WHERE age >= $min", {{"min", 18}})
-  /// A query that cannot run at all (a syntax error) fails with
-  /// QueryException; a failing statement is reported in the Response.
+  /// @code
+  /// db.query("SELECT * FROM person WHERE age >= $min", {{"min", 18}})
+  /// @endcode
+  /// @throws QueryException when the query cannot run at all (a syntax
+  /// error); a statement that fails is reported in the Response instead
+  /// (Response::take() throws it).
   Future<Response> query(std::string sql, Object bindings = {}, CallOptions options = {});
 
   /// A table's records as an array, one record (or NONE when it does not
   /// exist), or the records of a range as an array. A table that does not
   /// exist selects as an empty array.
+  /// @throws DatabaseException (error_code::invalid_argument) for resource
+  /// text that is not a valid table or record id.
   Future<Value> select(Resource resource, CallOptions options = {});
   /// The same, each record converted with Value::get<T>() (a user type made
   /// with SURREAL_DEFINE_TYPE, say): empty when nothing is there, one
-  /// element for a record that exists.
+  /// element for a record that exists. The conversion runs on the thread
+  /// that completes the select.
+  /// @throws TypeError when a record does not convert to T.
+  /// @throws DatabaseException as select().
   template <class T>
   Future<std::vector<T>> select(Resource resource, CallOptions options = {});
 
@@ -290,97 +384,133 @@ class Database {
   /// table, with a random id, or at a record id. Returns the record, with
   /// its `id`. `data` may be any type Value converts from, user types
   /// included: `db.create("person", ann)`.
+  /// @throws QueryException when SurrealDB refuses the record (its id exists
+  /// already, a field fails its type or ASSERT...).
   Future<Value> create(Resource resource, Value data = {}, CallOptions options = {});
   /// Replaces the content of a record, returning it (NONE when it did not
   /// exist), or of every record of a table or range, returning them as an array.
+  /// @throws QueryException when SurrealDB refuses the new content.
   Future<Value> update(Resource resource, Value data, CallOptions options = {});
-  /// Deletes a record, or every record of a table or range.
+  /// Deletes a record, or every record of a table or range. Deleting what
+  /// does not exist succeeds.
+  /// @throws QueryException when SurrealDB refuses the delete.
   Future<void> remove(Resource resource, CallOptions options = {});
 
   /// Inserts one record (an object; it answers the record) or many (an
   /// array of objects; it answers an array). Records without an `id` get a
   /// random one; an existing id fails the insert.
+  /// @throws QueryException when a record's id exists already, or SurrealDB
+  /// refuses a record.
   Future<Value> insert(std::string table, Value data, CallOptions options = {});
   /// Inserts relations (records of an edge table with `in` and `out`), one
   /// or many, as insert().
+  /// @throws QueryException when SurrealDB refuses a relation.
   Future<Value> insert_relation(std::string table, Value data, CallOptions options = {});
   /// Replaces the content of a record, creating it if it does not exist;
   /// of a table or range, every record in it. Answers as update().
+  /// @throws QueryException when SurrealDB refuses the content.
   Future<Value> upsert(Resource resource, Value data = {}, CallOptions options = {});
   /// Merges `data` (an object) into a record, or every record of a table or
   /// range: fields not in `data` stay. Answers as update().
+  /// @throws QueryException when SurrealDB refuses the merged content.
   Future<Value> merge(Resource resource, Value data, CallOptions options = {});
   /// Applies JSON Patch operations to a record, or every record of a table
-  /// or range. Answers as update(). An invalid operation (a remove of a
-  /// field that is not there, say) fails with QueryException and changes
-  /// nothing.
+  /// or range. Answers as update().
+  /// @throws QueryException for an operation that does not apply (a remove
+  /// of a field that is not there, say); nothing is changed.
+  /// @throws DatabaseException (error_code::invalid_argument) for a malformed
+  /// PatchOp (see PatchOp).
   Future<Value> patch(Resource resource, std::vector<PatchOp> operations,
                       CallOptions options = {});
   /// Relates two records through the edge table `edge`
   /// (`RELATE from->edge->to`) with content `data` (an object, NONE for
   /// none); answers the edge record. Both records must exist when the edge
   /// table is defined `TYPE RELATION ... ENFORCED`.
+  /// @throws QueryException when SurrealDB refuses the edge (a missing
+  /// record of an ENFORCED relation, say).
   Future<Value> relate(RecordId from, std::string edge, RecordId to, Value data = {},
                        CallOptions options = {});
   /// Calls a function by name: a built-in ("string::len") or a defined one
-  /// ("fn::greet"), with `args`. An unknown function fails with
-  /// QueryException. (As the Rust SDK does, a single argument that is
-  /// itself an array is spread into the arguments.)
+  /// ("fn::greet"), with `args`. (As the Rust SDK does, a single argument
+  /// that is itself an array is spread into the arguments.)
+  /// @throws QueryException for an unknown function, or one that fails.
   Future<Value> run(std::string function, Array args = {}, CallOptions options = {});
-  /// The engine's version ("3.3.5"), not this library's.
+  /// The engine's version ("3.3.5"), not this library's (library_version()).
+  /// @throws ConnectionException when this session was closed.
   Future<std::string> version(CallOptions options = {});
   /// Succeeds when the engine is up.
+  /// @throws ConnectionException when it is not: this session was closed,
+  /// or a server cannot be reached.
   Future<void> health(CallOptions options = {});
 
-  /// Signs this session in: it then has that user's rights. Wrong
-  /// credentials, or an unknown access method, fail with
-  /// AuthenticationException, whose message holds no secret.
+  /// Signs this session in: it then has that user's rights. This session's
+  /// live queries end (see live_query()).
+  /// @throws AuthenticationException for wrong credentials or an unknown
+  /// access method; its message holds no secret.
+  ///@{
   Future<Tokens> signin(auth::Root credentials, CallOptions options = {});
   Future<Tokens> signin(auth::Namespace credentials, CallOptions options = {});
   Future<Tokens> signin(auth::Database credentials, CallOptions options = {});
   Future<Tokens> signin(auth::Record credentials, CallOptions options = {});
+  ///@}
   /// Signs up a record user through a record access method's SIGNUP, and
-  /// signs this session in as it.
+  /// signs this session in as it. This session's live queries end.
+  /// @throws AuthenticationException when signing up fails (an unknown
+  /// access method, a SIGNUP that refuses the parameters...).
   Future<Tokens> signup(auth::Record credentials, CallOptions options = {});
-  /// Signs this session in with a token from signin() or signup(). A
-  /// malformed, forged or expired token fails with AuthenticationException.
+  /// Signs this session in with a token from signin() or signup(). This
+  /// session's live queries end.
+  /// @throws AuthenticationException for a malformed, forged or expired token.
   Future<void> authenticate(std::string token, CallOptions options = {});
-  /// Signs this session out.
+  /// Signs this session out. Its live queries end.
+  /// @throws ConnectionException when this session was closed.
   Future<void> invalidate(CallOptions options = {});
 
   /// Defines `$name` for this session's later queries (not other
   /// sessions').
+  /// @throws ConnectionException when this session was closed.
   Future<void> set(std::string name, Value value, CallOptions options = {});
   /// Removes a parameter set with set().
+  /// @throws ConnectionException when this session was closed.
   Future<void> unset(std::string name, CallOptions options = {});
 
   /// Exports the current database as SurrealQL: definitions, then records.
   /// To a file, replaced only once the export has succeeded (written to
-  /// `file` + ".partial" meanwhile, removed on failure); a file that cannot
-  /// be written fails the future with std::filesystem::filesystem_error.
+  /// `file` + ".partial" meanwhile, removed on failure).
+  /// @throws std::filesystem::filesystem_error when the ".partial" file
+  /// cannot be opened, or cannot be renamed to `file`.
+  /// @throws std::ios_base::failure when writing it fails.
   Future<void> export_to(std::filesystem::path file, ExportOptions export_options = {},
                          CallOptions options = {});
-  /// ... to a stream, which must stay alive until the future completes; a
-  /// stream that fails a write fails the export with std::ios_base::failure.
+  /// ... to a stream, which must stay alive until the future completes and
+  /// is written on the thread that runs the export (so use it nowhere else
+  /// meanwhile). It is flushed at the end.
+  /// @throws std::ios_base::failure when a write or the flush fails.
   Future<void> export_to(std::ostream& out, ExportOptions export_options = {},
                          CallOptions options = {});
   /// ... chunk by chunk to `sink`, in order, on the thread that runs the
-  /// export. An exception from `sink` stops the export and fails the future.
+  /// export. An exception `sink` throws stops the export, and the future
+  /// fails with it.
   Future<void> export_to(std::function<void(std::string_view chunk)> sink,
                          ExportOptions export_options = {}, CallOptions options = {});
   /// Runs an export's SurrealQL from a file in this session's namespace and
-  /// database. A statement that fails fails the import with QueryException;
-  /// what ran before it stays.
+  /// database, reporting progress to `import_options` when given.
+  /// @throws QueryException when a statement fails; what ran before it stays.
+  ///@{
   Future<void> import_from(std::filesystem::path file, CallOptions options = {});
   Future<void> import_from(std::filesystem::path file, ImportOptions import_options,
                            CallOptions options = {});
+  ///@}
 
   /// Begins an interactive transaction on this session, with its
   /// namespace, database, authentication and parameters as they are when it
   /// begins. Nothing it writes is seen by other sessions or transactions
   /// until Transaction::commit(); destroyed uncommitted, it is cancelled.
   /// It runs on SurrealDB's own transactions (the SDK's begin, commit and
-  /// cancel), never on BEGIN and COMMIT statements.
+  /// cancel), never on BEGIN and COMMIT statements. Cancelling or timing
+  /// out the call does not leave a transaction open: one begun meanwhile is
+  /// cancelled.
+  /// @throws ConnectionException when this session was closed.
   Future<Transaction> begin(CallOptions options = {});
 
   /// Starts a live query on a table, one record, or a range of records
@@ -388,15 +518,13 @@ class Database {
   /// `diff`, each notification's data is the change as JSON Patch
   /// operations rather than the record (`LIVE SELECT DIFF`). Its
   /// notifications arrive in commit order; those of a transaction that is
-  /// cancelled never do. A resource of another kind fails with
-  /// DatabaseException (error_code::invalid_argument).
+  /// cancelled never do. It lasts as live_query() says.
+  /// @throws DatabaseException (error_code::invalid_argument) for a resource
+  /// of another kind.
   Future<LiveQuery> live(Resource table_or_record, bool diff = false, CallOptions options = {});
   /// Starts a live query from SurrealQL holding exactly one LIVE SELECT
   /// statement (`LIVE SELECT * FROM person WHERE age > $min`, `LIVE SELECT
-  /// DIFF FROM person`), with `bindings` as its parameters. SurrealQL that
-  /// starts no live query, or more than one, fails with DatabaseException
-  /// (error_code::invalid_argument), and starts none; a statement that
-  /// fails, with QueryException.
+  /// DIFF FROM person`), with `bindings` as its parameters.
   ///
   /// A live query lasts until LiveQuery::kill(), the LiveQuery's
   /// destruction, this Database's close (its next() then ends), or a
@@ -404,12 +532,18 @@ class Database {
   /// which ends its live queries (each keeps the rights of who made it).
   /// Cancelling or timing out the start does not stop it part-way: a live
   /// query started meanwhile is killed at once.
+  /// @throws DatabaseException (error_code::invalid_argument) for SurrealQL
+  /// that starts no live query, or more than one; none is started.
+  /// @throws QueryException when the statement fails.
   Future<LiveQuery> live_query(std::string sql, Object bindings = {}, CallOptions options = {});
 
   /// Ends this session; afterwards every call on it fails with
   /// ConnectionException. Its open transactions are cancelled and its live
   /// queries end. The last session of a datastore (see new_session())
-  /// shuts it down. Closing again does nothing.
+  /// shuts it down. Closing again does nothing. It takes no CallOptions: no
+  /// deadline, no stop token.
+  /// @throws ConnectionException at once on a moved-from Database.
+  /// @throws DatabaseException when the engine fails to shut down cleanly.
   Future<void> close();
 
  private:

@@ -1,5 +1,8 @@
-// The exceptions surrealcpp throws. Catch surreal::DatabaseException for all of
-// them, or a subclass for the one failure you can act on.
+/// @file
+/// The exceptions surrealcpp throws, or fails a call's future with. Catch
+/// surreal::DatabaseException for all of them, or a subclass for the one
+/// failure you can act on. (Misusing a Value throws TypeError and the std
+/// exceptions instead: see value.hpp.)
 #pragma once
 
 #include <stdexcept>
@@ -9,13 +12,23 @@ namespace surreal {
 
 /// Root of every error the library reports. `code()` is the native status
 /// code (negative, see `error_code`), `native_details()` SurrealDB's own text.
+///
+/// A failure whose code has no subclass of its own (error_code::invalid_argument,
+/// internal, panic) is a plain DatabaseException.
+///
 /// Immutable; safe to share between threads.
 class DatabaseException : public std::runtime_error {
  public:
+  /// An exception whose what() is `native_details` itself. The subclasses
+  /// inherit both constructors.
   DatabaseException(int code, std::string native_details);
+  /// An exception with its own message `what` (which may add context, such
+  /// as which statement failed) besides SurrealDB's text `native_details`.
   DatabaseException(int code, const std::string& what, std::string native_details);
 
+  /// The status code: one of the constants of namespace error_code.
   int code() const noexcept { return code_; }
+  /// SurrealDB's own message (or the library's, for failures of its own).
   const std::string& native_details() const noexcept { return native_details_; }
 
  private:
@@ -23,7 +36,9 @@ class DatabaseException : public std::runtime_error {
   std::string native_details_;
 };
 
-/// The datastore could not be opened, or the database was closed or never connected.
+/// The datastore could not be opened, the connection to a server was lost,
+/// or the Database (or the session a Transaction belongs to) was closed.
+/// Also the failure of every call still queued when a Database is destroyed.
 class ConnectionException : public DatabaseException {
  public:
   using DatabaseException::DatabaseException;
@@ -80,16 +95,29 @@ class LiveQueryOverflowException : public DatabaseException {
 
 /// The native status codes carried by `DatabaseException::code()`.
 namespace error_code {
+/// Success; never the code of an exception.
 inline constexpr int ok = 0;
+/// An argument the engine cannot use (a value SurrealDB cannot hold, a
+/// malformed option, a call on a closed Transaction): a plain DatabaseException.
 inline constexpr int invalid_argument = -1;
+/// ConnectionException.
 inline constexpr int connection = -2;
+/// QueryException.
 inline constexpr int query = -3;
+/// AuthenticationException.
 inline constexpr int authentication = -4;
+/// An unexpected failure inside the library: a plain DatabaseException.
 inline constexpr int internal = -5;
+/// A panic caught in the engine: a plain DatabaseException; the Database it
+/// happened on may be unusable.
 inline constexpr int panic = -6;
+/// CancelledException.
 inline constexpr int cancelled = -7;
+/// TimeoutException.
 inline constexpr int timeout = -8;
+/// TransactionConflictException.
 inline constexpr int transaction_conflict = -9;
+/// LiveQueryOverflowException.
 inline constexpr int live_query_overflow = -10;
 }  // namespace error_code
 

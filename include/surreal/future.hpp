@@ -1,5 +1,6 @@
-// surreal::Future: the future every Database call returns, with callbacks,
-// C++20 coroutine support, cancellation and deadlines.
+/// @file
+/// Future, the future every Database call returns, with callbacks, C++20
+/// coroutine support, cancellation and deadlines; Result, and Promise.
 #pragma once
 
 #include <atomic>
@@ -21,22 +22,34 @@
 namespace surreal {
 
 /// The outcome of a call as a value: T, or the exception the call failed
-/// with. What `Future::then` hands its callback.
+/// with. What `Future::then` hands its callback. A regular value type: as
+/// thread-safe as T and std::exception_ptr.
 template <typename T>
 class Result {
  public:
+  /// A success holding `value`.
   Result(T value) : outcome_(std::in_place_index<0>, std::move(value)) {}
+  /// A failure holding `error`, which must not be null.
   Result(std::exception_ptr error) : outcome_(std::in_place_index<1>, std::move(error)) {}
 
+  /// True when it holds a value, false when it holds an exception.
   bool has_value() const noexcept { return outcome_.index() == 0; }
+  /// has_value().
   explicit operator bool() const noexcept { return has_value(); }
   /// The value; rethrows the call's exception when there is none.
+  /// @throws DatabaseException (or whichever exception the call failed
+  /// with, such as what a then() callback threw) when it holds no value.
+  ///@{
   T& value() & { return check(), std::get<0>(outcome_); }
   const T& value() const& { return check(), std::get<0>(outcome_); }
   T&& value() && { return check(), std::move(std::get<0>(outcome_)); }
+  ///@}
+  /// value(): the value, or the call's exception rethrown.
+  ///@{
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
+  ///@}
   /// The exception, or null when there is a value.
   std::exception_ptr error() const noexcept {
     return has_value() ? nullptr : std::get<1>(outcome_);
@@ -53,15 +66,22 @@ class Result {
 template <>
 class Result<void> {
  public:
+  /// A success.
   Result() = default;
+  /// A failure holding `error` (a null `error` is a success).
   Result(std::exception_ptr error) : error_(std::move(error)) {}
 
+  /// True when the call succeeded.
   bool has_value() const noexcept { return !error_; }
+  /// has_value().
   explicit operator bool() const noexcept { return has_value(); }
   /// Rethrows the call's exception, if it failed.
+  /// @throws DatabaseException (or whichever exception the call failed
+  /// with) if it failed.
   void value() const {
     if (error_) std::rethrow_exception(error_);
   }
+  /// The exception, or null after a success.
   std::exception_ptr error() const noexcept { return error_; }
 
  private:
@@ -75,9 +95,11 @@ class Promise;
 
 /// Resumes a suspended coroutine: what an executor given to Future::via()
 /// receives, to call on the thread where the coroutine should go on.
-/// Copyable, so it fits a std::function.
+/// Copyable, so it fits a std::function. Call it exactly once.
 struct Resumption {
-  std::coroutine_handle<> handle;
+  std::coroutine_handle<> handle;  ///< the suspended coroutine
+  /// Resumes the coroutine on the calling thread: it runs until its next
+  /// suspension or its end before this returns.
   void operator()() const { handle.resume(); }
 };
 
@@ -289,16 +311,26 @@ class TimeoutException;
 ///   CancelledException and stops the work: a command not yet started never
 ///   runs, and one running in the engine is stopped there.
 ///
+/// Consuming the result (get(), then(), `co_await`, via(), the conversion to
+/// std::future) leaves the future invalid; each of them, and wait(),
+/// wait_for() and wait_until(), throws std::future_error (no_state) on an
+/// invalid future.
+///
 /// A Future is move-only. Thread-safety: one thread uses a given future
 /// (as std::future), cancel() included; to cancel from another thread, for
 /// example while get() waits, pass a std::stop_token in CallOptions::stop.
 template <typename T>
 class Future {
  public:
+  /// The type of the result.
   using value_type = T;
 
+  /// An invalid future, with no call behind it.
   Future() noexcept = default;
+  /// Takes over `other`'s call; `other` is left invalid.
   Future(Future&&) noexcept = default;
+  /// Takes over `other`'s call, first dropping this one's as the destructor
+  /// does (the call it had still runs).
   Future& operator=(Future&& other) noexcept {
     if (this != &other) {
       drop();
@@ -316,21 +348,35 @@ class Future {
   /// True when the result is there (get() would not block).
   bool is_ready() const noexcept { return state_ && state_->ready(); }
 
-  /// Waits, then returns the value or throws the call's exception. Throws
-  /// std::future_error(no_state) on an invalid future.
+  /// Waits, then returns the value or throws the call's exception; the
+  /// future is invalid afterwards. A Database data call that has not
+  /// started yet runs right here, on this thread (see the class).
+  /// @throws DatabaseException (the subclass the call failed with: see the
+  /// call), or whichever exception a then() callback threw.
+  /// @throws std::future_error (no_state) on an invalid future.
   T get() {
     auto state = take_state();
     state->wait();
     return state->take();
   }
 
+  /// Waits until the result is there, without taking it; like get(), it
+  /// may run the call on this thread.
+  /// @throws std::future_error (no_state) on an invalid future.
   void wait() const { checked().wait(); }
 
+  /// Waits until the result is there or `timeout` has passed:
+  /// std::future_status::ready or std::future_status::timeout. Never runs
+  /// the call on this thread (it makes sure the Database's thread will).
+  /// @throws std::future_error (no_state) on an invalid future.
   template <class Rep, class Period>
   std::future_status wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
     return wait_until(std::chrono::steady_clock::now() + timeout);
   }
 
+  /// As wait_for(), until the time point `when` of any clock (measured on
+  /// std::chrono::steady_clock from now).
+  /// @throws std::future_error (no_state) on an invalid future.
   template <class Clock, class Duration>
   std::future_status wait_until(const std::chrono::time_point<Clock, Duration>& when) const {
     const auto deadline = std::chrono::steady_clock::now() +
@@ -340,25 +386,48 @@ class Future {
   }
 
   /// Asks the engine to stop the work. True if the future will fail with
-  /// CancelledException; false if it already had its result (or is invalid).
+  /// CancelledException (it has, by the time this returns); false if it
+  /// already had its result (or is invalid). A then() callback attached to
+  /// it runs on this thread, before cancel() returns.
   bool cancel() noexcept { return state_ && state_->cancel(); }
 
   /// Calls `callback(Result<T>)` once the result is there; see the class
-  /// comment for the thread. Returns a future of what it returns. Cancelling
-  /// that future cancels this call too.
+  /// comment for the thread. Returns a future of what it returns (failed
+  /// with what it throws), and leaves this one invalid. Cancelling the
+  /// returned future cancels this call too.
+  /// @throws std::future_error (no_state) at once on an invalid future.
   template <typename F>
     requires std::invocable<F&, Result<T>>
   Future<detail::ThenResult<F, T>> then(F callback);
 
-  /// `co_await future.via(executor)`: resume inside `executor(callback)`.
+  /// Awaits the call, resuming the coroutine through `executor`:
+  /// `co_await std::move(future).via(executor)`. When the coroutine has to
+  /// wait, it resumes inside `executor(resumption)`, which must call the
+  /// Resumption once, on the thread where the coroutine should go on (an
+  /// event loop, a thread pool...); `executor` itself is called on the
+  /// thread that completes the call, and must not block. When the result is
+  /// there already, the coroutine goes on at once on its own thread,
+  /// without the executor. Yields T or throws, as `co_await future`.
+  /// @throws std::future_error (no_state), at the `co_await`, for an
+  /// invalid future.
   template <detail::Executor E>
   auto via(E executor) &&;
 
-  /// `co_await future`: yields T or throws. Consumes the future.
+  /// `co_await future`: yields T or throws the call's exception, leaving the
+  /// future invalid (from an lvalue too). The coroutine resumes on the thread
+  /// that completes the call, or goes on at once if the result is there.
+  /// @throws DatabaseException (the subclass the call failed with), or
+  /// whichever exception a then() callback threw.
+  /// @throws std::future_error (no_state) for an invalid future.
+  ///@{
   auto operator co_await() && noexcept { return Awaiter<Resume>{take_state_or_null(), {}}; }
   auto operator co_await() & noexcept { return Awaiter<Resume>{take_state_or_null(), {}}; }
+  ///@}
 
-  /// A std::future with the same result, for code that wants one.
+  /// A std::future with the same result, for code that wants one; this
+  /// future is left invalid. Waiting on the std::future never runs the call
+  /// on the waiting thread.
+  /// @throws std::future_error (no_state) on an invalid future.
   operator std::future<T>() &&;
 
  private:
@@ -422,8 +491,13 @@ class Future {
 template <typename T>
 class Promise {
  public:
+  /// A promise whose future is not completed yet.
   Promise() : state_(std::make_shared<detail::State<T>>()) {}
+  /// Takes over `other`'s future; `other` may then only be destroyed or
+  /// assigned to.
   Promise(Promise&&) noexcept = default;
+  /// Abandons this promise first (as the destructor does), then takes over
+  /// `other`'s future.
   Promise& operator=(Promise&& other) noexcept {
     abandon();
     state_ = std::move(other.state_);
@@ -434,27 +508,34 @@ class Promise {
   /// std::future_error(broken_promise).
   ~Promise() { abandon(); }
 
-  /// The future; throws std::future_error(future_already_retrieved) the
-  /// second time.
+  /// The future, once.
+  /// @throws std::future_error (future_already_retrieved) the second time.
   Future<T> get_future() {
     if (retrieved_) throw std::future_error(std::future_errc::future_already_retrieved);
     retrieved_ = true;
     return Future<T>(state_);
   }
 
-  /// Completes the future. False if it was already completed (cancelled,
-  /// expired, or set before): the value is then dropped.
+  /// Completes the future with T constructed from `args`. False if it was
+  /// already completed (cancelled, expired, or set before): the value is then
+  /// dropped. A callback attached with then() runs on this thread, before
+  /// this returns. If constructing T throws, the future fails with that
+  /// exception instead.
   template <typename... Args>
   bool set_value(Args&&... args) {
     return state_->set_value(std::forward<Args>(args)...);
   }
+  /// Fails the future with `error`, which must not be null. False if it was
+  /// already completed. A then() callback runs as for set_value().
   bool set_exception(std::exception_ptr error) noexcept { return state_->fail(std::move(error)); }
 
   /// The future was completed (by this promise, or by cancel() or a deadline).
   bool is_completed() const noexcept { return state_->completing(); }
 
-  /// The shared state, for the library's own wiring (attach, watch, expire_at).
+  /// The shared state, for the library's own wiring (attach, watch,
+  /// expire_at); not for users.
   detail::State<T>& state() noexcept { return *state_; }
+  /// The same, weakly; not for users.
   std::weak_ptr<detail::StateBase> weak_state() const noexcept { return state_; }
 
  private:
@@ -540,6 +621,9 @@ Future<detail::ThenResult<F, T>> Future<T>::then(F callback) {
   return Future<R>(std::move(child));
 }
 
+// Doxygen 1.9.4 does not match this definition to its declaration (the
+// constrained template parameter), and would list it twice: hidden from it.
+/// @cond
 template <typename T>
 template <detail::Executor E>
 auto Future<T>::via(E executor) && {
@@ -551,6 +635,7 @@ auto Future<T>::via(E executor) && {
   };
   return ViaAwaitable{Awaiter<ResumeVia<E>>{take_state_or_null(), ResumeVia<E>{std::move(executor)}}};
 }
+/// @endcond
 
 template <typename T>
 Future<T>::operator std::future<T>() && {

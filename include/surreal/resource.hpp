@@ -1,4 +1,5 @@
-// surreal::Resource: what a record call works on.
+/// @file
+/// Resource: what a record call works on.
 #pragma once
 
 #include <string>
@@ -23,10 +24,16 @@ namespace surreal {
 /// A regular value type, safe to share between threads for reading.
 class Resource {
  public:
+  /// A table, or a record when the text holds a colon (see the class).
+  /// A `const char*` must not be null.
+  ///@{
   Resource(std::string text) : value_(std::move(text)) {}
   Resource(const char* text) : value_(std::string(text)) {}
   Resource(std::string_view text) : value_(std::string(text)) {}
+  ///@}
+  /// A table, whatever its name holds.
   Resource(Table table) : value_(std::move(table)) {}
+  /// One record, or the records of a range when the key is a Range.
   Resource(RecordId id) : value_(std::move(id)) {}
 
   /// True when this names a single record rather than a table or a range:

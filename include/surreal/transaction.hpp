@@ -1,4 +1,6 @@
-// surreal::Transaction: an interactive transaction of one Database session.
+/// @file
+/// Transaction: an interactive transaction of one Database session.
+/// Included by database.hpp.
 #pragma once
 
 #include <memory>
@@ -15,12 +17,14 @@ namespace surreal {
 /// An interactive transaction, from Database::begin(): the query and record
 /// verbs of a Database, run inside it, then commit() or cancel().
 ///
-///   auto tx = db.begin().get();
-///   auto from = tx.select(RecordId("account", 1)).get();
-///   ... check the balance ...
-///   tx.merge(RecordId("account", 1), Object{{"balance", balance - 10}}).get();
-///   tx.merge(RecordId("account", 2), ...).get();
-///   tx.commit().get();  // TransactionConflictException: run it all again
+/// @code
+/// auto tx = db.begin().get();
+/// auto from = tx.select(RecordId("account", 1)).get();
+/// ... check the balance ...
+/// tx.merge(RecordId("account", 1), Object{{"balance", balance - 10}}).get();
+/// tx.merge(RecordId("account", 2), ...).get();
+/// tx.commit().get();  // TransactionConflictException: run it all again
+/// @endcode
 ///
 /// Isolation: nothing it writes is seen outside it until commit() returns;
 /// what it reads is the datastore as of begin(), with its own writes. A
@@ -49,10 +53,16 @@ namespace surreal {
 /// cancelled and its calls fail with ConnectionException. It does not keep
 /// the Database open.
 ///
-/// Thread-safety: as a Database's; moving or destroying it must not race
-/// with calls on it.
+/// Errors: each call's future fails as the Database call it mirrors does
+/// (see Database), and as said above. A moved-from Transaction's calls fail
+/// as after commit(); its id() throws std::logic_error.
+///
+/// Thread-safety: as a Database's (its calls' callbacks run on the thread
+/// that completes them, and must not block); moving or destroying it must
+/// not race with calls on it.
 class Transaction {
  public:
+  /// Takes over `other`'s transaction; `other` is left moved-from.
   Transaction(Transaction&&) noexcept;
   /// Cancels this transaction first if it is still open.
   Transaction& operator=(Transaction&&) noexcept;
@@ -63,6 +73,7 @@ class Transaction {
   ~Transaction();
 
   /// Its id in the engine.
+  /// @throws std::logic_error on a moved-from Transaction.
   const Uuid& id() const;
   /// True until commit() or cancel() is called.
   bool is_open() const noexcept;
@@ -73,6 +84,7 @@ class Transaction {
   /// As Database::select, inside the transaction.
   Future<Value> select(Resource resource, CallOptions options = {});
   /// The same, each record converted with Value::get<T>().
+  /// @throws TypeError when a record does not convert to T.
   template <class T>
   Future<std::vector<T>> select(Resource resource, CallOptions options = {});
   /// As Database::create, inside the transaction.
@@ -105,8 +117,20 @@ class Transaction {
   /// commit: it completes or fails in the engine regardless, so a
   /// CancelledException or TimeoutException from it says nothing of the
   /// outcome.
+  /// @throws TransactionConflictException when it lost a conflict, or an
+  /// earlier call in it did; nothing was committed.
+  /// @throws QueryException when an earlier call in it had failed otherwise;
+  /// nothing was committed.
+  /// @throws ConnectionException when its Database was closed (which
+  /// cancelled it).
+  /// @throws DatabaseException (error_code::invalid_argument) when commit()
+  /// or cancel() was called already.
   Future<void> commit(CallOptions options = {});
   /// Rolls back: nothing it wrote remains. Afterwards it is closed.
+  /// @throws ConnectionException when its Database was closed (which
+  /// cancelled it already).
+  /// @throws DatabaseException (error_code::invalid_argument) when commit()
+  /// or cancel() was called already.
   Future<void> cancel(CallOptions options = {});
 
  private:

@@ -1,12 +1,16 @@
-// surreal::Value: every kind of value SurrealDB has (NONE, NULL, bool, int, float,
-// decimal, string, bytes, duration, datetime, uuid, array, object, set, geometry,
-// table, record id, range, file, regex), with SurrealDB's own equality and order.
-//
-// Every type in this header is a regular value type: copies are deep and share
-// nothing, so a Value may be read from many threads at once, and a copy may be
-// changed on one thread while other copies are read on others. Changing one
-// Value from two threads, or reading it while another thread changes it, needs
-// the caller's own lock.
+/// @file
+/// Value and the types of its kinds; SURREAL_DEFINE_TYPE.
+///
+/// A Value holds every kind of value SurrealDB has (NONE, NULL, bool, int, float,
+/// decimal, string, bytes, duration, datetime, uuid, array, object, set, geometry,
+/// table, record id, range, file, regex), with SurrealDB's own equality and order;
+/// SURREAL_DEFINE_TYPE converts plain structs to and from Values.
+///
+/// Every type in this header is a regular value type: copies are deep and share
+/// nothing, so a Value may be read from many threads at once, and a copy may be
+/// changed on one thread while other copies are read on others. Changing one
+/// Value from two threads, or reading it while another thread changes it, needs
+/// the caller's own lock.
 #pragma once
 
 #include <algorithm>
@@ -40,26 +44,26 @@ namespace surreal {
 /// alternatives Value stores; it is not SurrealDB's sort order between kinds
 /// (see operator<=> on Value for that).
 enum class Kind : std::uint8_t {
-  none,
-  null,
-  boolean,
-  integer,
-  floating,
-  decimal,
-  string,
-  bytes,
-  duration,
-  datetime,
-  uuid,
-  array,
-  object,
-  set,
-  geometry,
-  table,
-  record_id,
-  range,
-  file,
-  regex,
+  none,       ///< NONE (None)
+  null,       ///< NULL (std::nullptr_t)
+  boolean,    ///< bool
+  integer,    ///< int: std::int64_t
+  floating,   ///< float: double
+  decimal,    ///< Decimal
+  string,     ///< std::string
+  bytes,      ///< Bytes
+  duration,   ///< Duration
+  datetime,   ///< Datetime
+  uuid,       ///< Uuid
+  array,      ///< Array
+  object,     ///< Object
+  set,        ///< Set
+  geometry,   ///< Geometry
+  table,      ///< Table
+  record_id,  ///< RecordId
+  range,      ///< Range
+  file,       ///< File
+  regex,      ///< Regex
 };
 
 /// SurrealQL's name for a kind: "none", "null", "bool", "int", "float", "decimal",
@@ -78,8 +82,10 @@ class TypeError : public std::logic_error {
 
 /// SurrealDB's NONE: no value at all (an absent field), as opposed to NULL.
 struct None {
+  /// Every None equals every other.
   friend bool operator==(None, None) = default;
 };
+/// NONE, to write `Value v = surreal::none;`.
 inline constexpr None none{};
 
 class Value;
@@ -123,16 +129,16 @@ class Box {
 }  // namespace detail
 
 /// An exact decimal number as SurrealDB keeps it (rust_decimal: up to 28 digits
-/// after the point and a magnitude below 2^96), held as its text, e.g. "1.50",
+/// after the point and a magnitude below 2^96), held as its text, such as "1.50",
 /// "-0.3", "79228162514264337593543950335". The text is kept as given, so
 /// "1.50" stays "1.50"; equality and order are numeric (1.5 == 1.50).
 class Decimal {
  public:
   /// Zero.
   Decimal() : text_("0") {}
-  /// Validates `[-]digits[.digits]` that rust_decimal holds exactly; throws
-  /// std::invalid_argument otherwise (exponents, "+", ".5", "5.", more than 28
-  /// digits after the point, or a magnitude of 2^96 or more).
+  /// Validates `[-]digits[.digits]` that rust_decimal holds exactly.
+  /// @throws std::invalid_argument otherwise (exponents, "+", ".5", "5.", more
+  /// than 28 digits after the point, or a magnitude of 2^96 or more).
   explicit Decimal(std::string text);
 
   /// The text: "1.50".
@@ -142,8 +148,11 @@ class Decimal {
   /// The nearest double (correctly rounded).
   double to_double() const;
 
+  /// Numeric equality and order: 1.5 == 1.50.
+  ///@{
   friend bool operator==(const Decimal& a, const Decimal& b) noexcept;
   friend std::weak_ordering operator<=>(const Decimal& a, const Decimal& b) noexcept;
+  ///@}
 
  private:
   std::string text_;
@@ -154,21 +163,28 @@ class Decimal {
 class Duration {
  public:
   constexpr Duration() = default;
-  /// Nanoseconds of 1e9 or more are carried into the seconds
-  /// (std::out_of_range if the seconds overflow).
+  /// Nanoseconds of 1e9 or more are carried into the seconds.
+  /// @throws std::out_of_range if the seconds overflow.
   Duration(std::uint64_t seconds, std::uint32_t nanos);
   /// Any non-negative std::chrono::duration, to the nanosecond (finer periods
-  /// are truncated); std::out_of_range if negative or beyond 2^64 seconds.
+  /// are truncated).
+  /// @throws std::out_of_range if negative (or, for a floating-point one,
+  /// NaN) or beyond 2^64 seconds.
   template <class Rep, class Period>
   Duration(std::chrono::duration<Rep, Period> span) : Duration(from_chrono(span)) {}
 
+  /// The whole seconds.
   std::uint64_t seconds() const noexcept { return seconds_; }
+  /// The nanoseconds beyond them, below 1e9.
   std::uint32_t nanos() const noexcept { return nanos_; }
-  /// As std::chrono::nanoseconds; std::out_of_range beyond about 292 years.
+  /// As std::chrono::nanoseconds.
+  /// @throws std::out_of_range beyond about 292 years.
   std::chrono::nanoseconds to_chrono() const;
-  /// SurrealQL, e.g. "1h30m", through Value::to_string() (needs the native library).
+  /// SurrealQL text, such as "1h30m", through Value::to_string() (needs the
+  /// native library).
   std::string to_string() const;
 
+  /// Ordered by length; equal when seconds and nanoseconds are.
   friend auto operator<=>(const Duration&, const Duration&) = default;
 
  private:
@@ -195,23 +211,32 @@ class Datetime {
  public:
   /// 1970-01-01T00:00:00Z.
   constexpr Datetime() = default;
-  /// std::invalid_argument unless nanos < 1e9.
+  /// `seconds` since 1970-01-01T00:00:00Z plus `nanos`.
+  /// @throws std::invalid_argument unless nanos < 1e9.
   Datetime(std::int64_t seconds, std::uint32_t nanos);
   /// Any system_clock time point, to the nanosecond (rounded down).
+  /// @throws std::out_of_range beyond 2^63 seconds from 1970 (or, for a
+  /// floating-point one, NaN).
   template <class D>
   Datetime(std::chrono::time_point<std::chrono::system_clock, D> when)
       : Datetime(from_chrono(when.time_since_epoch())) {}
+  /// The current time, from std::chrono::system_clock.
   static Datetime now();
 
+  /// Whole seconds since 1970-01-01T00:00:00Z (negative before).
   std::int64_t seconds() const noexcept { return seconds_; }
+  /// The nanoseconds after them, below 1e9.
   std::uint32_t nanos() const noexcept { return nanos_; }
-  /// As a nanosecond time point; std::out_of_range outside about 292 years
-  /// either side of 1970 (the years 1677 to 2262).
+  /// As a nanosecond time point.
+  /// @throws std::out_of_range outside about 292 years either side of 1970
+  /// (the years 1677 to 2262).
   std::chrono::sys_time<std::chrono::nanoseconds> to_time_point() const;
-  /// SurrealQL, e.g. "d'2024-01-01T00:00:00Z'", through Value::to_string()
-  /// (needs the native library).
+  /// SurrealQL text, such as "d'2024-01-01T00:00:00Z'", through
+  /// Value::to_string() (needs the native library).
+  /// @throws std::invalid_argument outside the years SurrealDB accepts.
   std::string to_string() const;
 
+  /// Chronological order.
   friend auto operator<=>(const Datetime&, const Datetime&) = default;
 
  private:
@@ -235,17 +260,20 @@ class Uuid {
  public:
   /// The nil UUID.
   constexpr Uuid() = default;
+  /// The UUID of these 16 bytes, in order.
   explicit constexpr Uuid(std::array<std::uint8_t, 16> bytes) : bytes_(bytes) {}
-  /// Hyphenated hex, either case: "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b";
-  /// std::invalid_argument otherwise.
+  /// Hyphenated hex, either case: "0191a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b".
+  /// @throws std::invalid_argument for any other text.
   static Uuid parse(std::string_view text);
 
+  /// The 16 bytes.
   const std::array<std::uint8_t, 16>& bytes() const noexcept { return bytes_; }
   /// Hyphenated lower-case hex.
   std::string text() const;
   /// SurrealQL, "u'0191a2b3-...'", through Value::to_string() (needs the native library).
   std::string to_string() const;
 
+  /// Ordered by bytes.
   friend auto operator<=>(const Uuid&, const Uuid&) = default;
 
  private:
@@ -254,52 +282,67 @@ class Uuid {
 
 /// A table, by name (SurrealQL `type::table("person")`), as opposed to a string.
 struct Table {
-  std::string name;
+  std::string name;  ///< the table's name
+  /// Ordered by name.
   friend auto operator<=>(const Table&, const Table&) = default;
 };
 
 /// A file in a bucket (SurrealQL `f"bucket:/key"`). SurrealDB keys start with '/'.
 struct File {
-  std::string bucket;
-  std::string key;
+  std::string bucket;  ///< the bucket's name
+  std::string key;     ///< the file's key in it ("/a/b.txt")
+  /// Ordered by bucket, then key.
   friend auto operator<=>(const File&, const File&) = default;
 };
 
 /// A regular expression, by its pattern (SurrealQL `<regex> "a+"`). Not
 /// compiled here: SurrealDB rejects a pattern that does not compile.
 struct Regex {
-  std::string pattern;
+  std::string pattern;  ///< the pattern, as SurrealDB's regex syntax has it
+  /// Ordered by pattern text.
   friend auto operator<=>(const Regex&, const Regex&) = default;
 };
 
 /// The shapes of a Geometry (GeoJSON's, as SurrealDB keeps them: x is the
 /// longitude, y the latitude). Equality compares coordinates with double's ==.
 namespace geo {
+/// A point (GeoJSON's Point).
 struct Point {
-  double x = 0;
-  double y = 0;
+  double x = 0;  ///< the longitude
+  double y = 0;  ///< the latitude
+  /// Coordinates equal (with double's ==).
   friend bool operator==(const Point&, const Point&) = default;
 };
+/// A line through points, in order (GeoJSON's LineString).
 struct Line {
-  std::vector<Point> points;
+  std::vector<Point> points;  ///< the points, in order
+  /// Same points in the same order.
   friend bool operator==(const Line&, const Line&) = default;
 };
-/// SurrealDB closes rings that are not closed (it appends the first point).
+/// A polygon: an outer ring and holes. SurrealDB closes rings that are not
+/// closed (it appends the first point).
 struct Polygon {
-  Line exterior;
-  std::vector<Line> interiors;
+  Line exterior;                ///< the outer ring
+  std::vector<Line> interiors;  ///< the holes' rings
+  /// Same rings.
   friend bool operator==(const Polygon&, const Polygon&) = default;
 };
+/// Several points (GeoJSON's MultiPoint).
 struct MultiPoint {
-  std::vector<Point> points;
+  std::vector<Point> points;  ///< the points
+  /// Same points in the same order.
   friend bool operator==(const MultiPoint&, const MultiPoint&) = default;
 };
+/// Several lines (GeoJSON's MultiLineString).
 struct MultiLine {
-  std::vector<Line> lines;
+  std::vector<Line> lines;  ///< the lines
+  /// Same lines in the same order.
   friend bool operator==(const MultiLine&, const MultiLine&) = default;
 };
+/// Several polygons (GeoJSON's MultiPolygon).
 struct MultiPolygon {
-  std::vector<Polygon> polygons;
+  std::vector<Polygon> polygons;  ///< the polygons
+  /// Same polygons in the same order.
   friend bool operator==(const MultiPolygon&, const MultiPolygon&) = default;
 };
 }  // namespace geo
@@ -307,17 +350,22 @@ struct MultiPolygon {
 /// A geometry: one of the shapes of namespace geo, or a collection of geometries.
 class Geometry {
  public:
+  /// One of the shapes, or (the last alternative) a collection.
   using Shape = std::variant<geo::Point, geo::Line, geo::Polygon, geo::MultiPoint, geo::MultiLine,
                              geo::MultiPolygon, std::vector<Geometry>>;
 
   /// The point (0, 0).
   Geometry() = default;
+  /// That shape.
+  ///@{
   Geometry(geo::Point point) : shape_(point) {}
   Geometry(geo::Line line) : shape_(std::move(line)) {}
   Geometry(geo::Polygon polygon) : shape_(std::move(polygon)) {}
   Geometry(geo::MultiPoint points) : shape_(std::move(points)) {}
   Geometry(geo::MultiLine lines) : shape_(std::move(lines)) {}
   Geometry(geo::MultiPolygon polygons) : shape_(std::move(polygons)) {}
+  ///@}
+  /// A collection of geometries (GeoJSON's GeometryCollection).
   static Geometry collection(std::vector<Geometry> members) {
     Geometry geometry;
     geometry.shape_.emplace<std::vector<Geometry>>(std::move(members));
@@ -332,8 +380,10 @@ class Geometry {
   const S* get_if() const noexcept {
     return std::get_if<S>(&shape_);
   }
+  /// True for a collection().
   bool is_collection() const noexcept { return shape_.index() == 6; }
 
+  /// Same shape with equal coordinates (double's ==).
   friend bool operator==(const Geometry& a, const Geometry& b) { return a.shape_ == b.shape_; }
 
  private:
@@ -346,33 +396,50 @@ class Geometry {
 /// sends them) is an O(1) append.
 class Object {
  public:
+  /// A member: its key and its value.
   using value_type = std::pair<std::string, Value>;
   /// Iterates members in key order. Do not change a key through a mutable
   /// iterator: that would break the order lookups rely on.
   using iterator = std::vector<value_type>::iterator;
+  /// Iterates members in key order, read-only.
   using const_iterator = std::vector<value_type>::const_iterator;
 
+  /// No members.
   Object() = default;
   /// Object{{"name", "Ann"}, {"age", 31}}: in any order; a later duplicate wins.
   Object(std::initializer_list<value_type> members);
 
   // (The short members are defined after Value, which they need complete.)
+  /// The number of members.
   std::size_t size() const noexcept;
+  /// True when it has no members.
   bool empty() const noexcept;
+  /// The members in key order (see iterator). Adding or removing a member
+  /// invalidates iterators, as std::vector's do.
+  ///@{
   iterator begin() noexcept;
   iterator end() noexcept;
   const_iterator begin() const noexcept;
   const_iterator end() const noexcept;
+  ///@}
+  /// Removes every member.
   void clear() noexcept;
+  /// Makes room for `count` members, as std::vector::reserve().
   void reserve(std::size_t count);
 
   /// The member's value, or nullptr.
+  ///@{
   const Value* find(std::string_view key) const noexcept;
   Value* find(std::string_view key) noexcept;
+  ///@}
+  /// True when it has a member with that key.
   bool contains(std::string_view key) const noexcept;
-  /// The member's value; std::out_of_range naming the key if absent.
+  /// The member's value.
+  /// @throws std::out_of_range naming the key if absent.
+  ///@{
   const Value& at(std::string_view key) const;
   Value& at(std::string_view key);
+  ///@}
   /// The member's value, inserting NONE first if absent.
   Value& operator[](std::string key);
   /// Sets a member; O(1) amortised when `key` sorts after every present key.
@@ -393,28 +460,41 @@ class Object {
 /// Two values that order as equivalent (1 and 1.0) are one member: the first kept.
 class Set {
  public:
+  /// A member.
   using value_type = Value;
   /// Read-only: changing a member in place could break the order.
   using iterator = std::vector<Value>::const_iterator;
+  /// The same.
   using const_iterator = std::vector<Value>::const_iterator;
 
+  /// No members.
   Set() = default;
+  /// Set{1, "a", 2}: the members, in any order; of equivalent ones the first is kept.
   Set(std::initializer_list<Value> members);
 
+  /// The number of members.
   std::size_t size() const noexcept;
+  /// True when it has no members.
   bool empty() const noexcept;
+  /// The members in order. Adding or removing a member invalidates
+  /// iterators, as std::vector's do.
+  ///@{
   const_iterator begin() const noexcept;
   const_iterator end() const noexcept;
+  ///@}
   /// The members as a contiguous, sorted range.
   const Value* data() const noexcept;
+  /// Removes every member.
   void clear() noexcept;
 
   /// Adds `member` unless an equivalent one is present; true if added.
   bool insert(Value member);
+  /// True when a member is equivalent to `member` (1 and 1.0 are).
   bool contains(const Value& member) const;
   /// Removes the equivalent member; false if there was none.
   bool erase(const Value& member);
 
+  /// Equal members (as Value's ==), in order.
   friend bool operator==(const Set& a, const Set& b);
 
  private:
@@ -497,21 +577,34 @@ inline constexpr bool always_false_v = false;
 class Value {
  public:
   /// NONE.
+  ///@{
   Value() noexcept = default;
   Value(None) noexcept {}
+  ///@}
   /// NULL.
   Value(std::nullptr_t) noexcept : data_(std::in_place_type<std::nullptr_t>, nullptr) {}
+  /// A bool.
   Value(bool flag) noexcept : data_(std::in_place_type<bool>, flag) {}
   /// Any integer type but bool and the character types: an int (i64).
-  /// std::out_of_range for an unsigned value above INT64_MAX.
+  /// @throws std::out_of_range for an unsigned value above INT64_MAX.
   template <detail::integer I>
   Value(I number) : data_(std::in_place_type<std::int64_t>, checked_int(number)) {}
+  /// A float (held as a double).
+  ///@{
   Value(double number) noexcept : data_(std::in_place_type<double>, number) {}
   Value(float number) noexcept : data_(std::in_place_type<double>, number) {}
-  /// A string (std::invalid_argument for a null pointer).
+  ///@}
+  /// A string.
+  /// @throws std::invalid_argument for a null pointer.
   Value(const char* text);
+  /// A string.
+  ///@{
   Value(std::string text) noexcept : data_(std::in_place_type<std::string>, std::move(text)) {}
   Value(std::string_view text) : data_(std::in_place_type<std::string>, text) {}
+  ///@}
+  /// A value of the kind this type stores (see Kind); a geo shape makes a
+  /// geometry.
+  ///@{
   Value(Decimal number) noexcept : data_(std::in_place_type<Decimal>, std::move(number)) {}
   Value(Duration span) noexcept : data_(std::in_place_type<Duration>, span) {}
   Value(Datetime when) noexcept : data_(std::in_place_type<Datetime>, when) {}
@@ -532,10 +625,13 @@ class Value {
   Value(Range range);
   Value(File file);
   Value(Regex regex) noexcept : data_(std::in_place_type<Regex>, std::move(regex)) {}
-  /// A duration (std::out_of_range if negative).
+  ///@}
+  /// A duration.
+  /// @throws std::out_of_range if negative, or beyond 2^64 seconds.
   template <class Rep, class Period>
   Value(std::chrono::duration<Rep, Period> span) : Value(Duration(span)) {}
   /// A datetime.
+  /// @throws std::out_of_range beyond 2^63 seconds from 1970.
   template <class D>
   Value(std::chrono::time_point<std::chrono::system_clock, D> when) : Value(Datetime(when)) {}
   /// NONE for std::nullopt, else the value.
@@ -555,13 +651,16 @@ class Value {
     *this = Value(std::move(array));
   }
   /// An object of the converted values.
+  ///@{
   template <class T>
     requires std::constructible_from<Value, const T&>
   Value(const std::map<std::string, T>& members);
   template <class T>
     requires std::constructible_from<Value, const T&>
   Value(const std::unordered_map<std::string, T>& members);
-  /// A user type, through its to_value() (see SURREAL_DEFINE_TYPE).
+  ///@}
+  /// A user type, through its to_value() (see SURREAL_DEFINE_TYPE), which
+  /// ADL finds in T's namespace. Throws what to_value() throws.
   template <class T>
     requires(detail::has_to_value<T> && !std::is_same_v<T, Value>)
   Value(const T& user) {
@@ -578,22 +677,32 @@ class Value {
     requires detail::is_character_v<C>
   Value(C) = delete;
 
+  /// A deep copy.
   Value(const Value& other);
+  /// Takes `other`'s value; `other` becomes NONE.
   Value(Value&& other) noexcept;
+  /// Replaces the value with a deep copy of `other`'s.
   Value& operator=(const Value& other);
+  /// Replaces the value with `other`'s; `other` becomes NONE.
   Value& operator=(Value&& other) noexcept;
   /// Never recurses deeper than a fixed bound, however deeply the value nests.
   ~Value();
 
+  /// The kind of value it holds.
   Kind kind() const noexcept { return static_cast<Kind>(data_.index()); }
+  /// True when it holds that kind (see Kind).
+  ///@{
   bool is_none() const noexcept { return kind() == Kind::none; }
   bool is_null() const noexcept { return kind() == Kind::null; }
   bool is_bool() const noexcept { return kind() == Kind::boolean; }
   bool is_int() const noexcept { return kind() == Kind::integer; }
   bool is_float() const noexcept { return kind() == Kind::floating; }
   bool is_decimal() const noexcept { return kind() == Kind::decimal; }
+  ///@}
   /// An int, a float or a decimal.
   bool is_number() const noexcept { return is_int() || is_float() || is_decimal(); }
+  /// True when it holds that kind (see Kind).
+  ///@{
   bool is_string() const noexcept { return kind() == Kind::string; }
   bool is_bytes() const noexcept { return kind() == Kind::bytes; }
   bool is_duration() const noexcept { return kind() == Kind::duration; }
@@ -608,6 +717,7 @@ class Value {
   bool is_range() const noexcept { return kind() == Kind::range; }
   bool is_file() const noexcept { return kind() == Kind::file; }
   bool is_regex() const noexcept { return kind() == Kind::regex; }
+  ///@}
 
   /// The value as a T, or TypeError naming both kinds. T is one of:
   /// - the stored types: bool, std::string, Decimal, Bytes, Duration, Datetime,
@@ -621,67 +731,97 @@ class Value {
   /// - std::chrono::duration: a duration; a system_clock time_point: a datetime
   ///   (both std::out_of_range where std::chrono cannot hold them);
   /// - Value: a copy; a user type with from_value() (see SURREAL_DEFINE_TYPE).
+  ///
+  /// @throws TypeError when the value is not of a kind that converts to T
+  /// (for a user type, naming the type and field), or an int does not fit.
+  /// @throws std::out_of_range for a duration or datetime that std::chrono
+  /// cannot hold.
   template <class T>
   T get() const;
 
   /// The stored value if it is a T (one of the stored types listed for get()),
   /// else nullptr. No conversion: get_if<double>() of an int is nullptr.
+  ///@{
   template <class T>
   const T* get_if() const noexcept;
   template <class T>
   T* get_if() noexcept {
     return const_cast<T*>(std::as_const(*this).get_if<T>());
   }
+  ///@}
 
-  /// References to the stored object, array or string; TypeError otherwise.
+  /// References to the stored object, array or string.
+  /// @throws TypeError when the value is of another kind.
+  ///@{
   const Object& as_object() const;
   Object& as_object();
   const Array& as_array() const;
   Array& as_array();
   const std::string& as_string() const;
+  ///@}
 
   /// An object's member, or NONE when absent or when this is not an object.
   const Value& operator[](std::string_view key) const&;
   /// An object's member, inserted as NONE if absent; a NONE value first
-  /// becomes an empty object. TypeError for other kinds.
+  /// becomes an empty object.
+  /// @throws TypeError for other kinds.
   Value& operator[](std::string key) &;
   /// From a temporary (`db.select(id).get()["name"]`): the member moved out,
   /// or NONE, by value, so that it outlives the temporary.
   Value operator[](std::string_view key) &&;
-  /// An array's element; std::out_of_range past the end, TypeError if not an array.
+  /// An array's element, bounds-checked as at() (unlike std::vector's); from
+  /// a temporary, moved out by value.
+  /// @throws std::out_of_range past the end.
+  /// @throws TypeError if not an array.
+  ///@{
   const Value& operator[](std::size_t index) const&;
   Value& operator[](std::size_t index) &;
   Value operator[](std::size_t index) &&;
-  /// An object's member: std::out_of_range if absent, TypeError if not an object.
+  ///@}
+  /// An object's member; from a temporary, moved out by value.
+  /// @throws std::out_of_range if absent.
+  /// @throws TypeError if not an object.
+  ///@{
   const Value& at(std::string_view key) const&;
   Value& at(std::string_view key) &;
   Value at(std::string_view key) &&;
-  /// An array's element: std::out_of_range past the end, TypeError if not an array.
+  ///@}
+  /// An array's element; from a temporary, moved out by value.
+  /// @throws std::out_of_range past the end.
+  /// @throws TypeError if not an array.
+  ///@{
   const Value& at(std::size_t index) const&;
   Value& at(std::size_t index) &;
   Value at(std::size_t index) &&;
+  ///@}
   /// True if this is an object with that member.
   bool contains(std::string_view key) const noexcept;
-  /// Elements of an array or set, members of an object, 0 for NONE and NULL;
-  /// TypeError for other kinds.
+  /// Elements of an array or set, members of an object, 0 for NONE and NULL.
+  /// @throws TypeError for other kinds.
   std::size_t size() const;
+  /// size() == 0.
+  /// @throws TypeError for kinds without a size (see size()).
   bool empty() const { return size() == 0; }
-  /// The elements of an array or a set; an empty range for NONE and NULL;
-  /// TypeError for other kinds (iterate an object with as_object()).
+  /// The elements of an array or a set; an empty range for NONE and NULL
+  /// (iterate an object with as_object()).
+  /// @throws TypeError for other kinds.
+  ///@{
   const Value* begin() const;
   const Value* end() const;
+  ///@}
   /// Appends to an array; a NONE value first becomes an empty array.
-  /// TypeError for other kinds.
+  /// @throws TypeError for other kinds.
   void push_back(Value item);
 
   /// SurrealQL text exactly as SurrealDB renders it (`surreal sql` output):
   /// "person:tobie", "1.5dec", "d'2024-01-01T00:00:00Z'". Through the native
-  /// library; std::invalid_argument if SurrealDB cannot hold the value (text
+  /// library.
+  /// @throws std::invalid_argument if SurrealDB cannot hold the value (text
   /// that is not UTF-8, a regex that does not compile, a datetime out of range).
   std::string to_string() const;
   /// Parses a SurrealQL literal with SurrealDB's own parser, the whole text:
   /// Value::parse("person:tobie"), Value::parse("{ a: 1, b: [2dec, 3f] }").
-  /// std::invalid_argument on text that is not one literal.
+  /// @throws std::invalid_argument on text that is not one literal.
   static Value parse(std::string_view literal);
   /// From JSON: null -> NULL, bools, integers -> int (an unsigned one above
   /// INT64_MAX -> float), floats, strings stay strings (even "person:1" or an
@@ -692,6 +832,8 @@ class Value {
   /// durations, datetimes, uuids, record ids, tables, ranges, files and
   /// regexes become their text; bytes an array of numbers; sets arrays;
   /// geometries GeoJSON objects. So from_json(to_json()) is not the value.
+  /// @throws std::invalid_argument if SurrealDB cannot hold the value (see
+  /// to_string()).
   nlohmann::json to_json() const;
 
   /// SurrealDB's equality (its Value's PartialEq): values of different kinds
@@ -721,6 +863,7 @@ class Value {
   /// Writes to_string(): SurrealQL text (needs the native library). A hidden
   /// friend, so that only a Value itself is printed this way, never something
   /// that merely converts to one.
+  /// @throws std::invalid_argument as to_string().
   friend std::ostream& operator<<(std::ostream& out, const Value& value);
 
  private:
@@ -759,23 +902,31 @@ std::size_t hash_value(const Value& value) noexcept;
 /// SurrealQL `1..5` is [included(1), excluded(5)], `1>..=5` [excluded(1), included(5)].
 class Range {
  public:
+  /// One end of a range.
   struct Bound {
-    Value value;
-    bool inclusive = true;
+    Value value;            ///< where it ends
+    bool inclusive = true;  ///< whether `value` itself is in the range
+    /// Same value (as Value's ==) and inclusiveness.
     friend bool operator==(const Bound&, const Bound&) = default;
   };
 
   /// Unbounded at both ends (`..`).
   Range() = default;
+  /// From `begin` to `end`; std::nullopt leaves that end unbounded.
   Range(std::optional<Bound> begin, std::optional<Bound> end)
       : begin_(std::move(begin)), end_(std::move(end)) {}
+  /// A bound that includes `value`.
   static Bound included(Value value) { return Bound{std::move(value), true}; }
+  /// A bound that excludes `value`.
   static Bound excluded(Value value) { return Bound{std::move(value), false}; }
 
-  /// std::nullopt when unbounded.
+  /// The start and the end bound; std::nullopt when unbounded.
+  ///@{
   const std::optional<Bound>& begin() const noexcept { return begin_; }
   const std::optional<Bound>& end() const noexcept { return end_; }
+  ///@}
 
+  /// Equal bounds.
   friend bool operator==(const Range&, const Range&) = default;
 
  private:
@@ -790,15 +941,22 @@ class RecordId {
  public:
   /// A placeholder, table "" and key 0, for fields that from_value() fills.
   RecordId() : key_(std::int64_t{0}) {}
-  /// std::invalid_argument if `key` is not one of the key kinds.
+  /// The record `key` of `table`: `RecordId("person", "tobie")`,
+  /// `RecordId("account", 1)`.
+  /// @throws std::invalid_argument if `key` is not one of the key kinds.
   RecordId(std::string table, Value key);
 
+  /// The table's name.
   const std::string& table() const noexcept { return table_; }
+  /// The key.
   const Value& key() const noexcept { return key_; }
-  /// SurrealQL, "person:tobie", "person:`a-b`" (SurrealDB 3 quotes keys with
-  /// backticks), through Value::to_string() (needs the native library).
+  /// SurrealQL text, such as "person:tobie" or "person:`a-b`" (SurrealDB 3
+  /// quotes keys with backticks), through Value::to_string() (needs the
+  /// native library).
+  /// @throws std::invalid_argument as Value::to_string().
   std::string to_string() const;
 
+  /// Same table, and keys equal as Value's == has it.
   friend bool operator==(const RecordId&, const RecordId&) = default;
 
  private:
@@ -1004,27 +1162,34 @@ void get_field(const Object& object, const char* type, const char* name, T& fiel
 
 }  // namespace surreal
 
+/// Hashes a surreal::Value with surreal::hash_value(), so that Values can key
+/// std::unordered_map and std::unordered_set.
 template <>
 struct std::hash<surreal::Value> {
+  /// surreal::hash_value(value).
   std::size_t operator()(const surreal::Value& value) const noexcept {
     return surreal::hash_value(value);
   }
 };
 
-// SURREAL_DEFINE_TYPE(Type, field...): to_value and from_value for a plain
-// struct, in the struct's namespace, as nlohmann's
-// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE. Up to 64 fields.
-//
-//   namespace app {
-//   struct Person { std::optional<surreal::RecordId> id; std::string name; int age = 0; };
-//   SURREAL_DEFINE_TYPE(Person, id, name, age)
-//   }
-//
-// to_value makes an object with a member per field, leaving out fields whose
-// value is NONE (an empty std::optional). from_value reads each member: an
-// absent member is NONE, so a std::optional field becomes std::nullopt, and
-// any other field throws TypeError naming the type and field; extra members
-// are ignored; a member of the wrong kind throws TypeError naming the field.
+/// SURREAL_DEFINE_TYPE(Type, field...): to_value and from_value for a plain
+/// struct, in the struct's namespace, as nlohmann's
+/// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE. Up to 64 fields.
+///
+/// @code
+/// namespace app {
+/// struct Person { std::optional<surreal::RecordId> id; std::string name; int age = 0; };
+/// SURREAL_DEFINE_TYPE(Person, id, name, age)
+/// }
+/// @endcode
+///
+/// to_value makes an object with a member per field, leaving out fields whose
+/// value is NONE (an empty std::optional). from_value reads each member: an
+/// absent member is NONE, so a std::optional field becomes std::nullopt, and
+/// any other field throws TypeError naming the type and field; extra members
+/// are ignored; a member of the wrong kind throws TypeError naming the field.
+/// Then `Value(person)`, `value.get<app::Person>()` and the record calls'
+/// conversions (Database::select<T>(), Response::take<T>()) work for the type.
 #define SURREAL_DEFINE_TYPE(Type, ...)                                                  \
   inline void to_value(::surreal::Value& surreal_out, const Type& surreal_in) {         \
     ::surreal::Object surreal_object;                                                   \
