@@ -129,8 +129,8 @@ class Callback {
   };
   template <typename F>
   struct Body final : Base {
-    explicit Body(F&& f) : f(std::move(f)) {}
-    explicit Body(const F& f) : f(f) {}
+    explicit Body(F&& fn) : f(std::move(fn)) {}
+    explicit Body(const F& fn) : f(fn) {}
     void call() override { f(); }
     F f;
   };

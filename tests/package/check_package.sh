@@ -46,8 +46,10 @@ case $way in
     pc_version=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --modversion surrealcpp)
     [[ $pc_version == "$version" ]] || { echo "surrealcpp.pc says $pc_version, not $version"; exit 1; }
     consumer="$work/consumer-pkg-config"
+    # Strict warnings as errors: the public headers must not warn in a
+    # user's build.
     # shellcheck disable=SC2046  # pkg-config's output is meant to split into words
-    g++ -std=c++20 "$consumer_source/main.cpp" -o "$consumer" \
+    g++ -std=c++20 -Wall -Wextra -Wpedantic -Wshadow -Werror "$consumer_source/main.cpp" -o "$consumer" \
       $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs surrealcpp)
     ;;
   shared)
