@@ -21,6 +21,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
+if [[ ${CI:-} == true ]]; then
+  # A fresh clone each run: cargo's incremental state for this crate would
+  # start from nothing and stay behind (about 2 GB per clone path).
+  export CARGO_INCREMENTAL=0
+fi
 
 configure_and_build() {  # <build dir> <target> [cmake options...]
   local dir=$1 target=$2
