@@ -2,24 +2,48 @@
 """Builds both benchmark harnesses in release mode and runs them back to back.
 
     python3 bench/run.py [--repeats N] [--scale F] [--mem W1,...] [--rocksdb W2,...]
-                         [--build-dir DIR] [--no-build] [--no-layers]
+                         [--surrealkv W2,...] [--build-dir DIR] [--no-build]
+                         [--no-layers] [--no-node] [--node-peer DIR]
 
-Runs bench-cpp and bench-rust alternately, N times each, on mem:// (W1-W7)
-and then on RocksDB (W2, W5), and prints for each workload the median ops/s
-of each side with the spread (min-max), the ratio C++/Rust of the medians,
-and the largest peak resident memory of each process; then what one call
-costs in each layer (bench-layers).
+Runs bench-cpp and bench-rust alternately, N times each, on mem:// (W1-W9),
+then on RocksDB (W2, W5, W8) and on SurrealKV (W2, W5, W8), and prints for
+each workload the median ops/s of each side with the spread (min-max), the
+ratio C++/Rust of the medians, and the largest peak resident memory of each
+process; under the table, W9's latency from send to delivery (the medians of
+each run's p50 and p99, in µs); then what one call costs in each layer
+(bench-layers).
+
+When `node` is on PATH (and --no-node is not given), the reference harness of
+the official Node.js engine runs in the same rounds as a third column, with
+the ratio C++/Node: its bench.mjs, package.json and package-lock.json are
+copied from --node-peer (default: shared/peers/node beside the repository,
+<repo>/../shared/peers/node) into ~/.cache/surrealcpp/node-peer, never into
+the project, where `npm ci` runs once (again when the lock file changes). It
+runs only the workloads it knows (its own `ALL` list; W1-W7 in v1), always at
+full size (it has no --scale); the others show "—". It reports no memory per
+workload: a line under the table gives its whole process's peak.
+
+With --no-build, the harnesses are taken from --build-dir as it was built:
+the Rust one from the cargo target directory and profile its CMake cache
+names (so a Debug build dir works too, for checking this script).
 """
 import argparse
+import hashlib
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RESULT = re.compile(r"^(W\d) ops_per_s=([\d.]+) n=(\d+) engine=(\w+)$")
+RESULT = re.compile(r"^(W\d) ops_per_s=([\d.]+) n=(\d+) engine=(\w+)"
+                    r"(?: p50_us=([\d.]+) p99_us=([\d.]+))?$")
 PEAK = re.compile(r"^(W\d) peak_rss_kb=(\d+)$")
+NODE_PEER_FILES = ("bench.mjs", "package.json", "package-lock.json")
+NODE_PEER_CACHE = os.path.expanduser("~/.cache/surrealcpp/node-peer")
+MISSING = "—"
 
 
 def build(build_dir, cargo_target_dir):
@@ -31,28 +55,89 @@ def build(build_dir, cargo_target_dir):
                     "bench-rust", "bench-layers"], check=True)
 
 
-def cargo_target_dir(build_dir):
+def cache_entry(build_dir, name):
+    """The value of `name` in build_dir's CMake cache, or None."""
     with open(os.path.join(build_dir, "CMakeCache.txt")) as cache:
         for line in cache:
-            if line.startswith("SURREALCPP_CARGO_TARGET_DIR:"):
+            if line.startswith(name + ":"):
                 return line.split("=", 1)[1].strip()
-    raise SystemExit("SURREALCPP_CARGO_TARGET_DIR not found in the CMake cache")
+    return None
 
 
-def run_once(binary, engine, workloads, scale):
-    command = [binary, engine, workloads, "--scale", str(scale)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode})")
-    rates, peaks = {}, {}
-    for line in done.stdout.splitlines():
+def rust_binary(build_dir):
+    """bench-rust where build_dir's build put it (cmake/RustCore.cmake's choice of profile)."""
+    target_dir = cache_entry(build_dir, "SURREALCPP_CARGO_TARGET_DIR")
+    if target_dir is None:
+        raise SystemExit("SURREALCPP_CARGO_TARGET_DIR not found in the CMake cache")
+    build_type = cache_entry(build_dir, "CMAKE_BUILD_TYPE") or ""
+    profile = "debug" if build_type in ("", "Debug") else "release"
+    return os.path.join(target_dir, profile, "bench-rust")
+
+
+def file_digest(path):
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()
+
+
+def node_peer_workloads(source):
+    """The workloads the Node peer in `source` knows: its bench.mjs's `ALL`."""
+    with open(os.path.join(source, "bench.mjs")) as script:
+        known = re.search(r"const ALL = \[([^\]]*)\]", script.read())
+    if known is None:
+        raise SystemExit(f"no `const ALL = [...]` in {source}/bench.mjs: "
+                         "which workloads does the Node peer run?")
+    return re.findall(r'"(W\d+)"', known[1])
+
+
+def prepare_node_peer(source):
+    """Copies the Node peer into NODE_PEER_CACHE and runs `npm ci` there when
+    node_modules is missing or was installed from another package-lock.json.
+    Answers the cache directory."""
+    for name in NODE_PEER_FILES:
+        if not os.path.isfile(os.path.join(source, name)):
+            raise SystemExit(f"the Node peer has no {name} in {source} "
+                             "(--node-peer DIR, or --no-node)")
+    os.makedirs(NODE_PEER_CACHE, exist_ok=True)
+    for name in NODE_PEER_FILES:
+        shutil.copyfile(os.path.join(source, name), os.path.join(NODE_PEER_CACHE, name))
+    stamp = os.path.join(NODE_PEER_CACHE, ".installed-lock-sha256")
+    digest = file_digest(os.path.join(NODE_PEER_CACHE, "package-lock.json"))
+    installed = open(stamp).read().strip() if os.path.isfile(stamp) else None
+    if not os.path.isdir(os.path.join(NODE_PEER_CACHE, "node_modules")) or installed != digest:
+        print(f"npm ci in {NODE_PEER_CACHE}", file=sys.stderr, flush=True)
+        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_PEER_CACHE,
+                              stdout=sys.stderr)
+        if done.returncode != 0:
+            raise SystemExit(f"npm ci failed in {NODE_PEER_CACHE} (--no-node to run without it)")
+        with open(stamp, "w") as file:
+            file.write(digest + "\n")
+    return NODE_PEER_CACHE
+
+
+def run_once(command, cwd=None):
+    """Runs a harness; answers {workload: ops/s}, {workload: peak kB},
+    {workload: (p50 µs, p99 µs)} and the whole process's peak RSS in kB."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, text=True)
+        # wait4 rather than wait: it gives this child's own peak RSS.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        sys.stderr.write(stderr)
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode})")
+    rates, peaks, latencies = {}, {}, {}
+    for line in stdout.splitlines():
         if match := RESULT.match(line.strip()):
             rates[match[1]] = float(match[2])
-    for line in done.stderr.splitlines():
+            if match[5] is not None:
+                latencies[match[1]] = (float(match[5]), float(match[6]))
+    for line in stderr.splitlines():
         if match := PEAK.match(line.strip()):
             peaks[match[1]] = int(match[2])
-    return rates, peaks
+    return rates, peaks, latencies, usage.ru_maxrss
 
 
 def main():
@@ -62,40 +147,83 @@ def main():
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build-release"))
     parser.add_argument("--cargo-target-dir",
                         default=os.path.expanduser("~/.cache/surrealcpp/target-release"),
-                        help="kept apart from the debug builds' so that both can build at once")
-    parser.add_argument("--mem", default="W1,W2,W3,W4,W5,W6,W7",
+                        help="for the build: kept apart from the debug builds' so that both "
+                             "can build at once (with --no-build, the build dir's own is used)")
+    parser.add_argument("--mem", default="W1,W2,W3,W4,W5,W6,W7,W8,W9",
                         help="workloads on mem:// (W3 needs W2's records, W6 W5's)")
-    parser.add_argument("--rocksdb", default="W2,W5", help="workloads on RocksDB ('' for none)")
+    parser.add_argument("--rocksdb", default="W2,W5,W8",
+                        help="workloads on RocksDB ('' for none)")
+    parser.add_argument("--surrealkv", default="W2,W5,W8",
+                        help="workloads on SurrealKV ('' for none)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-layers", action="store_true",
                         help="skip the per-layer cost breakdown (bench-layers) after the table")
+    parser.add_argument("--no-node", action="store_true",
+                        help="do not run the Node.js peer even when node is on PATH")
+    parser.add_argument("--node-peer",
+                        default=os.path.normpath(os.path.join(ROOT, "..", "shared", "peers",
+                                                              "node")),
+                        help="the Node.js peer's directory (bench.mjs, package.json, "
+                             "package-lock.json); copied to " + NODE_PEER_CACHE)
     args = parser.parse_args()
 
     if not args.no_build:
         build(args.build_dir, args.cargo_target_dir)
+    # side -> (command before `<engine> <workloads>`, its working directory)
     sides = {
-        "C++": os.path.join(args.build_dir, "bench", "bench-cpp"),
-        "Rust": os.path.join(cargo_target_dir(args.build_dir), "release", "bench-rust"),
+        "C++": ([os.path.join(args.build_dir, "bench", "bench-cpp")], None),
+        "Rust": ([rust_binary(args.build_dir)], None),
     }
     plan = [(engine, workloads) for engine, workloads in
-            (("mem", args.mem), ("rocksdb", args.rocksdb)) if workloads]
+            (("mem", args.mem), ("rocksdb", args.rocksdb), ("surrealkv", args.surrealkv))
+            if workloads]
+    node_knows = []
+    if not args.no_node and shutil.which("node") and shutil.which("npm"):
+        if not os.path.isfile(os.path.join(args.node_peer, "bench.mjs")):
+            raise SystemExit(f"no Node peer in {args.node_peer} (--node-peer DIR, or --no-node)")
+        node_knows = node_peer_workloads(args.node_peer)
+        if any(w in node_knows for _, workloads in plan for w in workloads.split(",")):
+            sides["Node"] = (["node", "bench.mjs"], prepare_node_peer(args.node_peer))
+    elif not args.no_node:
+        print("note: node (or npm) is not on PATH: no Node.js column", file=sys.stderr)
     rates = {}  # (engine, workload, side) -> [ops/s]
     peaks = {}  # (engine, workload, side) -> max kB
+    latencies = {}  # (engine, workload, side) -> [(p50 µs, p99 µs)]
+    process_peaks = {}  # (engine, side) -> max kB of the whole process
     for repeat in range(args.repeats):
         for engine, workloads in plan:
-            for side, binary in sides.items():
-                print(f"run {repeat + 1}/{args.repeats}: {side} {engine} {workloads}",
+            for side, (command, cwd) in sides.items():
+                if side == "Node":
+                    mine = ",".join(w for w in workloads.split(",") if w in node_knows)
+                    if not mine:
+                        continue
+                    command = command + [engine, mine]
+                else:
+                    mine = workloads
+                    command = command + [engine, mine, "--scale", str(args.scale)]
+                print(f"run {repeat + 1}/{args.repeats}: {side} {engine} {mine}",
                       file=sys.stderr, flush=True)
-                got_rates, got_peaks = run_once(binary, engine, workloads, args.scale)
+                got_rates, got_peaks, got_latencies, process_peak = run_once(command, cwd)
                 for workload, rate in got_rates.items():
                     rates.setdefault((engine, workload, side), []).append(rate)
                 for workload, peak in got_peaks.items():
                     key = (engine, workload, side)
                     peaks[key] = max(peaks.get(key, 0), peak)
+                for workload, pair in got_latencies.items():
+                    latencies.setdefault((engine, workload, side), []).append(pair)
+                process_peaks[(engine, side)] = max(process_peaks.get((engine, side), 0),
+                                                    process_peak)
 
     print(f"\n{args.repeats} runs each, scale {args.scale}; medians (min-max) in ops/s, "
           "peak RSS in MiB")
-    header = ("workload", "engine", "C++", "Rust", "C++/Rust", "C++ MiB", "Rust MiB")
+    if (cache_entry(args.build_dir, "CMAKE_BUILD_TYPE") or "") in ("", "Debug"):
+        print(f"({args.build_dir} is a Debug build: these figures say nothing of performance)")
+    if "Node" in sides and args.scale != 1.0:
+        print(f"(the Node peer has no --scale: it ran the full sizes, not {args.scale} of them)")
+    ratios = [("C++", "Rust")] + ([("C++", "Node")] if "Node" in sides else [])
+    memory_sides = ("C++", "Rust")  # those that report it per workload
+    header = (["workload", "engine"] + list(sides) + [f"{a}/{b}" for a, b in ratios]
+              + [f"{side} MiB" for side in memory_sides])
     rows = []
     for engine, workloads in plan:
         for workload in workloads.split(","):
@@ -104,18 +232,35 @@ def main():
             for side in sides:
                 values = rates.get((engine, workload, side), [])
                 if not values:
-                    cells.append("-")
+                    cells.append(MISSING)
                     continue
                 medians[side] = statistics.median(values)
                 cells.append(f"{medians[side]:,.0f} ({min(values):,.0f}-{max(values):,.0f})")
-            ratio = medians.get("C++", 0) / medians["Rust"] if medians.get("Rust") else 0
-            cells.append(f"{ratio:.2f}")
-            for side in sides:
-                cells.append(f"{peaks.get((engine, workload, side), 0) / 1024:.0f}")
+            for a, b in ratios:
+                cells.append(f"{medians[a] / medians[b]:.2f}" if medians.get(a) and medians.get(b)
+                             else MISSING)
+            for side in memory_sides:
+                peak = peaks.get((engine, workload, side))
+                cells.append(f"{peak / 1024:.0f}" if peak is not None else MISSING)
             rows.append(cells)
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + " |")
+
+    for engine, workloads in plan:
+        for workload in workloads.split(","):
+            measured = [(side, latencies[(engine, workload, side)]) for side in sides
+                        if (engine, workload, side) in latencies]
+            if measured:
+                print(f"{workload} {engine}, latency from send to delivery (medians of the "
+                      "runs' p50 and p99, in µs): " + "; ".join(
+                          f"{side} p50 {statistics.median(p50 for p50, _ in pairs):,.1f} "
+                          f"p99 {statistics.median(p99 for _, p99 in pairs):,.1f}"
+                          for side, pairs in measured))
+    if "Node" in sides:
+        print("Node peer, peak RSS of its whole process (it reports none per workload): " +
+              ", ".join(f"{engine} {process_peaks[(engine, 'Node')] / 1024:.0f} MiB"
+                        for engine, _ in plan if (engine, "Node") in process_peaks))
 
     if not args.no_layers:
         print("\nWhere the time goes (bench-layers):", flush=True)

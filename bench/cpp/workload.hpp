@@ -9,7 +9,7 @@
 
 namespace bench {
 
-/// The record payload of W2 and W5 for index `i`, typed as SurrealDB stores it.
+/// The record payload of W2, W5, W8 and W9 for index `i`, typed as SurrealDB stores it.
 inline surreal::Object payload(std::int64_t i) {
   return {{"name", "user-" + std::to_string(i)},
           {"age", i % 90},
