@@ -51,7 +51,10 @@ def build(build_dir, cargo_target_dir):
                     f"-DSURREALCPP_CARGO_TARGET_DIR={cargo_target_dir}",
                     "-DSURREALCPP_BUILD_TESTS=OFF", "-DSURREALCPP_BUILD_EXAMPLES=OFF"],
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build_dir, "--parallel", "--target", "bench-cpp",
+    # One job per core, as scripts/install-deps.sh has it: `--parallel` alone
+    # means no limit, and each link of the Rust core takes gigabytes.
+    jobs = os.environ.get("SURREALCPP_JOBS") or str(os.cpu_count() or 1)
+    subprocess.run(["cmake", "--build", build_dir, "--parallel", jobs, "--target", "bench-cpp",
                     "bench-rust", "bench-layers"], check=True)
 
 
