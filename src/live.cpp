@@ -57,6 +57,12 @@ struct LiveQuery::State {
       end(std::move(item));
       return;
     }
+    if (item.value() && item.value()->action == Action::killed) {
+      // The engine has dropped it: a kill() from now on has nothing to ask
+      // of the engine, even before the end that follows arrives.
+      std::lock_guard lock(mutex);
+      killed_in_engine = true;
+    }
     deliver(std::move(item));
   }
 
@@ -179,6 +185,7 @@ struct LiveQuery::State {
   std::deque<std::weak_ptr<Waiter>> waiters;
   Callback listener;
   bool ended = false;
+  bool killed_in_engine = false;  // its Action::killed notification came
   Result<std::optional<Notification>> final{std::nullopt};  // once ended
   /// Serialises the listener's calls (the pump's, and listen()'s own).
   std::mutex dispatch;
@@ -265,12 +272,15 @@ void LiveQuery::listen(Callback callback) {
 Future<void> LiveQuery::kill(CallOptions options) {
   if (!state_) throw std::logic_error("surreal::LiveQuery: used after being moved from");
   auto state = state_;
+  bool in_engine = false;
   {
     std::lock_guard lock(state->mutex);
     if (state->ended) return detail::done_future();  // nothing to kill
     state->buffer.clear();  // nothing more is delivered from now on
+    in_engine = !state->killed_in_engine;
   }
   state->end(Result<std::optional<Notification>>(std::nullopt));
+  if (!in_engine) return detail::done_future();  // the engine dropped it already
   auto shared = state->database.lock();
   if (!shared) return detail::done_future();  // its session closed, which ended it
   worker::Call command{"kill", Array{Value(state->id)}};

@@ -40,7 +40,7 @@ use crate::client::{on_client, on_transaction, Client, ClientTransaction};
 use crate::error::{self, FfiError, FfiResult};
 use crate::live::{self, LiveHub};
 use crate::operation::{Operation, CONFLICT_ATTEMPTS};
-use crate::response::{is_conflict, sdk_error, SurrealResponse};
+use crate::response::{is_conflict, is_unknown_live_query, sdk_error, SurrealResponse};
 use crate::{remote, runtime};
 
 /// Live-query notifications the datastore buffers before its writers wait,
@@ -748,7 +748,9 @@ impl Connection {
     /// Runs KILL for a live query, again while it loses a conflict (the
     /// kills of live queries on one table write the same catalog entry).
     /// Through the streaming form: the buffered one drops a KILL's result,
-    /// failure included.
+    /// failure included. A live query the datastore no longer has counts as
+    /// killed: over a server, the SDK sends a KILL of its own, unawaited,
+    /// when the forwarding task drops its stream, and either may land first.
     async fn kill_in_engine(&self, id: Uuid) -> FfiResult<()> {
         let mut variables = Object::new();
         variables.insert("live".to_owned(), Value::Uuid(id.into()));
@@ -770,6 +772,7 @@ impl Connection {
             }
             match failure {
                 Some(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
+                Some(error) if is_unknown_live_query(&error) => return Ok(()),
                 Some(error) => return Err(sdk_error(error)),
                 None => return Ok(()),
             }

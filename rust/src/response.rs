@@ -25,6 +25,14 @@ pub fn sdk_error(error: surrealdb::Error) -> FfiError {
     FfiError::new(code, error.message())
 }
 
+/// A KILL of a live query the datastore no longer has (surrealdb-core's
+/// `KillStatement` error, which has no kind of its own on the wire).
+pub fn is_unknown_live_query(error: &surrealdb::Error) -> bool {
+    error
+        .message()
+        .starts_with("Cannot execute KILL statement using id")
+}
+
 /// A transaction conflict, which SurrealDB reports as safe to retry:
 /// nothing of the transaction that lost it was committed.
 pub fn is_conflict(error: &surrealdb::Error) -> bool {
