@@ -8,8 +8,12 @@
 //! point (see the README's section on cancellation for what that covers).
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use tokio_util::sync::CancellationToken;
+use pin_project_lite::pin_project;
+
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::error::{boundary, boundary_ptr, FfiError, FfiResult};
 
@@ -18,22 +22,46 @@ pub struct SurrealCancel(CancellationToken);
 
 impl SurrealCancel {
     /// Runs `operation` until it finishes or the token is triggered,
-    /// whichever comes first; in the second case `operation` is dropped.
-    pub async fn guard<T, F>(token: Option<CancellationToken>, operation: F) -> FfiResult<T>
-    where
-        F: Future<Output = FfiResult<T>>,
-    {
-        match token {
-            None => operation.await,
-            Some(token) => token
-                .run_until_cancelled_owned(operation)
-                .await
-                .unwrap_or_else(|| Err(FfiError::cancelled())),
+    /// whichever comes first; in the second case `operation` is dropped
+    /// with the returned future.
+    pub fn guard<F>(token: Option<CancellationToken>, operation: F) -> Guarded<F> {
+        Guarded {
+            operation,
+            cancelled: token.map(CancellationToken::cancelled_owned),
         }
     }
 
     pub fn token(&self) -> CancellationToken {
         self.0.clone()
+    }
+}
+
+pin_project! {
+    /// An operation that ends with `SURREAL_ERR_CANCELLED` once its token is
+    /// triggered (SurrealCancel::guard). A struct rather than an `async`
+    /// block: an `async` wrapper keeps the operation's future twice (as its
+    /// argument and as what it awaits), and these futures are large and
+    /// moved whole on their way to the runtime.
+    pub struct Guarded<F> {
+        #[pin]
+        operation: F,
+        #[pin]
+        cancelled: Option<WaitForCancellationFutureOwned>,
+    }
+}
+
+impl<T, F: Future<Output = FfiResult<T>>> Future for Guarded<F> {
+    type Output = FfiResult<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        // The token first, as tokio-util's run_until_cancelled does.
+        if let Some(cancelled) = this.cancelled.as_pin_mut() {
+            if cancelled.poll(cx).is_ready() {
+                return Poll::Ready(Err(FfiError::cancelled()));
+            }
+        }
+        this.operation.poll(cx)
     }
 }
 
