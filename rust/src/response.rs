@@ -9,7 +9,6 @@ use crate::error::{
     FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
     SURREAL_ERR_QUERY, SURREAL_ERR_TRANSACTION_CONFLICT,
 };
-use crate::runtime;
 use crate::visit::{visit, Events};
 
 /// Maps an SDK error to a status code, keeping SurrealDB's own message.
@@ -42,11 +41,6 @@ pub fn is_conflict(error: &surrealdb::Error) -> bool {
         Some(surrealdb::types::QueryError::TransactionConflict)
     ) || error.message().contains("This transaction can be retried")
 }
-
-/// Results of at least this many rows are freed in the background by
-/// [`SurrealResponse::take_results_cbor`]; for fewer, handing them to
-/// another thread would cost more than freeing them here.
-const FREE_IN_BACKGROUND: usize = 1024;
 
 fn too_deep(error: TooDeep) -> FfiError {
     error.into_error(SURREAL_ERR_INTERNAL, "the result")
@@ -117,30 +111,25 @@ impl SurrealResponse {
         Ok(out)
     }
 
-    /// Like `results_cbor`, but moves the results out: afterwards every
-    /// result is NONE; the errors stay. A large result is then freed on a
-    /// thread of the runtime (see [`runtime::drop_in_background`]) while the
-    /// caller decodes the encoding: freeing 100,000 rows takes about as long
-    /// as decoding them, and need not delay the caller. On error (a result
-    /// nested too deep to encode) nothing is moved out.
+    /// Like `results_cbor`, but moves each result out as it is encoded and
+    /// drops it (an array's items one by one), so the values and their
+    /// encoding are never both held in full. Afterwards every result is
+    /// NONE; the errors stay. On error (a result nested too deep to encode)
+    /// the results up to the failing one are NONE already.
     pub fn take_results_cbor(&mut self) -> FfiResult<Vec<u8>> {
-        let out = self.results_cbor()?;
-        let mut items = 0;
-        let taken: Vec<Value> = self
-            .statements
-            .iter_mut()
-            .filter_map(|statement| statement.as_mut().ok())
-            .map(|value| {
-                items += match value {
-                    Value::Array(rows) => rows.len(),
-                    _ => 1,
-                };
-                std::mem::take(value)
-            })
-            .collect();
-        if items >= FREE_IN_BACKGROUND {
-            runtime::drop_in_background(taken);
+        let mut out = Vec::new();
+        let mut writer = CborWriter::new(&mut out);
+        writer
+            .begin_array(self.statements.len())
+            .map_err(too_deep)?;
+        for statement in &mut self.statements {
+            match statement {
+                Ok(value) => writer.value_owned(std::mem::take(value)),
+                Err(_) => writer.none(),
+            }
+            .map_err(too_deep)?;
         }
+        writer.end_array();
         Ok(out)
     }
 

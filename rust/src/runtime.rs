@@ -47,13 +47,3 @@ where
     drop(runtime()?.spawn(future));
     Ok(())
 }
-
-/// Drops `value` on a thread of the shared runtime's blocking pool, so that
-/// the caller need not wait for a large tree to be freed. Dropped here when
-/// the runtime cannot be had.
-pub fn drop_in_background<T: Send + 'static>(value: T) {
-    match runtime() {
-        Ok(runtime) => drop(runtime.spawn_blocking(move || drop(value))),
-        Err(_) => drop(value),
-    }
-}

@@ -183,8 +183,11 @@ struct WorkerState {
   std::uint64_t sessions_done = 0;    // ... and finished
 
   /// Data commands running (in the runtime, or on a caller's thread). The
-  /// mutex is taken only by the last to finish and by a waiter.
+  /// last to finish takes the mutex only when a thread waits for them all
+  /// (`idle_waiters`): a caller running its own commands one after another
+  /// is the last to finish every time, and pays nothing for it.
   std::atomic<std::size_t> in_flight = 0;
+  std::atomic<std::size_t> idle_waiters = 0;
   std::mutex flight_mutex;
   std::condition_variable flight_done;
 
@@ -212,17 +215,24 @@ struct WorkerState {
 
   void begin_operation() noexcept { in_flight.fetch_add(1, std::memory_order_acq_rel); }
   void end_operation() {
-    if (in_flight.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // A waiter checks the count under the mutex before it sleeps: taking
-      // the mutex here means it is either asleep or will see zero.
+    // Sequentially consistent, as in wait_until_idle: either this sees the
+    // waiter, or the waiter sees the count at zero before it sleeps.
+    if (in_flight.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+        idle_waiters.load(std::memory_order_seq_cst) != 0) {
+      // The waiter checks the count under the mutex before it sleeps:
+      // taking the mutex here means it is either asleep or will see zero.
       std::lock_guard lock(flight_mutex);
       flight_done.notify_all();
     }
   }
   /// Waits until every data command in flight has completed.
   void wait_until_idle() {
-    std::unique_lock lock(flight_mutex);
-    flight_done.wait(lock, [&] { return in_flight.load(std::memory_order_acquire) == 0; });
+    idle_waiters.fetch_add(1, std::memory_order_seq_cst);
+    {
+      std::unique_lock lock(flight_mutex);
+      flight_done.wait(lock, [&] { return in_flight.load(std::memory_order_seq_cst) == 0; });
+    }
+    idle_waiters.fetch_sub(1, std::memory_order_seq_cst);
   }
 };
 
