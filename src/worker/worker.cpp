@@ -32,11 +32,22 @@ constexpr bool is_data_command =
     std::is_same_v<T, Query> || std::is_same_v<T, Select> || std::is_same_v<T, Create> ||
     std::is_same_v<T, Update> || std::is_same_v<T, Delete> || std::is_same_v<T, Call>;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SURREALCPP_SANITIZED_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SURREALCPP_SANITIZED_ALLOCATOR 1
+#endif
+#endif
+
 /// Hands memory freed by a closed datastore back to the system. RocksDB's
 /// threads allocate from many glibc arenas, which keep what they free; this
-/// returns most of it (tests/analysis/memory_verification.md).
+/// returns most of it (tests/analysis/memory_verification.md). Not under
+/// ASan or TSan: their allocator replaces glibc's, so there is nothing to
+/// trim, and glibc's malloc_trim walking its own barely used arenas crashed
+/// once under TSan (a fresh-clone CI run, 2026-12-03: SEGV in mtrim on Close).
 void release_freed_memory() noexcept {
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(SURREALCPP_SANITIZED_ALLOCATOR)
   malloc_trim(0);
 #endif
 }
