@@ -75,7 +75,10 @@ struct Capabilities {
   /// May a session that has not signed in run queries? Only matters when
   /// authentication is enforced (ConnectOptions::root).
   std::optional<bool> guest_access;
-  /// Do live queries deliver notifications?
+  /// Do live queries deliver notifications? An application that runs no
+  /// live queries can turn them off to make writes cheaper: while they are
+  /// on, SurrealDB's executor spawns a task after every write statement to
+  /// deliver its notifications, which often has to wake a runtime thread.
   std::optional<bool> live_query_notifications;
   /// The functions SurrealQL may call (`--allow-funcs`), and those it may
   /// not (`--deny-funcs`); a function both allowed and denied is denied.
