@@ -68,13 +68,13 @@ def cache_entry(build_dir, name):
 
 
 def rust_binary(build_dir):
-    """bench-rust where build_dir's build put it (cmake/RustCore.cmake's choice of profile)."""
+    """bench-rust where build_dir's build put it (cmake/RustCore.cmake's cargo profile)."""
     target_dir = cache_entry(build_dir, "SURREALCPP_CARGO_TARGET_DIR")
-    if target_dir is None:
-        raise SystemExit("SURREALCPP_CARGO_TARGET_DIR not found in the CMake cache")
-    build_type = cache_entry(build_dir, "CMAKE_BUILD_TYPE") or ""
-    profile = "debug" if build_type in ("", "Debug") else "release"
-    return os.path.join(target_dir, profile, "bench-rust")
+    profile = cache_entry(build_dir, "SURREALCPP_CARGO_PROFILE")
+    if target_dir is None or profile is None:
+        raise SystemExit("SURREALCPP_CARGO_TARGET_DIR or SURREALCPP_CARGO_PROFILE is not in "
+                         "the CMake cache")
+    return os.path.join(target_dir, "debug" if profile == "dev" else profile, "bench-rust")
 
 
 def file_digest(path):
@@ -149,9 +149,9 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build-release"))
     parser.add_argument("--cargo-target-dir",
-                        default=os.path.expanduser("~/.cache/surrealcpp/target-release"),
-                        help="for the build: kept apart from the debug builds' so that both "
-                             "can build at once (with --no-build, the build dir's own is used)")
+                        default=os.path.expanduser("~/.cache/surrealcpp/target"),
+                        help="for the build: the one the tests use, whose Rust core every "
+                             "build type shares (with --no-build, the build dir's own is used)")
     parser.add_argument("--mem", default="W1,W2,W3,W4,W5,W6,W7,W8,W9",
                         help="workloads on mem:// (W3 needs W2's records, W6 W5's)")
     parser.add_argument("--rocksdb", default="W2,W5,W8",

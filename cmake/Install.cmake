@@ -5,12 +5,6 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-if(SURREALCPP_RUST_CORE_SHARED)
-  # That layout exists for ThreadSanitizer only (see cmake/RustCore.cmake).
-  message(STATUS "surrealcpp: no install rules with SURREALCPP_RUST_CORE_SHARED")
-  return()
-endif()
-
 set(SURREALCPP_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/surrealcpp"
     CACHE STRING "Where surrealcppConfig.cmake is installed, relative to the prefix")
 
@@ -19,19 +13,16 @@ install(DIRECTORY include/surreal
         COMPONENT surrealcpp_development)
 
 if(BUILD_SHARED_LIBS)
-  set(SURREALCPP_STATIC_INSTALL OFF)
   # The Rust core is linked into libsurrealcpp.so; users need only the
   # library and what the headers use.
-  set(SURREALCPP_PC_REQUIRES "nlohmann_json")
-  set(SURREALCPP_PC_LIBS "-lsurrealcpp")
+  set(_surrealcpp_kind shared)
 else()
-  set(SURREALCPP_STATIC_INSTALL ON)
+  set(_surrealcpp_kind static)
   # A static library carries none of its dependencies. The Rust core
   # (SurrealDB itself) is installed beside it as libsurrealcpp_core.a, and a
   # program links it and the system libraries it needs after libsurrealcpp.a.
-  install(FILES "${SURREALCPP_RUST_LIBRARY}"
+  install(FILES "${SURREALCPP_RUST_STATIC_LIBRARY}"
           DESTINATION "${CMAKE_INSTALL_LIBDIR}"
-          RENAME libsurrealcpp_core.a
           COMPONENT surrealcpp_development)
   target_link_libraries(surrealcpp INTERFACE
     "$<INSTALL_INTERFACE:$<INSTALL_PREFIX>/${CMAKE_INSTALL_LIBDIR}/libsurrealcpp_core.a>"
@@ -39,8 +30,6 @@ else()
     "$<INSTALL_INTERFACE:OpenSSL::Crypto>"
     "$<INSTALL_INTERFACE:${CMAKE_DL_LIBS}>"
     "$<INSTALL_INTERFACE:m>")
-  set(SURREALCPP_PC_REQUIRES "nlohmann_json libcbor openssl")
-  set(SURREALCPP_PC_LIBS "-lsurrealcpp -lsurrealcpp_core -l${CMAKE_DL_LIBS} -lm")
 endif()
 
 install(TARGETS surrealcpp
@@ -49,8 +38,12 @@ install(TARGETS surrealcpp
         LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT surrealcpp_runtime
                 NAMELINK_COMPONENT surrealcpp_development
         INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+# One targets file per kind, so that a static and a shared build can be
+# installed into one prefix (the binary packages, cmake/Package.cmake hold
+# both); surrealcppConfig.cmake picks one.
 install(EXPORT surrealcppTargets
         NAMESPACE surrealcpp::
+        FILE surrealcppTargets-${_surrealcpp_kind}.cmake
         DESTINATION "${SURREALCPP_INSTALL_CMAKEDIR}"
         COMPONENT surrealcpp_development)
 
@@ -72,6 +65,9 @@ install(FILES "${PROJECT_BINARY_DIR}/surrealcppConfig.cmake"
         DESTINATION "${SURREALCPP_INSTALL_CMAKEDIR}"
         COMPONENT surrealcpp_development)
 
+# One .pc file for both kinds, the pkg-config way: `pkg-config --libs`
+# links the shared library, `pkg-config --static --libs` adds what the
+# static one needs (Libs.private, Requires.private).
 # The .pc file finds its prefix from where it lies (${pcfiledir}), so that
 # `cmake --install --prefix <elsewhere>` gives a working one too.
 file(RELATIVE_PATH SURREALCPP_PC_PREFIX_FROM_PCFILEDIR

@@ -19,7 +19,7 @@ add_custom_command(
           # other's lock on the target directory.
           surrealcpp_rust_build
   WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}/rust"
-  COMMENT "Building surreal-test-server (cargo, ${SURREALCPP_CARGO_PROFILE_DIR} profile)"
+  COMMENT "Building surreal-test-server (cargo, ${SURREALCPP_CARGO_PROFILE} profile)"
   USES_TERMINAL
   VERBATIM)
 add_custom_target(surreal-test-server DEPENDS "${SURREALCPP_TEST_SERVER}")

@@ -3,14 +3,13 @@
 //! SurrealDB's own CBOR encoder, the JSON text rendering, and our CBOR
 //! decoder. Prints the median of 5 runs of each, per row.
 //!
-//! Run with everything optimised (dependencies already are in the dev
-//! profile; this crate needs the override):
-//!   cargo --config 'profile.dev.package.surrealcpp.opt-level=2' \
-//!     run --locked --example cbor_timing --target-dir ~/.cache/surrealcpp/target
+//! Run it in the core profile, which every build of the library uses:
+//!   cargo run --locked --profile core --example cbor_timing \
+//!     --target-dir ~/.cache/surrealcpp/target
 
 use std::time::{Duration, Instant};
 
-use surrealcpp::{cbor, convert};
+use surrealcpp_core::{cbor, convert};
 use surrealdb::types::{Array, Number, Object, RecordId, RecordIdKey, Value};
 
 const ROWS: usize = 100_000;

@@ -4,9 +4,9 @@
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 
-use surrealcpp::api::*;
-use surrealcpp::strings::surreal_free_string;
-use surrealcpp::*;
+use surrealcpp_core::api::*;
+use surrealcpp_core::strings::surreal_free_string;
+use surrealcpp_core::*;
 
 fn c(text: &str) -> CString {
     CString::new(text).unwrap()
@@ -37,7 +37,7 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()
 }
 
-struct Db(*mut surrealcpp::database::SurrealDatabase);
+struct Db(*mut surrealcpp_core::database::SurrealDatabase);
 
 impl Db {
     fn open(endpoint: &str) -> Db {
@@ -278,7 +278,7 @@ fn concurrent_calls_on_one_handle() {
     let threads: Vec<_> = (0..8)
         .map(|t| {
             std::thread::spawn(move || {
-                let db = handle as *mut surrealcpp::database::SurrealDatabase;
+                let db = handle as *mut surrealcpp_core::database::SurrealDatabase;
                 for i in 0..50 {
                     let data = c(&format!(r#"{{"t":{t},"i":{i}}}"#));
                     let response =
@@ -303,7 +303,7 @@ fn concurrent_calls_on_one_handle() {
 unsafe extern "C" fn record_outcome(
     context: *mut std::ffi::c_void,
     status: i32,
-    response: *mut surrealcpp::response::SurrealResponse,
+    response: *mut surrealcpp_core::response::SurrealResponse,
     error: *mut c_char,
 ) {
     let sender = unsafe { Box::from_raw(context.cast::<std::sync::mpsc::Sender<(i32, String)>>()) };
@@ -378,8 +378,8 @@ mod cbor_values {
     use std::ops::Bound;
     use std::str::FromStr;
 
-    use surrealcpp::cbor;
-    use surrealcpp::response::SurrealResponse;
+    use surrealcpp_core::cbor;
+    use surrealcpp_core::response::SurrealResponse;
     use surrealdb::types::{
         Array, Bytes, Datetime, Decimal, Duration, File, Geometry, Number, Object, Range, RecordId,
         RecordIdKey, RecordIdKeyRange, Regex, Set, Table, Uuid, Value,
@@ -1013,8 +1013,8 @@ mod cancellation {
     use std::sync::mpsc;
     use std::time::{Duration, Instant};
 
-    use surrealcpp::cancel::*;
-    use surrealcpp::response::SurrealResponse;
+    use surrealcpp_core::cancel::*;
+    use surrealcpp_core::response::SurrealResponse;
 
     use super::*;
 

@@ -10,6 +10,11 @@
 #   shared        build the library shared (BUILD_SHARED_LIBS=ON), install
 #                 it, check its SONAME and exported symbols, then find_package() it
 #   subdirectory  add_subdirectory() the source tree
+#   deb           build the binary packages (scripts/package.sh), unpack the
+#                 Debian package into a scratch root (dpkg -x), check that the
+#                 .tar.gz holds the same files, then consume the static and
+#                 the shared library through find_package(), and the shared
+#                 one through pkg-config
 # Builds inside the work dir are kept for the next run; what is installed
 # is removed first and after a pass.
 set -euo pipefail
@@ -29,9 +34,14 @@ prefix="$work/prefix"
 rm -rf "$prefix"
 mkdir -p "$work"
 
-build_consumer() {  # <cmake options...>
-  cmake -S "$consumer_source" -B "$work/consumer" -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null
-  cmake --build "$work/consumer" --parallel "$jobs"
+consumer_dir="$work/consumer"
+build_consumer() {  # <cmake options...>: into $consumer_dir
+  cmake -S "$consumer_source" -B "$consumer_dir" -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null
+  cmake --build "$consumer_dir" --parallel "$jobs"
+}
+
+loads() {  # <program> <library file name>: is it among the program's DT_NEEDED?
+  readelf -d "$1" | grep -q "Shared library: \[$2\]"
 }
 
 case $way in
@@ -47,10 +57,11 @@ case $way in
     [[ $pc_version == "$version" ]] || { echo "surrealcpp.pc says $pc_version, not $version"; exit 1; }
     consumer="$work/consumer-pkg-config"
     # Strict warnings as errors: the public headers must not warn in a
-    # user's build.
+    # user's build. Only the static library is installed, so --static: its
+    # dependencies are in Libs.private and Requires.private.
     # shellcheck disable=SC2046  # pkg-config's output is meant to split into words
     g++ -std=c++20 -Wall -Wextra -Wpedantic -Wshadow -Werror "$consumer_source/main.cpp" -o "$consumer" \
-      $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs surrealcpp)
+      $(PKG_CONFIG_PATH="$pc_dir" pkg-config --static --cflags --libs surrealcpp)
     ;;
   shared)
     cmake -S "$source_dir" -B "$work/build" -DCMAKE_BUILD_TYPE="$build_type" \
@@ -69,8 +80,54 @@ case $way in
     [[ ! -e $(dirname "$library")/libsurrealcpp_core.a ]] || { echo "libsurrealcpp_core.a installed"; exit 1; }
     build_consumer -DCMAKE_PREFIX_PATH="$prefix" -DSURREALCPP_REQUIRED_VERSION="$major_minor"
     consumer="$work/consumer/consumer"
-    needed=$(readelf -d "$consumer" | grep -c "Shared library: \[libsurrealcpp.so.$major_minor\]" || true)
-    [[ $needed == 1 ]] || { echo "the consumer does not load libsurrealcpp.so.$major_minor"; exit 1; }
+    loads "$consumer" "libsurrealcpp.so.$major_minor" ||
+      { echo "the consumer does not load libsurrealcpp.so.$major_minor"; exit 1; }
+    ;;
+  deb)
+    SURREALCPP_CARGO_TARGET_DIR="$cargo_target_dir" \
+      bash "$source_dir/scripts/package.sh" "$work/package" >/dev/null
+    deb=$(find "$work/package" -maxdepth 1 -name "libsurrealcpp-dev_${version}_*.deb")
+    tarball=$(find "$work/package" -maxdepth 1 -name "surrealcpp-${version}-*.tar.gz")
+    [[ -f $deb && -f $tarball ]] || { echo "no .deb or .tar.gz in $work/package"; exit 1; }
+    dpkg-deb --field "$deb" Package Version Depends
+    root="$work/root"
+    rm -rf "$root"
+    dpkg -x "$deb" "$root"
+    libdir=$(dirname "$(find "$root" -name libsurrealcpp.a)")
+    for file in include/surreal/surreal.hpp lib/*/libsurrealcpp.a lib/*/libsurrealcpp_core.a \
+                "lib/*/libsurrealcpp.so.$version" "lib/*/libsurrealcpp.so.$major_minor" \
+                lib/*/libsurrealcpp.so lib/*/pkgconfig/surrealcpp.pc \
+                lib/*/cmake/surrealcpp/surrealcppConfig.cmake \
+                lib/*/cmake/surrealcpp/surrealcppTargets-static.cmake \
+                lib/*/cmake/surrealcpp/surrealcppTargets-shared.cmake; do
+      # shellcheck disable=SC2086  # the pattern is meant to expand
+      compgen -G "$root/usr/"$file >/dev/null || { echo "the .deb has no usr/$file"; exit 1; }
+    done
+    # The tarball is the same install tree under one top directory.
+    diff <(cd "$root/usr" && find . ! -type d | sort) \
+         <(tar -tzf "$tarball" | grep -v '/$' | sed 's|^[^/]*/|./|' | sort) ||
+      { echo "the .tar.gz and the .deb hold different files"; exit 1; }
+
+    # find_package: static by default, shared when the project asks.
+    consumer_dir="$work/consumer-static"
+    build_consumer -DCMAKE_PREFIX_PATH="$root/usr" -DSURREALCPP_REQUIRED_VERSION="$major_minor"
+    ! loads "$consumer_dir/consumer" "libsurrealcpp.so.$major_minor" ||
+      { echo "the static consumer loads libsurrealcpp.so"; exit 1; }
+    "$consumer_dir/consumer" "$version"
+    consumer_dir="$work/consumer-shared"
+    build_consumer -DCMAKE_PREFIX_PATH="$root/usr" -DSURREALCPP_REQUIRED_VERSION="$major_minor" \
+      -DSURREALCPP_SHARED=ON
+    loads "$consumer_dir/consumer" "libsurrealcpp.so.$major_minor" ||
+      { echo "the shared consumer does not load libsurrealcpp.so.$major_minor"; exit 1; }
+    "$consumer_dir/consumer" "$version"
+    # pkg-config without --static: the shared library.
+    consumer="$work/consumer-pkg-config"
+    # shellcheck disable=SC2046  # pkg-config's output is meant to split into words
+    g++ -std=c++20 -Wall -Wextra -Werror "$consumer_source/main.cpp" -o "$consumer" \
+      $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs surrealcpp)
+    loads "$consumer" "libsurrealcpp.so.$major_minor" ||
+      { echo "the pkg-config consumer does not load libsurrealcpp.so.$major_minor"; exit 1; }
+    export LD_LIBRARY_PATH="$libdir"
     ;;
   subdirectory)
     build_consumer -DSURREALCPP_CONSUME=subdirectory -DSURREALCPP_SOURCE_DIR="$source_dir" \
@@ -84,4 +141,6 @@ case $way in
 esac
 
 "$consumer" "$version"
-rm -rf "$prefix"
+# What is installed, unpacked or packed goes; the builds stay for the next run.
+rm -rf "$prefix" "$work/root" "$work/package/_CPack_Packages" "$work"/package/*.deb \
+  "$work"/package/*.tar.gz
