@@ -36,18 +36,24 @@ struct Nothing {
 
 /// Why a reply counts as failed for a transaction: its error, the first
 /// failed statement of a query, or its caller's having stopped waiting.
+/// `exception`: the failure as it was reported, where it was one.
 struct Failure {
   int code;
   std::string message;
+  std::exception_ptr exception = nullptr;
 };
 
 /// What failure, if any, a reply means for a transaction.
 inline std::optional<Failure> failure_of(const worker::Reply& reply, const StateBase& state) {
   if (const auto* error = std::get_if<worker::Error>(&reply)) {
-    return Failure{error->code, error->message};
+    return Failure{error->code, error->message,
+                   ffi::make_exception(error->code, error->message, error->error)};
   }
   for (const auto& statement : std::get<worker::Success>(reply).statement_errors) {
-    if (statement) return Failure{error_code::query, *statement};
+    if (statement) {
+      auto [code, message] = ffi::describe(statement);
+      return Failure{code, std::move(message), statement};
+    }
   }
   if (state.completing()) {
     return Failure{error_code::cancelled, "its caller cancelled it or its deadline passed"};
@@ -86,7 +92,7 @@ PreparedCall<T> prepare_call(const DatabaseShared& shared, Command command,
         if (state->completing()) {  // cancelled or expired: nobody wants it
           if (auto* success = std::get_if<worker::Success>(&reply)) unwanted(std::move(*success));
         } else if (auto* error = std::get_if<worker::Error>(&reply)) {
-          state->fail(ffi::make_exception(error->code, std::move(error->message)));
+          state->fail(ffi::make_exception(error->code, std::move(error->message), error->error));
         } else {
           try {
             auto& success = std::get<worker::Success>(reply);

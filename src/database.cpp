@@ -136,6 +136,25 @@ Response::Response(std::vector<Value> results, std::vector<std::optional<std::st
   if (results_.size() != errors_.size()) {
     throw std::invalid_argument("surreal::Response: one result and one error slot per statement");
   }
+  failures_.reserve(errors_.size());
+  for (std::size_t index = 0; index < errors_.size(); ++index) {
+    const auto& text = errors_[index];
+    failures_.push_back(text ? std::make_exception_ptr(QueryException(
+                                   error_code::query,
+                                   "statement " + std::to_string(index) + " failed: " + *text, *text))
+                             : nullptr);
+  }
+}
+
+Response::Response(std::vector<Value> results, std::vector<std::exception_ptr> failures)
+    : results_(std::move(results)), failures_(std::move(failures)) {
+  if (results_.size() != failures_.size()) {
+    throw std::invalid_argument("surreal::Response: one result and one failure per statement");
+  }
+  errors_.reserve(failures_.size());
+  for (const auto& failure : failures_) {
+    errors_.push_back(failure ? std::optional(ffi::describe(failure).second) : std::nullopt);
+  }
 }
 
 bool Response::has_errors() const noexcept {
@@ -157,11 +176,19 @@ const std::optional<std::string>& Response::error(std::size_t index) const {
   return errors_.at(index);
 }
 
-void Response::check_statement(std::size_t index) const {
-  if (const auto& failure = error(index)) {
-    throw QueryException(error_code::query,
-                         "statement " + std::to_string(index) + " failed: " + *failure, *failure);
+std::exception_ptr Response::exception(std::size_t index) const { return failures_.at(index); }
+
+Response& Response::check() & {
+  for (const auto& failure : failures_) {
+    if (failure) std::rethrow_exception(failure);
   }
+  return *this;
+}
+
+Response&& Response::check() && { return std::move(check()); }
+
+void Response::check_statement(std::size_t index) const {
+  if (const auto& failure = failures_.at(index)) std::rethrow_exception(failure);
 }
 
 Value Response::take(std::size_t index) const& {
@@ -272,8 +299,12 @@ Future<Value> Database::update(Resource resource, Value data, CallOptions option
                      });
 }
 
-Future<void> Database::remove(Resource resource, CallOptions options) {
-  return call<void>(worker::Delete{std::move(resource)}, options, ignore);
+Future<Value> Database::remove(Resource resource, CallOptions options) {
+  const bool one_record = resource.is_record();
+  return call<Value>(worker::Delete{std::move(resource)}, options,
+                     [one_record](worker::Success&& success) {
+                       return record_result(success, one_record);
+                     });
 }
 
 Future<Database> Database::new_session(CallOptions options) {

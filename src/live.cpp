@@ -205,7 +205,7 @@ LiveQuery& LiveQuery::operator=(LiveQuery&& other) noexcept {
 LiveQuery::~LiveQuery() {
   if (!state_) return;
   try {
-    kill();
+    (void)kill();  // nobody waits for it
   } catch (...) {  // never throws
   }
 }

@@ -97,10 +97,21 @@ struct Transaction::State {
         const int code = refused->code == error_code::transaction_conflict
                              ? error_code::transaction_conflict
                              : error_code::query;
+        // The commit fails as the call did (an AlreadyExistsException, a
+        // TransactionConflictException...), saying what became of it.
+        Value error;
+        if (refused->exception) {
+          try {
+            std::rethrow_exception(refused->exception);
+          } catch (const DatabaseException& e) {
+            error = ffi::structured(e);
+          } catch (...) {
+          }
+        }
         task->complete(worker::Error{
             "the transaction was cancelled, not committed: a call in it failed: " +
                 refused->message,
-            code});
+            code, std::move(error)});
         return;
       }
       detail::post_call(*shared, task, worker::Worker::Wake::now);
@@ -132,7 +143,7 @@ Transaction& Transaction::operator=(Transaction&& other) noexcept {
 Transaction::~Transaction() {
   if (!state_ || !state_->is_open()) return;
   try {
-    finish("cancel", CallOptions{});  // nobody waits for it
+    (void)finish("cancel", CallOptions{});  // nobody waits for it
   } catch (...) {  // never throws
   }
 }
@@ -224,8 +235,9 @@ Future<Value> Transaction::patch(Resource resource, std::vector<PatchOp> operati
   return record_call(detail::patch_call(resource, std::move(operations)), options);
 }
 
-Future<void> Transaction::remove(Resource resource, CallOptions options) {
-  return call<void>("delete", Array{resource.value()}, options, ignore);
+Future<Value> Transaction::remove(Resource resource, CallOptions options) {
+  const bool one_record = resource.is_record();
+  return record_call({"delete", Array{resource.value()}, one_record}, options);
 }
 
 Future<Value> Transaction::relate(RecordId from, std::string edge, RecordId to, Value data,

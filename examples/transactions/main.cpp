@@ -35,9 +35,10 @@ bool transfer(surreal::Database& db, const RecordId& from, const RecordId& to, s
         tx.cancel().get();  // (destroying tx uncommitted would cancel it too)
         return false;
       }
-      // Calls run in the order made: no need to wait for each.
-      tx.merge(from, surreal::Object{{"balance", from_balance - amount}});
-      tx.merge(to, surreal::Object{{"balance", to_balance + amount}});
+      // Calls run in the order made: no need to wait for each, and the
+      // commit fails if one of them did.
+      auto debit = tx.merge(from, surreal::Object{{"balance", from_balance - amount}});
+      auto credit = tx.merge(to, surreal::Object{{"balance", to_balance + amount}});
       tx.commit().get();
       return true;
     } catch (const surreal::TransactionConflictException&) {
@@ -72,8 +73,8 @@ int run() {
   // 3. A call that fails spoils the transaction: commit() cancels it and
   // throws, so half of what was meant is never committed.
   surreal::Transaction spoiled = db.begin().get();
-  spoiled.merge(ann, surreal::Object{{"balance", 0}});
-  spoiled.create(bob, surreal::Object{{"balance", 0}});  // fails: account:bob exists
+  auto emptied = spoiled.merge(ann, surreal::Object{{"balance", 0}});
+  auto created = spoiled.create(bob, surreal::Object{{"balance", 0}});  // fails: account:bob exists
   try {
     spoiled.commit().get();
     check(false, "a spoiled transaction does not commit");

@@ -94,10 +94,11 @@ int run() {
 
   std::vector<shop::Product> products = db.select<shop::Product>("product").get();
   check(products.size() == 2, "two products");
-  // One record: a vector of one, or of none when it does not exist.
-  auto found = db.select<shop::Product>(surreal::RecordId{"product", "pen"}).get();
-  check(found.size() == 1, "product:pen exists");
-  const shop::Product& read = found.front();
+  // One record id: an optional, empty when it does not exist.
+  std::optional<shop::Product> found =
+      db.select<shop::Product>(surreal::RecordId{"product", "pen"}).get();
+  check(found.has_value(), "product:pen exists");
+  const shop::Product& read = *found;
   check(read.id == surreal::RecordId{"product", "pen"}, "the id is filled in");
   check(read.name == pen.name && read.price == pen.price && read.tags == pen.tags &&
             read.added == pen.added && read.warranty == pen.warranty &&

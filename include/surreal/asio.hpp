@@ -65,7 +65,7 @@ auto async_get(Future<T> future, CompletionToken&& token) {
     // and only posts the handler to its executor. The callback keeps its own
     // work guard until post() has returned, so that run() cannot return and
     // the io_context be destroyed while this thread is still inside post().
-    std::move(pending).then([handler = std::move(handler),
+    (void)std::move(pending).then([handler = std::move(handler),
                              work = std::move(work)](Result<T> result) mutable {
       net::post(work.get_executor(), [handler = std::move(handler), result = std::move(result),
                                       keep_busy = work]() mutable {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -197,9 +198,14 @@ class Response {
  public:
   /// No statements.
   Response() = default;
-  /// One result and one error slot per statement.
+  /// One result and one error slot per statement; each error becomes a
+  /// QueryException.
   /// @throws std::invalid_argument when the two vectors differ in size.
   Response(std::vector<Value> results, std::vector<std::optional<std::string>> errors);
+  /// One result and one failure per statement: the exception a failed
+  /// statement reports, null where it succeeded.
+  /// @throws std::invalid_argument when the two vectors differ in size.
+  Response(std::vector<Value> results, std::vector<std::exception_ptr> failures);
 
   /// Number of statements.
   std::size_t size() const noexcept { return errors_.size(); }
@@ -207,15 +213,33 @@ class Response {
   bool has_errors() const noexcept;
   /// The error texts of the failed statements, in statement order.
   std::vector<std::string> errors() const;
-  /// The error of one statement, or nullopt if it succeeded.
+  /// The error of one statement (SurrealDB's message), or nullopt if it
+  /// succeeded.
   /// @throws std::out_of_range for an index >= size().
   const std::optional<std::string>& error(std::size_t index) const;
+  /// The exception a failed statement reports (what take() and check()
+  /// throw), or null if it succeeded: a QueryException or one of its
+  /// subclasses, such as AlreadyExistsException or ThrownException, with
+  /// SurrealDB's kind(), details() and cause().
+  /// @throws std::out_of_range for an index >= size().
+  std::exception_ptr exception(std::size_t index) const;
   /// Every statement's result, in order (NONE for a failed one).
   const std::vector<Value>& results() const noexcept { return results_; }
 
+  /// Throws the first failed statement's exception; otherwise returns this
+  /// Response, so that calls chain: `db.query(sql).get().check().take(0)`.
+  /// A query whose statements are all DEFINEs or writes with nothing to
+  /// read is checked this way.
+  /// @throws QueryException (or a subclass) for the first failed statement.
+  ///@{
+  Response& check() &;
+  Response&& check() &&;
+  ///@}
+
   /// That statement's result (a copy).
-  /// @throws QueryException if that statement failed (its message names the
-  /// statement; native_details() is SurrealDB's text).
+  /// @throws QueryException (or a subclass: see exception()) if that
+  /// statement failed; its what() names the statement, native_details() is
+  /// SurrealDB's text.
   /// @throws std::out_of_range for an index >= size().
   Value take(std::size_t index) const&;
   /// The same from a Response about to go away (`query(...).get().take(0)`):
@@ -228,7 +252,7 @@ class Response {
   /// From an rvalue Response the result is moved, not copied.
   /// @throws QueryException if that statement failed.
   /// @throws std::out_of_range for an index >= size().
-  /// @throws TypeError when the result does not convert to T.
+  /// @throws TypeError (a DatabaseException) when the result does not convert to T.
   ///@{
   template <class T>
   T take(std::size_t index) const& {
@@ -245,6 +269,7 @@ class Response {
 
   std::vector<Value> results_;
   std::vector<std::optional<std::string>> errors_;
+  std::vector<std::exception_ptr> failures_;
 };
 
 /// A connection to an embedded datastore (or a SurrealDB server), served by a
@@ -252,6 +277,14 @@ class Response {
 /// surreal::Future (wait for it, attach a callback with then(), co_await it,
 /// cancel it); commands start in the order they were made, so use_namespace()
 /// before query() takes effect for that query.
+///
+/// @par Order
+/// Data calls (query and the record verbs) made without waiting for each
+/// other **may run at the same time, and finish in any order**: wait for
+/// one (get(), `co_await`) before making the next when the second depends
+/// on the first, or make them in a Transaction, which runs its calls one
+/// after another in the order they were made. Every Future is
+/// `[[nodiscard]]`: a dropped one still runs, but its failure is lost.
 ///
 /// @par Errors
 /// A call reports its failure through its future (get() and `co_await`
@@ -382,6 +415,13 @@ class Database {
   /// @throws DatabaseException as select().
   template <class T>
   Future<std::vector<T>> select(Resource resource, CallOptions options = {});
+  /// One record converted with Value::get<T>(), or nullopt when it does not
+  /// exist: `db.select<Person>(RecordId{"person", 1})`. (Text naming one
+  /// record, "person:1", is a Resource and selects as a vector.)
+  /// @throws TypeError when the record does not convert to T.
+  /// @throws DatabaseException as select().
+  template <class T>
+  Future<std::optional<T>> select(RecordId id, CallOptions options = {});
 
   /// Creates a record with content `data` (an object; NONE for none) in a
   /// table, with a random id, or at a record id. Returns the record, with
@@ -394,10 +434,12 @@ class Database {
   /// exist), or of every record of a table or range, returning them as an array.
   /// @throws QueryException when SurrealDB refuses the new content.
   Future<Value> update(Resource resource, Value data, CallOptions options = {});
-  /// Deletes a record, or every record of a table or range. Deleting what
-  /// does not exist succeeds.
+  /// Deletes a record, or every record of a table or range, and answers
+  /// what was deleted, as SurrealDB's DELETE ... RETURN BEFORE does: the
+  /// record as it was (NONE when there was none), or an array of the
+  /// records of a table or range. Deleting what does not exist succeeds.
   /// @throws QueryException when SurrealDB refuses the delete.
-  Future<void> remove(Resource resource, CallOptions options = {});
+  Future<Value> remove(Resource resource, CallOptions options = {});
 
   /// Inserts one record (an object; it answers the record) or many (an
   /// array of objects; it answers an array). Records without an `id` get a
@@ -516,6 +558,33 @@ class Database {
   /// @throws ConnectionException when this session was closed.
   Future<Transaction> begin(CallOptions options = {});
 
+  /// Runs `body` in a new transaction and commits it; when the transaction
+  /// loses a conflict (TransactionConflictException, from a call in `body`
+  /// or from the commit), runs it all again in a new transaction, at most
+  /// `attempts` times in all. `body` takes the Transaction& and returns a
+  /// Future: usually it is a coroutine that `co_await`s the transaction's
+  /// calls and `co_return`s the result, which becomes the result of the
+  /// returned future:
+  ///
+  ///     surreal::Future<void> transfer = db.with_transaction(
+  ///         [&](surreal::Transaction& tx) -> surreal::Future<void> {
+  ///           surreal::Value from = co_await tx.select(ann);
+  ///           surreal::Object debit{{"balance", from["balance"].get<std::int64_t>() - 10}};
+  ///           co_await tx.merge(ann, std::move(debit));  // (g++ 12: no braces in co_await)
+  ///         });
+  ///     transfer.get();  // or co_await it
+  ///
+  /// Another exception from `body` or the commit ends it at once with that
+  /// exception, the transaction cancelled. Each attempt reads afresh, so
+  /// `body` must do nothing outside the transaction that cannot be done
+  /// twice. This Database and `body` must outlive the returned future's
+  /// completion.
+  /// @throws TransactionConflictException when the last attempt lost too.
+  /// @throws std::invalid_argument at once when `attempts` < 1.
+  template <class Body>
+  auto with_transaction(Body body, int attempts = 10)
+      -> std::invoke_result_t<Body&, Transaction&>;
+
   /// Starts a live query on a table, one record, or a range of records
   /// (`LIVE SELECT * FROM ...`, the resource bound as a parameter). With
   /// `diff`, each notification's data is the change as JSON Patch
@@ -571,6 +640,13 @@ namespace detail {
 /// What select() answered, each record converted with Value::get<T>():
 /// select() answers an array for a table or range, and for one record the
 /// record (an object) or NONE.
+/// One record as T, or nullopt for NONE (a record that does not exist).
+template <class T>
+std::optional<T> record_as(const Value& selected) {
+  if (selected.is_none()) return std::nullopt;
+  return selected.template get<T>();
+}
+
 template <class T>
 std::vector<T> records_as(const Value& selected) {
   std::vector<T> records;
@@ -583,6 +659,13 @@ std::vector<T> records_as(const Value& selected) {
   return records;
 }
 }  // namespace detail
+
+template <class T>
+Future<std::optional<T>> Database::select(RecordId id, CallOptions options) {
+  return select(Resource(std::move(id)), std::move(options)).then([](Result<Value> result) {
+    return detail::record_as<T>(result.value());  // value() rethrows the select's error
+  });
+}
 
 template <class T>
 Future<std::vector<T>> Database::select(Resource resource, CallOptions options) {

@@ -319,8 +319,13 @@ class TimeoutException;
 /// A Future is move-only. Thread-safety: one thread uses a given future
 /// (as std::future), cancel() included; to cancel from another thread, for
 /// example while get() waits, pass a std::stop_token in CallOptions::stop.
+///
+/// `[[nodiscard]]`, and so is every call that returns one: a dropped future
+/// still runs its call, but nobody hears of its failure. To run a call for
+/// its effect alone and let its outcome go, say so with `(void)` or
+/// std::ignore; to hear of a failure without waiting, attach then().
 template <typename T>
-class Future {
+class [[nodiscard]] Future {
  public:
   /// The type of the result.
   using value_type = T;
@@ -659,3 +664,38 @@ Future<T>::operator std::future<T>() && {
 }
 
 }  // namespace surreal
+
+/// A coroutine may return a surreal::Future: `co_await` the library's
+/// futures inside it, and `co_return` its result, which completes the
+/// future it returned (an exception that escapes it fails that future).
+/// It starts at once, on the calling thread, and runs until its first
+/// `co_await` of something not yet done; each later part runs where that
+/// future completes (see Future). Cancelling the Future it returned fails
+/// that Future; the coroutine itself runs on to its end.
+///
+///     surreal::Future<std::int64_t> count(surreal::Database& db) {
+///       surreal::Response response = co_await db.query("RETURN count(SELECT * FROM person)");
+///       co_return response.take<std::int64_t>(0);
+///     }
+template <typename T, typename... Args>
+struct std::coroutine_traits<surreal::Future<T>, Args...> {
+  /// @cond internal
+  struct promise_base {
+    surreal::Promise<T> promise;
+    surreal::Future<T> get_return_object() { return promise.get_future(); }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { promise.set_exception(std::current_exception()); }
+  };
+  struct value_promise : promise_base {
+    template <typename U = T>
+    void return_value(U&& value) {
+      this->promise.set_value(std::forward<U>(value));
+    }
+  };
+  struct void_promise : promise_base {
+    void return_void() { this->promise.set_value(); }
+  };
+  using promise_type = std::conditional_t<std::is_void_v<T>, void_promise, value_promise>;
+  /// @endcond
+};

@@ -25,16 +25,23 @@ namespace surreal {
 class Resource {
  public:
   /// A table, or a record when the text holds a colon (see the class).
-  /// A `const char*` must not be null.
+  /// @throws std::invalid_argument for a null `const char*` (as Value's).
   ///@{
   Resource(std::string text) : value_(std::move(text)) {}
-  Resource(const char* text) : value_(std::string(text)) {}
+  Resource(const char* text) : value_(text) {}
   Resource(std::string_view text) : value_(std::string(text)) {}
   ///@}
   /// A table, whatever its name holds.
   Resource(Table table) : value_(std::move(table)) {}
   /// One record, or the records of a range when the key is a Range.
   Resource(RecordId id) : value_(std::move(id)) {}
+  /// What a Value holds: a record id, a table, or text as above. So what a
+  /// call answered can be the next call's target: `db.select(created["id"])`.
+  /// @throws TypeError for a Value of any other kind.
+  ///@{
+  Resource(const Value& value) : value_(checked(value)) {}
+  Resource(Value&& value) : value_(checked(std::move(value))) {}
+  ///@}
 
   /// True when this names a single record rather than a table or a range:
   /// record calls then answer with that record (or NONE) instead of an array.
@@ -50,6 +57,15 @@ class Resource {
   const Value& value() const noexcept { return value_; }
 
  private:
+  template <typename V>
+  static Value checked(V&& value) {
+    if (!value.is_record_id() && !value.is_table() && !value.is_string()) {
+      throw TypeError("surreal::Resource: expected a record id, a table or a string, found " +
+                      std::string(kind_name(value.kind())));
+    }
+    return Value(std::forward<V>(value));
+  }
+
   Value value_;
 };
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "surreal/database.hpp"
@@ -87,6 +89,9 @@ class Transaction {
   /// @throws TypeError when a record does not convert to T.
   template <class T>
   Future<std::vector<T>> select(Resource resource, CallOptions options = {});
+  /// One record converted with Value::get<T>(), or nullopt (as Database's).
+  template <class T>
+  Future<std::optional<T>> select(RecordId id, CallOptions options = {});
   /// As Database::create, inside the transaction.
   Future<Value> create(Resource resource, Value data = {}, CallOptions options = {});
   /// As Database::insert, inside the transaction.
@@ -102,8 +107,8 @@ class Transaction {
   /// As Database::patch, inside the transaction.
   Future<Value> patch(Resource resource, std::vector<PatchOp> operations,
                       CallOptions options = {});
-  /// As Database::remove, inside the transaction.
-  Future<void> remove(Resource resource, CallOptions options = {});
+  /// As Database::remove, inside the transaction: answers what was deleted.
+  Future<Value> remove(Resource resource, CallOptions options = {});
   /// As Database::relate, inside the transaction.
   Future<Value> relate(RecordId from, std::string edge, RecordId to, Value data = {},
                        CallOptions options = {});
@@ -147,6 +152,53 @@ class Transaction {
 
   std::shared_ptr<State> state_;
 };
+
+/// @cond internal
+namespace detail {
+template <class F>
+struct is_future : std::false_type {};
+template <class T>
+struct is_future<Future<T>> : std::true_type {};
+
+/// The retry loop of Database::with_transaction, as a coroutine.
+template <class R, class Body>
+Future<R> run_transaction(Database& db, Body body, int attempts) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      Transaction tx = co_await db.begin();
+      if constexpr (std::is_void_v<R>) {
+        co_await body(tx);
+        co_await tx.commit();
+        co_return;
+      } else {
+        R result = co_await body(tx);
+        co_await tx.commit();
+        co_return result;
+      }
+    } catch (const TransactionConflictException&) {
+      if (attempt >= attempts) throw;
+    }
+  }
+}
+}  // namespace detail
+/// @endcond
+
+template <class Body>
+auto Database::with_transaction(Body body, int attempts)
+    -> std::invoke_result_t<Body&, Transaction&> {
+  using Returned = std::invoke_result_t<Body&, Transaction&>;
+  static_assert(detail::is_future<Returned>::value,
+                "with_transaction: the body must return a surreal::Future (make it a coroutine)");
+  if (attempts < 1) throw std::invalid_argument("with_transaction: attempts must be at least 1");
+  return detail::run_transaction<typename Returned::value_type>(*this, std::move(body), attempts);
+}
+
+template <class T>
+Future<std::optional<T>> Transaction::select(RecordId id, CallOptions options) {
+  return select(Resource(std::move(id)), std::move(options)).then([](Result<Value> result) {
+    return detail::record_as<T>(result.value());
+  });
+}
 
 template <class T>
 Future<std::vector<T>> Transaction::select(Resource resource, CallOptions options) {

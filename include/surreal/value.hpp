@@ -38,6 +38,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "surreal/exceptions.hpp"
+
 namespace surreal {
 
 /// The kind of a Value. The order of the enumerators is the order of the
@@ -75,9 +77,15 @@ std::string_view kind_name(Kind kind) noexcept;
 /// string, a user type's from_value() missing a field. The message names the
 /// kind asked for and the kind found, e.g.
 /// "surreal::Value: expected int, found string".
-class TypeError : public std::logic_error {
+///
+/// A DatabaseException (code() error_code::invalid_argument, kind()
+/// ErrorKind::serialization), so that data from the database that does not
+/// convert (`take<T>`, `select<T>`, `get<T>` of a result) is caught with
+/// everything else the database reports.
+class TypeError : public DatabaseException {
  public:
-  using std::logic_error::logic_error;
+  explicit TypeError(const std::string& message);
+  explicit TypeError(const char* message) : TypeError(std::string(message)) {}
 };
 
 /// SurrealDB's NONE: no value at all (an absent field), as opposed to NULL.

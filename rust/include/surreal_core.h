@@ -135,8 +135,11 @@ typedef struct SurrealResponse SurrealResponse;
  * the library's runtime threads. On success `status` is SURREAL_OK,
  * `response` the result (the callee frees it with surreal_response_free) and
  * `error` NULL; on failure `status` is negative, `response` NULL and `error`
- * the message (the callee frees it with surreal_free_string). It must return
- * quickly and must not unwind.
+ * the message (the callee frees it with surreal_free_string). During the
+ * call, the surreal_get_last_error* functions describe the outcome on the
+ * calling thread: on failure, surreal_get_last_error_details gives the
+ * error's kind, details and cause. It must return quickly and must not
+ * unwind.
  */
 typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *response, char *error);
 
@@ -680,6 +683,35 @@ void surreal_response_free(SurrealResponse *response);
  * succeeded. Free with surreal_free_string.
  */
 char *surreal_get_last_error(void);
+
+/**
+ * The calling thread's last error in structured form, as a CBOR map:
+ * `kind` (SurrealDB's error kind: "Validation", "Configuration", "Query",
+ * "Serialization", "NotAllowed", "NotFound", "AlreadyExists",
+ * "Connection", "Thrown" or "Internal") and `message` always; when the
+ * error came from SurrealDB, also its RPC `code`, and `details` and `cause`
+ * (an error of the same shape) where it has them. For an error of the
+ * library's own, the kind follows the status code. Answers SURREAL_OK with
+ * `*data` NULL and `*len` 0 when the last call succeeded; a buffer
+ * returned is freed with surreal_buffer_free. Reading it does not clear
+ * the last error.
+ *
+ * # Safety
+ * `data` and `len` are NULL or valid for writes.
+ */
+int32_t surreal_get_last_error_details(uint8_t **data, size_t *len);
+
+/**
+ * Each statement's error in structured form: a CBOR array with one item per
+ * statement, NONE where it succeeded, else a map as
+ * surreal_get_last_error_details describes. On success `*data` and `*len`
+ * receive a buffer to free with surreal_buffer_free.
+ *
+ * # Safety
+ * `response` is NULL or a live response; `data` and `len` are NULL or
+ * valid for writes.
+ */
+int32_t surreal_response_errors_cbor(const SurrealResponse *response, uint8_t **data, size_t *len);
 
 /**
  * The calling thread's last status code: SURREAL_OK if the last call succeeded.

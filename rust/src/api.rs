@@ -16,8 +16,8 @@ use crate::cancel::{token_arg, SurrealCancel};
 use crate::cbor;
 use crate::database::{Options, SurrealDatabase};
 use crate::error::{
-    self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_ERR_INVALID_ARGUMENT,
-    SURREAL_OK,
+    self, boundary, boundary_int, boundary_ptr, FfiError, FfiResult, SURREAL_ERR_INTERNAL,
+    SURREAL_ERR_INVALID_ARGUMENT, SURREAL_OK,
 };
 use crate::live::{Sink, SurrealNotify};
 use crate::operation::{ChunkSink, Operation};
@@ -63,8 +63,11 @@ fn run_blocking(
 /// the library's runtime threads. On success `status` is SURREAL_OK,
 /// `response` the result (the callee frees it with surreal_response_free) and
 /// `error` NULL; on failure `status` is negative, `response` NULL and `error`
-/// the message (the callee frees it with surreal_free_string). It must return
-/// quickly and must not unwind.
+/// the message (the callee frees it with surreal_free_string). During the
+/// call, the surreal_get_last_error* functions describe the outcome on the
+/// calling thread: on failure, surreal_get_last_error_details gives the
+/// error's kind, details and cause. It must return quickly and must not
+/// unwind.
 pub type SurrealCallback = Option<
     unsafe extern "C" fn(
         context: *mut c_void,
@@ -95,11 +98,18 @@ fn run_async(
     db.spawn(operation, cancel, move |outcome| {
         let context = context;
         let (status, response, error) = match outcome {
-            Ok(response) => (SURREAL_OK, into_handle(response), std::ptr::null_mut()),
-            Err(error) => {
-                let message = error.message.replace('\0', "\u{FFFD}");
+            Ok(response) => {
+                error::clear_last_error();
+                (SURREAL_OK, into_handle(response), std::ptr::null_mut())
+            }
+            Err(failure) => {
+                let message = failure.message.replace('\0', "\u{FFFD}");
                 let text = into_c_string(message).unwrap_or(std::ptr::null_mut());
-                (error.code, std::ptr::null_mut(), text)
+                let status = failure.code;
+                // Readable during the callback, on its thread, through the
+                // surreal_get_last_error* functions (the details above all).
+                error::set_last_error(failure);
+                (status, std::ptr::null_mut(), text)
             }
         };
         // SAFETY: the caller supplied this callback and context for this call.
@@ -1351,6 +1361,65 @@ pub extern "C" fn surreal_get_last_error() -> *mut c_char {
             .unwrap_or(std::ptr::null_mut())
     })
     .unwrap_or(std::ptr::null_mut())
+}
+
+/// The calling thread's last error in structured form, as a CBOR map:
+/// `kind` (SurrealDB's error kind: "Validation", "Configuration", "Query",
+/// "Serialization", "NotAllowed", "NotFound", "AlreadyExists",
+/// "Connection", "Thrown" or "Internal") and `message` always; when the
+/// error came from SurrealDB, also its RPC `code`, and `details` and `cause`
+/// (an error of the same shape) where it has them. For an error of the
+/// library's own, the kind follows the status code. Answers SURREAL_OK with
+/// `*data` NULL and `*len` 0 when the last call succeeded; a buffer
+/// returned is freed with surreal_buffer_free. Reading it does not clear
+/// the last error.
+///
+/// # Safety
+/// `data` and `len` are NULL or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_get_last_error_details(data: *mut *mut u8, len: *mut usize) -> i32 {
+    let Some(last) = error::last_error() else {
+        // SAFETY: forwarded from the caller.
+        return match unsafe { BufferOut::new(data, len) } {
+            Ok(_) => SURREAL_OK,
+            Err(_) => SURREAL_ERR_INVALID_ARGUMENT,
+        };
+    };
+    let encoded = std::panic::catch_unwind(|| cbor::encode(&last.structured()));
+    // SAFETY: forwarded from the caller.
+    let Ok(out) = (unsafe { BufferOut::new(data, len) }) else {
+        return SURREAL_ERR_INVALID_ARGUMENT;
+    };
+    match encoded {
+        Ok(Ok(bytes)) => {
+            out.set(bytes);
+            SURREAL_OK
+        }
+        _ => SURREAL_ERR_INTERNAL,
+    }
+}
+
+/// Each statement's error in structured form: a CBOR array with one item per
+/// statement, NONE where it succeeded, else a map as
+/// surreal_get_last_error_details describes. On success `*data` and `*len`
+/// receive a buffer to free with surreal_buffer_free.
+///
+/// # Safety
+/// `response` is NULL or a live response; `data` and `len` are NULL or
+/// valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_response_errors_cbor(
+    response: *const SurrealResponse,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes valid out-parameters and a live response.
+        let out = unsafe { BufferOut::new(data, len) }?;
+        let response = unsafe { borrow(response, "response") }?;
+        out.set(response.errors_cbor()?);
+        Ok(())
+    })
 }
 
 /// The calling thread's last status code: SURREAL_OK if the last call succeeded.

@@ -3,12 +3,16 @@
 //! Every exported function runs its body through [`boundary`] (or
 //! [`boundary_ptr`]): a panic becomes `SURREAL_ERR_PANIC`, an [`FfiError`]
 //! becomes its status code, and in both cases the message is kept for the
-//! calling thread to read with `surreal_get_last_error`.
+//! calling thread to read with `surreal_get_last_error`, and, when the error
+//! came from SurrealDB, its kind, details and cause with
+//! `surreal_get_last_error_details`.
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+
+use surrealdb::types::{Object, SurrealValue, Value};
 
 /// The call succeeded.
 pub const SURREAL_OK: i32 = 0;
@@ -30,11 +34,13 @@ pub const SURREAL_ERR_CANCELLED: i32 = -7;
 /// caller may run it again.
 pub const SURREAL_ERR_TRANSACTION_CONFLICT: i32 = -9;
 
-/// An error on its way to the C caller: a status code and a message.
+/// An error on its way to the C caller: a status code, a message, and the
+/// SurrealDB error it stands for, if any (its kind, details and cause).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FfiError {
     pub code: i32,
     pub message: String,
+    pub source: Option<Box<surrealdb::Error>>,
 }
 
 impl FfiError {
@@ -42,6 +48,34 @@ impl FfiError {
         Self {
             code,
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The error for SurrealDB's `error`, with the status code that fits it:
+    /// the message is SurrealDB's, and the error itself goes with it.
+    pub fn from_surreal(code: i32, error: surrealdb::Error) -> Self {
+        Self {
+            code,
+            message: error.message().to_owned(),
+            source: Some(Box::new(error)),
+        }
+    }
+
+    /// The error as the C caller reads it in structured form (CBOR): the
+    /// SurrealDB error as its RPC protocol carries it (`code`, `message`,
+    /// `kind`, and `details` and `cause` where it has them), or, for an
+    /// error of the library's own, `kind` and `message` alone, the kind
+    /// following the status code.
+    pub fn structured(&self) -> Value {
+        match &self.source {
+            Some(error) => error.as_ref().clone().into_value(),
+            None => {
+                let mut object = Object::new();
+                object.insert("kind".to_owned(), Value::String(kind_of_status(self.code).to_owned()));
+                object.insert("message".to_owned(), Value::String(self.message.clone()));
+                Value::Object(object)
+            }
         }
     }
 
@@ -67,6 +101,18 @@ impl FfiError {
 }
 
 pub type FfiResult<T> = Result<T, FfiError>;
+
+/// SurrealDB's error kind for an error of the library's own, by its status
+/// code: what SurrealDB would have called it.
+fn kind_of_status(code: i32) -> &'static str {
+    match code {
+        SURREAL_ERR_INVALID_ARGUMENT => "Validation",
+        SURREAL_ERR_CONNECTION => "Connection",
+        SURREAL_ERR_QUERY | SURREAL_ERR_CANCELLED | SURREAL_ERR_TRANSACTION_CONFLICT => "Query",
+        SURREAL_ERR_AUTHENTICATION => "NotAllowed",
+        _ => "Internal",
+    }
+}
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<FfiError>> = const { RefCell::new(None) };

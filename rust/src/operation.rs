@@ -701,9 +701,9 @@ impl Operation {
     pub async fn run<C: Connection>(self, db: &Surreal<C>) -> FfiResult<SurrealResponse> {
         let result = match self {
             Operation::Run(function, args) => {
-                db.run::<Value>(function)
-                    .args(Value::Array(args.into()))
+                return run_function(db, &function, args)
                     .await
+                    .map(SurrealResponse::single)
             }
             Operation::Version => db
                 .version()
@@ -1058,6 +1058,63 @@ async fn export<C: Connection>(
     Ok(Value::None)
 }
 
+/// Calls the function `function` (a built-in such as `string::len`, a
+/// defined `fn::...`, or a model `ml::name<version>`) with `args`, each
+/// argument a bound parameter, and answers what it returned.
+///
+/// Not the SDK's `Surreal::run`, which answers a function's array of one
+/// element as that element (its deserialisation cannot tell them apart
+/// afterwards): `array::flatten([[1]])` would answer `1`. The name is held
+/// to the grammar of a function name before it becomes the query's text,
+/// as the SDK's `run` does (the engines build the same text from it); the
+/// arguments never become text.
+async fn run_function<C: Connection>(
+    db: &Surreal<C>,
+    function: &str,
+    args: Vec<Value>,
+) -> FfiResult<Value> {
+    let name = function_name(function)?;
+    let mut bindings = Object::new();
+    let mut params = Vec::with_capacity(args.len());
+    for (index, arg) in args.into_iter().enumerate() {
+        let param = format!("surrealcpp_arg{index}");
+        params.push(format!("${param}"));
+        bindings.insert(param, arg);
+    }
+    let sql = format!("RETURN {name}({})", params.join(", "));
+    let mut response = db
+        .query(sql)
+        .bind(Value::Object(bindings))
+        .await
+        .map_err(sdk_error)?;
+    response.take::<Value>(0).map_err(sdk_error)
+}
+
+/// `function` when it is a SurrealQL function name: `::`-separated parts,
+/// each a letter or `_` and then letters, digits or `_`, optionally followed
+/// by a version in angle brackets (`ml::model<1.0.0>`) of digits and dots.
+fn function_name(function: &str) -> FfiResult<&str> {
+    let invalid =
+        || FfiError::invalid_argument(format!("run: '{function}' is not a function name"));
+    let (name, version) = match function.split_once('<') {
+        Some((name, rest)) => (name, Some(rest.strip_suffix('>').ok_or_else(invalid)?)),
+        None => (function, None),
+    };
+    let part_ok = |part: &str| {
+        let mut chars = part.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let version_ok = |version: &str| {
+        !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.')
+    };
+    if name.split("::").all(part_ok) && version.is_none_or(version_ok) {
+        Ok(function)
+    } else {
+        Err(invalid())
+    }
+}
+
 /// The failure of signing in or up, or of a token: an authentication error
 /// whatever the engine's kind for it (it reports a bad token as a plain
 /// error), but for a lost connection. SurrealDB's messages name no secret.
@@ -1065,7 +1122,7 @@ fn auth_error(error: surrealdb::Error) -> FfiError {
     if error.is_connection() {
         return sdk_error(error);
     }
-    FfiError::new(crate::error::SURREAL_ERR_AUTHENTICATION, error.message())
+    FfiError::from_surreal(crate::error::SURREAL_ERR_AUTHENTICATION, error)
 }
 
 async fn signin<C: Connection, K: Credentials<Signin>>(
@@ -1117,6 +1174,28 @@ fn is_missing_table(error: &surrealdb::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_names_follow_surrealql_grammar() {
+        for good in ["string::len", "fn::greet", "count", "_x::y_2", "ml::model<1.0.0>"] {
+            assert_eq!(function_name(good), Ok(good));
+        }
+        for bad in [
+            "",
+            "string::",
+            "::len",
+            "2fn::x",
+            "fn::x; DELETE person",
+            "fn::x()",
+            "ml::model<1.0",
+            "ml::model<>",
+            "ml::model<1); DELETE x; (>",
+            "fn::gr\u{e9}et",
+        ] {
+            let error = function_name(bad).expect_err(bad);
+            assert_eq!(error.code, crate::error::SURREAL_ERR_INVALID_ARGUMENT, "{bad}");
+        }
+    }
 
     fn call(method: &str, args: Vec<Value>) -> FfiResult<Operation> {
         Operation::from_call(method, Value::Array(args.into()))

@@ -1,6 +1,6 @@
 //! The object behind `SurrealResponse*`: one outcome per statement.
 
-use surrealdb::types::Value;
+use surrealdb::types::{SurrealValue, Value};
 use surrealdb::IndexedResults;
 
 use crate::cbor::{CborWriter, TooDeep};
@@ -11,8 +11,10 @@ use crate::error::{
 };
 use crate::visit::{visit, Events};
 
-/// Maps an SDK error to a status code, keeping SurrealDB's own message.
+/// Maps an SDK error to a status code, keeping SurrealDB's own message and
+/// the error itself (its kind, details and cause).
 pub fn sdk_error(error: surrealdb::Error) -> FfiError {
+    let error = classify(error);
     let code = if error.is_connection() {
         SURREAL_ERR_CONNECTION
     } else if is_conflict(&error) {
@@ -22,7 +24,27 @@ pub fn sdk_error(error: surrealdb::Error) -> FfiError {
     } else {
         SURREAL_ERR_QUERY
     };
-    FfiError::new(code, error.message())
+    FfiError::from_surreal(code, error)
+}
+
+/// SurrealDB's error with the kind it should have had: a unique index that
+/// already holds the value is reported as `Internal` (surrealdb-core's
+/// `IndexExists` maps to no kind), but it is the same mistake as a record
+/// id that exists, so it becomes `AlreadyExists`, keeping its message and
+/// cause.
+pub fn classify(error: surrealdb::Error) -> surrealdb::Error {
+    let message = error.message();
+    if error.is_internal()
+        && message.starts_with("Database index `")
+        && message.contains("` already contains ")
+    {
+        let mut reclassified = surrealdb::Error::already_exists(message.to_owned(), None);
+        if let Some(cause) = error.cause() {
+            reclassified = reclassified.with_cause(cause.clone());
+        }
+        return reclassified;
+    }
+    error
 }
 
 /// A KILL of a live query the datastore no longer has (surrealdb-core's
@@ -50,7 +72,7 @@ fn too_deep(error: TooDeep) -> FfiError {
 /// query, or the single result of a record operation. Immutable once made,
 /// except that [`SurrealResponse::take_results_cbor`] moves the values out.
 pub struct SurrealResponse {
-    statements: Vec<Result<Value, String>>,
+    statements: Vec<Result<Value, surrealdb::Error>>,
 }
 
 impl SurrealResponse {
@@ -67,9 +89,7 @@ impl SurrealResponse {
         let mut index = 0;
         while results.num_statements() > 0 {
             statements.push(
-                results
-                    .take::<Value>(index)
-                    .map_err(|error| error.message().to_owned()),
+                results.take::<Value>(index).map_err(classify),
             );
             index += 1;
         }
@@ -151,9 +171,29 @@ impl SurrealResponse {
         let errors: Vec<Option<&str>> = self
             .statements
             .iter()
-            .map(|statement| statement.as_ref().err().map(String::as_str))
+            .map(|statement| statement.as_ref().err().map(surrealdb::Error::message))
             .collect();
         serde_json::to_string(&errors)
             .map_err(|e| FfiError::internal(format!("cannot render the errors as JSON: {e}")))
+    }
+
+    /// A CBOR array with one item per statement: NONE where it succeeded,
+    /// else its error as `FfiError::structured` describes it (SurrealDB's
+    /// code, message, kind, details and cause).
+    pub fn errors_cbor(&self) -> FfiResult<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut writer = CborWriter::new(&mut out);
+        writer
+            .begin_array(self.statements.len())
+            .map_err(too_deep)?;
+        for statement in &self.statements {
+            match statement {
+                Ok(_) => writer.none(),
+                Err(error) => writer.value_owned(error.clone().into_value()),
+            }
+            .map_err(too_deep)?;
+        }
+        writer.end_array();
+        Ok(out)
     }
 }

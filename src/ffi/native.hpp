@@ -12,8 +12,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "surreal/value.hpp"
 #include "surreal_core.h"
+
+namespace surreal {
+class DatabaseException;
+}
 
 namespace surreal::ffi {
 
@@ -66,16 +72,35 @@ inline const char* c_str_or_null(const std::optional<std::string>& text) noexcep
   return text ? text->c_str() : nullptr;
 }
 
-/// The calling thread's last native error.
+/// The calling thread's last native error: its status code, message, and
+/// SurrealDB's structured error (surreal_get_last_error_details: an object
+/// with kind, message, details, cause), NONE if the core gave none.
 struct NativeError {
   int code;
   std::string message;
+  Value error;
 };
 NativeError last_error();
 
-/// The exception of the public hierarchy that matches a status code.
-std::exception_ptr make_exception(int code, std::string message);
-[[noreturn]] void throw_error(int code, std::string message);
+/// The exception of the public hierarchy that matches a status code and,
+/// where SurrealDB gave one, its structured error `error`: its subclass
+/// follows the kind, and it keeps kind, details and cause. `what` is the
+/// exception's message (the native message when absent).
+std::exception_ptr make_exception(int code, std::string message, const Value& error = {});
+std::exception_ptr make_exception(int code, const std::string& what, std::string message,
+                                  const Value& error);
+[[noreturn]] void throw_error(int code, std::string message, const Value& error = {});
+
+/// A failed statement's exception: its message names the statement.
+std::exception_ptr statement_exception(std::size_t index, const Value& error);
+
+/// A DatabaseException as the structured error make_exception makes it
+/// from: the same class, kind, details and cause come back.
+Value structured(const DatabaseException& exception);
+
+/// The status code and SurrealDB's message of an exception the library
+/// made (a DatabaseException); error_code::internal and what() for others.
+std::pair<int, std::string> describe(const std::exception_ptr& exception);
 
 /// Throws the calling thread's last error if `status` is not SURREAL_OK.
 void check(int status);
@@ -85,7 +110,7 @@ template <typename T>
 T* check(T* pointer) {
   if (pointer == nullptr) {
     NativeError error = last_error();
-    throw_error(error.code, std::move(error.message));
+    throw_error(error.code, std::move(error.message), error.error);
   }
   return pointer;
 }

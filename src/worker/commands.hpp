@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -93,19 +94,21 @@ using Command = std::variant<Initialize, Connect, Query, Select, Create, Update,
                              UseNamespace, UseDatabase, SessionCall, NewSession, Close>;
 
 /// What a command produced: one result per statement (record operations have
-/// one), and parallel to it the error text of each failed statement (whose
-/// result is NONE).
+/// one), and parallel to it the exception of each failed statement (whose
+/// result is NONE), null where the statement succeeded.
 struct Success {
   std::vector<Value> results;
-  std::vector<std::optional<std::string>> statement_errors;
+  std::vector<std::exception_ptr> statement_errors;
   /// NewSession's new native session.
   ffi::DatabaseHandle session = nullptr;
 };
 
-/// Why a command failed: SurrealDB's message and the native status code.
+/// Why a command failed: SurrealDB's message, the native status code, and
+/// SurrealDB's structured error (ffi::NativeError::error), NONE if none.
 struct Error {
   std::string message;
   int code;
+  Value error = {};
 };
 
 using Reply = std::variant<Success, Error>;

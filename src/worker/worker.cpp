@@ -73,14 +73,18 @@ Success to_success(SurrealResponse* raw) {
   success.results = ffi::take_results(raw);
   const int has_errors = surreal_response_has_errors(raw);
   ffi::check(has_errors < 0 ? has_errors : SURREAL_OK);
+  success.statement_errors.resize(success.results.size());
   if (has_errors == 1) {
-    const std::string errors = ffi::take_string(ffi::check(surreal_response_get_errors(raw)));
-    for (const auto& error : nlohmann::json::parse(errors)) {
-      success.statement_errors.push_back(
-          error.is_string() ? std::optional(error.get<std::string>()) : std::nullopt);
+    ffi::Buffer buffer;
+    ffi::check(surreal_response_errors_cbor(raw, &buffer.data, &buffer.len));
+    const Value errors = ffi::decode_value(buffer.data, buffer.len);
+    const Array& statements = errors.as_array();
+    for (std::size_t index = 0; index < statements.size() && index < success.results.size();
+         ++index) {
+      if (!statements[index].is_none()) {
+        success.statement_errors[index] = ffi::statement_exception(index, statements[index]);
+      }
     }
-  } else {
-    success.statement_errors.resize(success.results.size());
   }
   return success;
 }
@@ -157,7 +161,7 @@ Reply guarded(Body&& body) noexcept {
   try {
     return body();
   } catch (const DatabaseException& e) {
-    return Error{e.native_details(), e.code()};
+    return Error{e.native_details(), e.code(), ffi::structured(e)};
   } catch (const nlohmann::json::exception& e) {
     return Error{e.what(), error_code::invalid_argument};
   } catch (const std::invalid_argument& e) {  // a value the codec refused
@@ -260,10 +264,13 @@ void on_async_done(void* context, int32_t status, SurrealResponse* response,
                    char* error) noexcept {
   std::unique_ptr<AsyncCall> call(static_cast<AsyncCall*>(context));
   ffi::ResponseHandle owned(response);
-  std::string message = ffi::take_string(error);
+  ffi::take_string(error);  // the same message as the last error's
   on_runtime_thread = true;
-  Reply reply = status == SURREAL_OK ? guarded([&]() -> Reply { return to_success(response); })
-                                     : Reply(Error{std::move(message), status});
+  Reply reply = guarded([&]() -> Reply {
+    if (status == SURREAL_OK) return to_success(response);
+    ffi::NativeError failure = ffi::last_error();  // this thread's, during the callback
+    return Error{std::move(failure.message), status, std::move(failure.error)};
+  });
   call->task->complete(std::move(reply));
   on_runtime_thread = false;
   owned.reset();
@@ -592,7 +599,7 @@ void Worker::start() {
         std::lock_guard lock(state->mutex);
         state->stopping = true;
       }
-      ready.set_exception(ffi::make_exception(error->code, error->message));
+      ready.set_exception(ffi::make_exception(error->code, error->message, error->error));
       return;
     }
     ready.set_value();
@@ -673,7 +680,7 @@ std::future<Success> Worker::send(Command command) {
       promise->set_value(std::move(*success));
     } else {
       auto& error = std::get<Error>(reply);
-      promise->set_exception(ffi::make_exception(error.code, std::move(error.message)));
+      promise->set_exception(ffi::make_exception(error.code, std::move(error.message), error.error));
     }
   });
   return future;

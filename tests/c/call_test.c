@@ -5,7 +5,8 @@
  * surreal_db_configure, surreal_db_new_session, the stream of export and
  * import, surreal_db_call_async, transactions (begin, surreal_db_call_in,
  * commit, cancel), live queries (live, kill, and the notify callback's end,
- * which comes exactly once), and refused arguments. Exits non-zero, with
+ * which comes exactly once), refused arguments, and SurrealDB's structured
+ * errors (surreal_get_last_error_details, surreal_response_errors_cbor). Exits non-zero, with
  * a message on stderr, on any failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -260,6 +261,7 @@ struct Waiter {
   pthread_cond_t cond;
   int done;
   int32_t status;
+  char *details; /* on_failed: the error's details, read in the callback */
 };
 
 static void on_done(void *context, int32_t status, SurrealResponse *response,
@@ -278,7 +280,7 @@ static void asynchronous_call(SurrealDatabase *db) {
   uint8_t *params = NULL;
   size_t len = 0;
   surreal_value_parse("['string::len', ['four']]", &params, &len);
-  struct Waiter waiter = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 1};
+  struct Waiter waiter = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 1, NULL};
   int32_t status =
       surreal_db_call_async(db, "run", params, len, NULL, NULL, on_done, &waiter);
   surreal_buffer_free(params, len);
@@ -297,6 +299,104 @@ static void asynchronous_call(SurrealDatabase *db) {
   status = surreal_db_call_async(db, "nope", NULL, 0, NULL, NULL, on_done, &waiter);
   CHECK(status == SURREAL_ERR_INVALID_ARGUMENT, "unknown async method: %d",
         status);
+}
+
+/* The last error's details as SurrealQL text (to free()), or NULL. */
+static char *last_error_details(void) {
+  uint8_t *data = NULL;
+  size_t len = 0;
+  if (surreal_get_last_error_details(&data, &len) != SURREAL_OK || data == NULL) {
+    return NULL;
+  }
+  char *sql = surreal_value_to_sql(data, len);
+  char *text = sql ? strdup(sql) : NULL;
+  surreal_free_string(sql);
+  surreal_buffer_free(data, len);
+  return text;
+}
+
+/* Records what the async callback could read of the error on its thread. */
+static void on_failed(void *context, int32_t status, SurrealResponse *response,
+                      char *error) {
+  struct Waiter *waiter = context;
+  char *details = last_error_details();
+  surreal_response_free(response);
+  surreal_free_string(error);
+  pthread_mutex_lock(&waiter->mutex);
+  waiter->status = status;
+  waiter->details = details;
+  waiter->done = 1;
+  pthread_cond_signal(&waiter->cond);
+  pthread_mutex_unlock(&waiter->mutex);
+}
+
+/* SurrealDB's kind, details and cause reach C: for a call, during an async
+   call's callback, and for each statement of a query. */
+static void structured_errors(SurrealDatabase *db) {
+  expect(db, "create", "[dup:1]", "[[{ id: dup:1 }]]");
+  expect_error(db, "create", "[dup:1]", SURREAL_ERR_QUERY, "already exists");
+  char *details = last_error_details();
+  CHECK(details != NULL && strstr(details, "kind: 'AlreadyExists'") != NULL &&
+            strstr(details, "details: { details: { id: 'dup:1' }, kind: 'Record' }") != NULL,
+        "details of a duplicate: %s", details ? details : "(none)");
+  free(details);
+  /* Reading them twice gives the same: reading does not clear them. */
+  details = last_error_details();
+  CHECK(details != NULL, "the details are read again");
+  free(details);
+  /* A success clears them. */
+  expect(db, "run", "['string::len', ['ok']]", "[2]");
+  details = last_error_details();
+  CHECK(details == NULL, "details after a success: %s", details);
+  free(details);
+
+  /* An error of the library's own has a kind too. */
+  expect_error(db, "select", "['not : a : resource']", SURREAL_ERR_INVALID_ARGUMENT, "");
+  details = last_error_details();
+  CHECK(details != NULL && strstr(details, "kind: 'Validation'") != NULL,
+        "the library's own error: %s", details ? details : "(none)");
+  free(details);
+
+  /* Each statement's error. */
+  uint8_t *params = NULL;
+  size_t len = 0;
+  surreal_value_parse("['RETURN 1; THROW \'boom\'']", &params, &len);
+  SurrealResponse *response = surreal_db_call(db, "query", params, len, NULL, NULL);
+  surreal_buffer_free(params, len);
+  CHECK(response != NULL, "query with a THROW");
+  if (response != NULL) {
+    uint8_t *data = NULL;
+    size_t data_len = 0;
+    CHECK(surreal_response_errors_cbor(response, &data, &data_len) == SURREAL_OK,
+          "errors_cbor");
+    char *sql = surreal_value_to_sql(data, data_len);
+    CHECK(sql != NULL && strncmp(sql, "[NONE, {", 8) == 0 &&
+              strstr(sql, "kind: 'Thrown'") != NULL && strstr(sql, "boom") != NULL,
+          "statement errors: %s", sql ? sql : "(none)");
+    surreal_free_string(sql);
+    surreal_buffer_free(data, data_len);
+    surreal_response_free(response);
+  }
+
+  /* During an async callback, on the runtime thread. */
+  surreal_value_parse("[dup:1]", &params, &len);
+  struct Waiter waiter = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 1, NULL};
+  int32_t status =
+      surreal_db_call_async(db, "create", params, len, NULL, NULL, on_failed, &waiter);
+  surreal_buffer_free(params, len);
+  CHECK(status == SURREAL_OK, "call_async: %d", status);
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 60;
+  pthread_mutex_lock(&waiter.mutex);
+  while (!waiter.done &&
+         pthread_cond_timedwait(&waiter.cond, &waiter.mutex, &deadline) == 0) {
+  }
+  CHECK(waiter.done && waiter.status == SURREAL_ERR_QUERY, "async create: %d", waiter.status);
+  CHECK(waiter.details != NULL && strstr(waiter.details, "kind: 'AlreadyExists'") != NULL,
+        "details in the callback: %s", waiter.details ? waiter.details : "(none)");
+  pthread_mutex_unlock(&waiter.mutex);
+  free(waiter.details);
 }
 
 /* A transaction by id: its writes unseen outside until commit; what cannot
@@ -410,6 +510,7 @@ int main(int argc, char **argv) {
   refused_arguments(db);
   export_and_import(db, dir);
   asynchronous_call(db);
+  structured_errors(db);
   transactions(db);
   live_queries(db);
   CHECK(surreal_db_close(db) == SURREAL_OK, "close");

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     for (long i = 0; transactions && i < count; ++i) {
       surreal::Transaction tx = db.begin().get();
       for (int j = 0; j < 10; ++j) {
-        tx.create(surreal::RecordId("batch", std::to_string(i) + "_" + std::to_string(j)),
+        (void)tx.create(surreal::RecordId("batch", std::to_string(i) + "_" + std::to_string(j)),
                   {{"batch", i}, {"payload", std::string(64, 'x')}});
       }
       tx.commit().get();

@@ -67,7 +67,7 @@ TEST(Asio, ACallbackHandlerReceivesTheResultOnItsBoundExecutor) {
   std::exception_ptr error;
   Value created;
   std::thread::id ran_on;
-  async_get(db.create(RecordId{"person", 1}, Object{{"age", 3}}),
+  (void)async_get(db.create(RecordId{"person", 1}, Object{{"age", 3}}),
             asio::bind_executor(io, [&](std::exception_ptr e, Value record) {
               error = e;
               created = std::move(record);

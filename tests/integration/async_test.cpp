@@ -67,7 +67,7 @@ class AsyncTest : public ::testing::TestWithParam<StorageBackend> {
 TEST_P(AsyncTest, ThenReceivesTheValue) {
   Database db = connect();
   std::promise<Value> seen;
-  db.query("RETURN 7 * 6").then([&](Result<Response> result) {
+  (void)db.query("RETURN 7 * 6").then([&](Result<Response> result) {
     seen.set_value(std::move(result).value().take(0));
   });
   EXPECT_EQ(get(seen.get_future()), 42);
@@ -76,7 +76,7 @@ TEST_P(AsyncTest, ThenReceivesTheValue) {
 TEST_P(AsyncTest, ThenReceivesTheException) {
   Database db = connect();
   std::promise<std::exception_ptr> seen;
-  db.query("SELEC oops").then([&](Result<Response> result) { seen.set_value(result.error()); });
+  (void)db.query("SELEC oops").then([&](Result<Response> result) { seen.set_value(result.error()); });
   const std::exception_ptr error = get(seen.get_future());
   ASSERT_TRUE(error);
   EXPECT_THROW(std::rethrow_exception(error), QueryException);
@@ -98,7 +98,7 @@ TEST_P(AsyncTest, CallbacksFromManyCallsAllArrive) {
   std::atomic<int> arrived{0};
   std::promise<void> all;
   for (int i = 0; i < kCalls; ++i) {
-    db.query("RETURN $i", {{"i", i}}).then([&](Result<Response> result) {
+    (void)db.query("RETURN $i", {{"i", i}}).then([&](Result<Response> result) {
       sum += static_cast<int>(std::move(result).value().take<std::int64_t>(0));
       if (++arrived == kCalls) all.set_value();
     });

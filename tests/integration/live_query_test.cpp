@@ -385,7 +385,7 @@ TEST_P(LiveQueryTest, ListenPushesToACallback) {
 TEST_P(LiveQueryTest, ANextThatIsDroppedTakesNothing) {
   Database db = connect();
   LiveQuery live = get(db.live("item"));
-  live.next();  // dropped at once
+  (void)live.next();  // dropped at once
   Future<std::optional<Notification>> cancelled = live.next();
   cancelled.cancel();
   get(db.create(RecordId("item", 1)));

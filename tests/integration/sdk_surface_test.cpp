@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,6 +22,11 @@ namespace {
 using namespace surreal;
 using test_support::failure_of;
 using test_support::get;
+
+struct Person {
+  std::string name;
+};
+SURREAL_DEFINE_TYPE(Person, name)
 
 
 class SdkSurfaceTest : public test_support::BackendTest {
@@ -143,6 +150,55 @@ TEST_P(SdkSurfaceTest, RunCallsBuiltInAndDefinedFunctions) {
   EXPECT_THROW(get(db.run("fn::missing")), QueryException);
   EXPECT_THROW(get(db.run("no_such::function", {1})), QueryException);
   EXPECT_EQ(get(db.run("string::len", {"ok"})), 2);  // still usable
+}
+
+TEST_P(SdkSurfaceTest, RunTakesItsArgumentsAndAnswersAsGiven) {
+  Database db = connect();
+  // One argument that is an array stays one argument...
+  EXPECT_EQ(get(db.run("array::len", {Array{7}})), 1);
+  EXPECT_EQ(get(db.run("array::len", {Array{7, 8, 9}})), 3);
+  // ... and a result that is an array of one stays an array.
+  EXPECT_EQ(get(db.run("array::flatten", {Array{Array{1}}})), Value(Array{1}));
+  EXPECT_EQ(get(db.run("array::flatten", {Array{Array{1, 2}}})), Value(Array{1, 2}));
+}
+
+TEST_P(SdkSurfaceTest, SelectOfOneRecordIdIsAnOptional) {
+  Database db = connect();
+  EXPECT_FALSE(get(db.select<Person>(RecordId("person", "ann"))).has_value());
+  (void)get(db.create(RecordId("person", "ann"), Object{{"name", "Ann"}}));
+  const std::optional<Person> ann = get(db.select<Person>(RecordId("person", "ann")));
+  ASSERT_TRUE(ann);
+  EXPECT_EQ(ann->name, "Ann");
+  // Text is a Resource: a vector, as before.
+  EXPECT_EQ(get(db.select<Person>("person:ann")).size(), 1u);
+}
+
+TEST_P(SdkSurfaceTest, RemoveAnswersWhatItRemoved) {
+  Database db = connect();
+  (void)get(db.create(RecordId("item", 1), Object{{"n", 1}}));
+  (void)get(db.create(RecordId("item", 2), Object{{"n", 2}}));
+  (void)get(db.create(RecordId("item", 3), Object{{"n", 3}}));
+  const Value one = get(db.remove(RecordId("item", 1)));
+  EXPECT_EQ(one["n"], 1) << one.to_string();
+  EXPECT_EQ(one["id"], RecordId("item", 1));
+  EXPECT_TRUE(get(db.remove(RecordId("item", 1))).is_none());  // gone already
+  const Value rest = get(db.remove("item"));
+  ASSERT_TRUE(rest.is_array()) << rest.to_string();
+  EXPECT_EQ(rest.size(), 2u);
+  EXPECT_TRUE(get(db.select("item")).as_array().empty());
+}
+
+TEST_P(SdkSurfaceTest, AValueHoldingARecordIdTableOrTextIsAResource) {
+  Database db = connect();
+  const Value created = get(db.create("person", Object{{"name", "Ann"}}));
+  // What a call answered is the next call's target.
+  EXPECT_EQ(get(db.select(created["id"]))["name"], "Ann");
+  EXPECT_EQ(get(db.select(Value(Table{"person"}))).size(), 1u);
+  EXPECT_EQ(get(db.select(Value("person"))).size(), 1u);
+  EXPECT_THROW(Resource{Value(42)}, TypeError);
+  EXPECT_THROW(Resource{Value()}, TypeError);
+  const char* null_text = nullptr;
+  EXPECT_THROW(Resource{null_text}, std::invalid_argument);
 }
 
 TEST_P(SdkSurfaceTest, VersionAndHealth) {

@@ -271,7 +271,7 @@ TEST(Future, ThenAttachedBeforeRunsOnTheCompletingThread) {
   Promise<int> promise;
   std::promise<std::thread::id> ran_on;
   std::promise<int> seen;
-  promise.get_future().then([&](Result<int> result) {
+  (void)promise.get_future().then([&](Result<int> result) {
     ran_on.set_value(std::this_thread::get_id());
     seen.set_value(*result);
   });

@@ -310,7 +310,7 @@ TEST(PromiseLifetime, DestroyedAfterACancelKeepsTheCancel) {
 TEST(PromiseLifetime, TheFutureCanBeRetrievedOnce) {
   Promise<int> promise;
   Future<int> future = promise.get_future();
-  EXPECT_EQ(future_error_of([&] { promise.get_future(); }),
+  EXPECT_EQ(future_error_of([&] { (void)promise.get_future(); }),
             std::make_error_code(std::future_errc::future_already_retrieved));
 }
 
@@ -355,7 +355,7 @@ TEST(PromiseLifetime, MoveAssignmentKeepsTheFutureRetrieved) {
   Future<int> future = source.get_future();
   Promise<int> target;
   target = std::move(source);
-  EXPECT_EQ(future_error_of([&] { target.get_future(); }),
+  EXPECT_EQ(future_error_of([&] { (void)target.get_future(); }),
             std::make_error_code(std::future_errc::future_already_retrieved));
 }
 

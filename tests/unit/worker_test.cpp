@@ -98,7 +98,7 @@ TEST(Worker, StatementErrorsAreReportedInTheReply) {
   ASSERT_EQ(result.statement_errors.size(), 3u);
   EXPECT_FALSE(result.statement_errors[0]);
   ASSERT_TRUE(result.statement_errors[1]);
-  EXPECT_NE(result.statement_errors[1]->find("nope"), std::string::npos);
+  EXPECT_NE(ffi::describe(result.statement_errors[1]).second.find("nope"), std::string::npos);
   EXPECT_FALSE(result.statement_errors[2]);
 }
 
