@@ -1,5 +1,6 @@
 #include "surreal/database.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -255,7 +256,7 @@ Database::~Database() = default;
 
 detail::DatabaseShared& Database::shared() const {
   if (!shared_) {
-    throw ConnectionException(error_code::connection, "this surreal::Database was moved from");
+    throw std::logic_error("surreal::Database: used after being moved from");
   }
   return *shared_;
 }
@@ -417,6 +418,23 @@ Future<Tokens> Database::signup(auth::Record credentials, CallOptions options) {
   return tokens_call("signup", record_credentials(std::move(credentials)), options);
 }
 
+Future<Tokens> Database::signin(auth::Bearer credentials, CallOptions options) {
+  Object object{{"ac", std::move(credentials.access)}, {"key", std::move(credentials.key)}};
+  if (credentials.ns) object.insert_or_assign("ns", std::move(*credentials.ns));
+  if (credentials.db) object.insert_or_assign("db", std::move(*credentials.db));
+  return tokens_call("signin", Value(std::move(object)), options);
+}
+
+Future<Tokens> Database::refresh(Tokens tokens, CallOptions options) {
+  if (!tokens.refresh) {
+    throw std::invalid_argument(
+        "surreal::Database::refresh: the tokens have no refresh token (the access method "
+        "issues one WITH REFRESH)");
+  }
+  Object object{{"access", std::move(tokens.access)}, {"refresh", std::move(*tokens.refresh)}};
+  return tokens_call("refresh", Value(std::move(object)), options);
+}
+
 Future<void> Database::authenticate(std::string token, CallOptions options) {
   return call<void>(worker::SessionCall{"authenticate", {Value(std::move(token))}}, options,
                     ignore);
@@ -467,12 +485,16 @@ Future<void> Database::export_to(std::filesystem::path file, ExportOptions expor
                                  CallOptions options) {
   std::filesystem::path partial = file;
   partial += ".partial";
+  errno = 0;
   auto out = std::make_shared<std::ofstream>(partial, std::ios::binary | std::ios::trunc);
   if (!*out) {
+    // The reason the system gave (libstdc++ opens with open(2), which sets
+    // errno): "No such file or directory", "Permission denied"...
+    const int reason = errno != 0 ? errno : EIO;
     Promise<void> failed;
     failed.set_exception(std::make_exception_ptr(std::filesystem::filesystem_error(
         "surreal: cannot write the export", partial,
-        std::make_error_code(std::errc::io_error))));
+        std::error_code(reason, std::generic_category()))));
     return failed.get_future();
   }
   out->exceptions(std::ios::failbit | std::ios::badbit);
@@ -516,13 +538,33 @@ Future<void> Database::import_from(std::filesystem::path file, CallOptions optio
 
 Future<void> Database::import_from(std::filesystem::path file, ImportOptions import_options,
                                    CallOptions options) {
-  std::shared_ptr<worker::Stream> stream;
-  if (import_options.progress) {
-    stream = std::make_shared<worker::Stream>();
-    stream->progress = std::move(import_options.progress);
+  if (!import_options.progress) {
+    worker::Call command{"import", {Value(file.string())}, nullptr};
+    return call<void>(std::move(command), options, ignore);
   }
+  // As an export's callbacks: the first exception the progress callback
+  // throws stops the import and is what it fails with.
+  struct Progress {
+    std::function<void(std::uint64_t, std::uint64_t)> report;
+    std::exception_ptr error;
+  };
+  auto progress = std::make_shared<Progress>();
+  progress->report = std::move(import_options.progress);
+  auto stream = std::make_shared<worker::Stream>();
+  stream->progress = [progress](std::uint64_t done, std::uint64_t total) noexcept {
+    try {
+      progress->report(done, total);
+      return true;
+    } catch (...) {
+      if (!progress->error) progress->error = std::current_exception();
+      return false;
+    }
+  };
   worker::Call command{"import", {Value(file.string())}, std::move(stream)};
-  return call<void>(std::move(command), options, ignore);
+  return call<void>(std::move(command), options, ignore).then([progress](Result<void> result) {
+    if (progress->error) std::rethrow_exception(progress->error);
+    result.value();
+  });
 }
 
 Future<void> Database::close() { return call<void>(worker::Close{}, CallOptions{}, ignore); }

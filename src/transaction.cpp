@@ -158,7 +158,8 @@ bool Transaction::is_open() const noexcept { return state_ && state_->is_open();
 template <typename T, typename Convert>
 Future<T> Transaction::call(const char* method, Array args, const CallOptions& options,
                             Convert convert) {
-  if (!state_ || !state_->is_open()) {
+  if (!state_) throw std::logic_error("surreal::Transaction: used after being moved from");
+  if (!state_->is_open()) {
     return detail::failed_future<T>(std::make_exception_ptr(DatabaseException(
         error_code::invalid_argument,
         std::string("surreal::Transaction::") + method +
@@ -255,7 +256,8 @@ Future<void> Transaction::finish(const char* method, const CallOptions& options)
             ": the transaction was committed or cancelled already",
         "transaction closed")));
   };
-  if (!state_ || !state_->is_open()) return closed();
+  if (!state_) throw std::logic_error("surreal::Transaction: used after being moved from");
+  if (!state_->is_open()) return closed();
   auto shared = state_->database.lock();
   if (!shared) {  // its session closed, and cancelled it
     state_->close(nullptr);

@@ -1046,9 +1046,17 @@ const Value& Value::operator[](std::string_view key) const& {
   return detail::none_value();
 }
 
-Value& Value::operator[](std::string key) & {
-  if (is_none()) data_.emplace<Object>();
-  return as_object()[std::move(key)];
+const Value& Value::Member::value() const {
+  const Value& container = owner_ ? std::as_const(*owner_) : outer_->value();
+  return container[std::string_view(key_)];
+}
+
+Value& Value::Member::ref() {
+  // A Member is a handle: the Values it reaches through owner_ and outer_
+  // are not const (operator[] & made it from a non-const Value).
+  Value& container = owner_ ? *owner_ : const_cast<Member*>(outer_)->ref();
+  if (container.is_none()) container.data_.emplace<Object>();
+  return container.as_object()[key_];
 }
 
 Value Value::operator[](std::string_view key) && {

@@ -54,6 +54,21 @@ struct Record {
   Object params;
 };
 
+/// A bearer key of an access method (`DEFINE ACCESS api ON DATABASE TYPE
+/// BEARER FOR USER`, its keys made with `ACCESS api GRANT FOR USER ...`):
+/// the key signs in as the user or record it was granted for.
+struct Bearer {
+  /// The access method's namespace and database: both for one defined ON
+  /// DATABASE, the namespace alone ON NAMESPACE, neither ON ROOT.
+  ///@{
+  std::optional<std::string> ns, db;
+  ///@}
+  /// The access method's name (`api` above), and the key.
+  ///@{
+  std::string access, key;
+  ///@}
+};
+
 }  // namespace auth
 
 /// What signing in or up gives: the access token (a JWT), and a refresh

@@ -183,7 +183,9 @@ struct ImportOptions {
   /// the thread that runs the import (see Database: yours when you wait for
   /// it with get(), else one of the engine's), at most every 100 ms, and
   /// once at the start (0) and at the end
-  /// (done == total); it must not block. An exception it throws is dropped.
+  /// (done == total); it must not block. An exception it throws stops the
+  /// import, whose future then fails with that exception (what ran before
+  /// it stays: an import is not one transaction).
   /// The engine reads the file
   /// itself: the count comes from the position of its descriptor
   /// (/proc/self/fdinfo), so elsewhere than Linux only the start and the
@@ -302,8 +304,9 @@ class Response {
 ///   cannot use, such as resource text that is not a valid table or record
 ///   id, or a value SurrealDB cannot hold (text that is not UTF-8).
 ///
-/// Every method but connect() throws ConnectionException at once, returning
-/// no future, when called on a moved-from Database.
+/// Every method but connect() throws std::logic_error at once, returning no
+/// future, when called on a moved-from Database (as a moved-from
+/// Transaction, LiveQuery or Future does: see "Mistakes" in the README).
 ///
 /// @par Threads
 /// Who runs a call: the background thread, or, for a data call (the query
@@ -497,6 +500,7 @@ class Database {
   Future<Tokens> signin(auth::Namespace credentials, CallOptions options = {});
   Future<Tokens> signin(auth::Database credentials, CallOptions options = {});
   Future<Tokens> signin(auth::Record credentials, CallOptions options = {});
+  Future<Tokens> signin(auth::Bearer credentials, CallOptions options = {});
   ///@}
   /// Signs up a record user through a record access method's SIGNUP, and
   /// signs this session in as it. This session's live queries end.
@@ -507,6 +511,15 @@ class Database {
   /// session's live queries end.
   /// @throws AuthenticationException for a malformed, forged or expired token.
   Future<void> authenticate(std::string token, CallOptions options = {});
+  /// Turns a refresh token into new tokens (an access method defined
+  /// `WITH REFRESH` issues one at signin and signup) and signs this session
+  /// in with them. Keep the new refresh token: the one used is revoked.
+  /// This session's live queries end.
+  /// @throws std::invalid_argument at once when `tokens` has no refresh
+  /// token.
+  /// @throws AuthenticationException for a refresh token that is unknown,
+  /// revoked or expired.
+  Future<Tokens> refresh(Tokens tokens, CallOptions options = {});
   /// Signs this session out. Its live queries end.
   /// @throws ConnectionException when this session was closed.
   Future<void> invalidate(CallOptions options = {});
@@ -614,7 +627,7 @@ class Database {
   /// queries end. The last session of a datastore (see new_session())
   /// shuts it down. Closing again does nothing. It takes no CallOptions: no
   /// deadline, no stop token.
-  /// @throws ConnectionException at once on a moved-from Database.
+  /// @throws std::logic_error at once on a moved-from Database.
   /// @throws DatabaseException when the engine fails to shut down cleanly.
   Future<void> close();
 

@@ -41,6 +41,7 @@ class Resource {
   ///@{
   Resource(const Value& value) : value_(checked(value)) {}
   Resource(Value&& value) : value_(checked(std::move(value))) {}
+  Resource(const Value::Member& member) : value_(checked(member.value())) {}
   ///@}
 
   /// True when this names a single record rather than a table or a range:

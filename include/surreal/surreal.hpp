@@ -6,6 +6,7 @@
 #include "surreal/auth.hpp"        // IWYU pragma: export
 #include "surreal/database.hpp"    // IWYU pragma: export
 #include "surreal/exceptions.hpp"  // IWYU pragma: export
+#include "surreal/log.hpp"         // IWYU pragma: export
 #include "surreal/resource.hpp"    // IWYU pragma: export
 #include "surreal/value.hpp"       // IWYU pragma: export
 #include "surreal/version.hpp"     // IWYU pragma: export

@@ -56,8 +56,8 @@ namespace surreal {
 /// the Database open.
 ///
 /// Errors: each call's future fails as the Database call it mirrors does
-/// (see Database), and as said above. A moved-from Transaction's calls fail
-/// as after commit(); its id() throws std::logic_error.
+/// (see Database), and as said above. Every method of a moved-from
+/// Transaction but is_open() throws std::logic_error at once.
 ///
 /// Thread-safety: as a Database's (its calls' callbacks run on the thread
 /// that completes them, and must not block); moving or destroying it must

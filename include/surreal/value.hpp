@@ -584,6 +584,9 @@ inline constexpr bool always_false_v = false;
 /// inline; geometries, record ids, ranges and files are boxed on the heap.
 class Value {
  public:
+  /// What operator[] gives on a non-const Value (defined below).
+  class Member;
+
   /// NONE.
   ///@{
   Value() noexcept = default;
@@ -676,6 +679,8 @@ class Value {
   }
   /// An object or an array, by nlohmann::json's rule (see the class comment).
   Value(std::initializer_list<Value> items);
+  /// A copy of a member read through operator[] (see Member).
+  Value(const Member& member);
   /// No silent conversion of pointers to bool: only `const char*` is text.
   template <class P>
     requires(!std::is_same_v<std::remove_cv_t<P>, char>)
@@ -770,10 +775,10 @@ class Value {
 
   /// An object's member, or NONE when absent or when this is not an object.
   const Value& operator[](std::string_view key) const&;
-  /// An object's member, inserted as NONE if absent; a NONE value first
-  /// becomes an empty object.
-  /// @throws TypeError for other kinds.
-  Value& operator[](std::string key) &;
+  /// An object's member, to read or to assign (see Value::Member): reading
+  /// a missing key, or indexing NONE, reads NONE and changes nothing; only
+  /// an assignment writes, making a NONE value an object first.
+  Member operator[](std::string key) &;
   /// From a temporary (`db.select(id).get()["name"]`): the member moved out,
   /// or NONE, by value, so that it outlives the temporary.
   Value operator[](std::string_view key) &&;
@@ -1006,6 +1011,125 @@ inline Value& Value::operator=(Value&& other) noexcept {
 inline Value::~Value() {
   if (is_array() || is_object() || is_set()) release_deep();
 }
+
+/// What `value["key"]` gives on a non-const Value: a handle on that member
+/// that reads without writing, and writes only when assigned to.
+///
+/// - Reading (`v["name"].get<std::string>()`, `v["n"] == 1`, passing it
+///   where a `const Value&` or a `Value` goes) gives the member, or NONE
+///   when the key is missing or `v` is not an object; `v` is not changed.
+/// - Assigning (`v["name"] = "Ann"`, `v["a"]["b"] = 1`) sets the member:
+///   `v`, and each NONE on the way, first becomes an empty object.
+///   Assigning into a Value of another kind throws TypeError.
+/// - `ref()` is a mutable reference to the member, inserted as NONE if
+///   missing, for changing it in place (`v["tags"].ref().push_back("x")`).
+///
+/// It refers to `v` (and to the Member it was indexed from): use it within
+/// the expression, as `vector<bool>`'s reference; `auto m = v["k"]` keeps
+/// the reference, not the value (write `Value m = v["k"]` for a copy).
+class Value::Member {
+ public:
+  Member(const Member&) = default;
+  /// Sets the member (see the class).
+  /// @throws TypeError when the Value it is in is neither an object nor NONE.
+  Member& operator=(Value value) {
+    ref() = std::move(value);
+    return *this;
+  }
+  /// Sets the member to the value of `other`'s.
+  Member& operator=(const Member& other) { return *this = Value(other.value()); }
+
+  /// The member, or NONE; nothing is written.
+  const Value& value() const;
+  operator const Value&() const { return value(); }
+  const Value* operator->() const { return &value(); }
+  /// A member of this member: read or assigned the same way.
+  Member operator[](std::string key) const { return Member(nullptr, this, std::move(key)); }
+  /// An element of this member, which must be an array (as Value's).
+  const Value& operator[](std::size_t index) const { return value()[index]; }
+  /// The member itself, inserted as NONE first if missing (and the Values
+  /// on the way made objects, as an assignment does).
+  /// @throws TypeError as operator=.
+  Value& ref();
+
+  /// Changing the member in place: an object's or an array's contents, or
+  /// an element appended (which, as an assignment, makes a missing member,
+  /// NONE, an array first).
+  /// @throws TypeError when the member is not of that kind (a missing one,
+  /// NONE, included: it is not added).
+  ///@{
+  Object& as_object() {
+    (void)value().as_object();  // throws, adding nothing, unless it is one
+    return ref().as_object();
+  }
+  Array& as_array() {
+    (void)value().as_array();
+    return ref().as_array();
+  }
+  void push_back(Value item) { ref().push_back(std::move(item)); }
+  ///@}
+
+  /// Value's reading interface, on value().
+  ///@{
+  Kind kind() const noexcept { return value().kind(); }
+  bool is_none() const noexcept { return value().is_none(); }
+  bool is_null() const noexcept { return value().is_null(); }
+  bool is_bool() const noexcept { return value().is_bool(); }
+  bool is_int() const noexcept { return value().is_int(); }
+  bool is_float() const noexcept { return value().is_float(); }
+  bool is_decimal() const noexcept { return value().is_decimal(); }
+  bool is_number() const noexcept { return value().is_number(); }
+  bool is_string() const noexcept { return value().is_string(); }
+  bool is_bytes() const noexcept { return value().is_bytes(); }
+  bool is_duration() const noexcept { return value().is_duration(); }
+  bool is_datetime() const noexcept { return value().is_datetime(); }
+  bool is_uuid() const noexcept { return value().is_uuid(); }
+  bool is_array() const noexcept { return value().is_array(); }
+  bool is_object() const noexcept { return value().is_object(); }
+  bool is_set() const noexcept { return value().is_set(); }
+  bool is_geometry() const noexcept { return value().is_geometry(); }
+  bool is_table() const noexcept { return value().is_table(); }
+  bool is_record_id() const noexcept { return value().is_record_id(); }
+  bool is_range() const noexcept { return value().is_range(); }
+  bool is_file() const noexcept { return value().is_file(); }
+  bool is_regex() const noexcept { return value().is_regex(); }
+  template <class T>
+  T get() const {
+    return value().template get<T>();
+  }
+  template <class T>
+  const T* get_if() const noexcept {
+    return value().template get_if<T>();
+  }
+  const Object& as_object() const { return value().as_object(); }
+  const Array& as_array() const { return value().as_array(); }
+  const std::string& as_string() const { return value().as_string(); }
+  const Value& at(std::string_view key) const { return value().at(key); }
+  const Value& at(std::size_t index) const { return value().at(index); }
+  bool contains(std::string_view key) const noexcept { return value().contains(key); }
+  std::size_t size() const { return value().size(); }
+  bool empty() const { return value().empty(); }
+  const Value* begin() const { return value().begin(); }
+  const Value* end() const { return value().end(); }
+  std::string to_string() const { return value().to_string(); }
+  nlohmann::json to_json() const { return value().to_json(); }
+  ///@}
+
+ private:
+  friend class Value;
+  Member(Value* owner, const Member* outer, std::string key)
+      : owner_(owner), outer_(outer), key_(std::move(key)) {}
+
+  Value* owner_;         // the Value indexed, or nullptr when outer_ is
+  const Member* outer_;  // the Member indexed, for v["a"]["b"]
+  std::string key_;
+};
+
+inline Value::Member Value::operator[](std::string key) & {
+  return Member(this, nullptr, std::move(key));
+}
+inline Value::Value(const Member& member) : Value(member.value()) {}
+
 
 inline Value::Value(Geometry geometry)
     : data_(std::in_place_type<detail::Box<Geometry>>, std::move(geometry)) {}

@@ -104,6 +104,19 @@
 #define SURREAL_ERR_TRANSACTION_CONFLICT -9
 
 /**
+ * A level: SURREAL_LOG_ERROR (1, the most severe) to SURREAL_LOG_TRACE (5).
+ */
+#define SURREAL_LOG_ERROR 1
+
+#define SURREAL_LOG_WARN 2
+
+#define SURREAL_LOG_INFO 3
+
+#define SURREAL_LOG_DEBUG 4
+
+#define SURREAL_LOG_TRACE 5
+
+/**
  * How often a record operation is attempted when it keeps losing a
  * transaction conflict (concurrent first writes to a table that does not
  * exist yet conflict while defining it).
@@ -170,9 +183,11 @@ typedef struct {
   /**
    * Receives an import's progress: bytes of the file read so far, and
    * its size. `done` never decreases; on success the last report has
-   * `done == total`.
+   * `done == total`. Returning false stops the import, which then fails
+   * (what it ran before stays: an import is not one transaction); the
+   * last report's answer is not used.
    */
-  void (*progress)(void *context, uint64_t done, uint64_t total);
+  bool (*progress)(void *context, uint64_t done, uint64_t total);
   /**
    * Receives a live query's notifications (methods live and
    * live_query), as SurrealNotify documents. Unlike the others it
@@ -216,6 +231,18 @@ typedef struct {
   bool (*key)(void *context, const char *data, size_t len);
   bool (*end_object)(void *context);
 } SurrealJsonVisitor;
+
+/**
+ * Receives one engine event: its level (SURREAL_LOG_*), its target (the
+ * module that emitted it, e.g. "surrealdb::core::kvs::ds") and its message,
+ * with the event's other fields after it as ` name=value`. Both strings are
+ * UTF-8, not NUL-terminated, and valid during the call only. It runs on the
+ * thread that emitted the event, possibly several threads at once; it must
+ * return quickly, must not unwind, and must not call
+ * surreal_set_log_handler. Events emitted while it runs, on its thread,
+ * are dropped.
+ */
+typedef void (*SurrealLogHandler)(void *context, int32_t level, const uint8_t *target, size_t target_len, const uint8_t *message, size_t message_len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -712,6 +739,18 @@ int32_t surreal_get_last_error_details(uint8_t **data, size_t *len);
  * valid for writes.
  */
 int32_t surreal_response_errors_cbor(const SurrealResponse *response, uint8_t **data, size_t *len);
+
+/**
+ * Sends SurrealDB's log events at `minimum` (SURREAL_LOG_ERROR ...
+ * SURREAL_LOG_TRACE) and more severe to `handler`, as SurrealLogHandler
+ * describes, replacing the handler installed before; a NULL `handler`
+ * removes it, and nothing is delivered (nor printed) without one. Once
+ * this returns, the handler replaced is no longer called, so its context
+ * may be freed. Callable from any thread, at any time. No global `tracing`
+ * subscriber is installed: a host's own keeps working for its threads.
+ * SURREAL_ERR_INVALID_ARGUMENT for a level out of range.
+ */
+int32_t surreal_set_log_handler(int32_t minimum, SurrealLogHandler handler, void *context);
 
 /**
  * The calling thread's last status code: SURREAL_OK if the last call succeeded.

@@ -20,6 +20,7 @@ use crate::error::{
     SURREAL_ERR_INVALID_ARGUMENT, SURREAL_OK,
 };
 use crate::live::{Sink, SurrealNotify};
+use crate::log::SurrealLogHandler;
 use crate::operation::{ChunkSink, Operation};
 use crate::progress::ImportProgress;
 use crate::resource;
@@ -921,8 +922,10 @@ pub struct SurrealStream {
         Option<unsafe extern "C" fn(context: *mut c_void, data: *const u8, len: usize) -> bool>,
     /// Receives an import's progress: bytes of the file read so far, and
     /// its size. `done` never decreases; on success the last report has
-    /// `done == total`.
-    pub progress: Option<unsafe extern "C" fn(context: *mut c_void, done: u64, total: u64)>,
+    /// `done == total`. Returning false stops the import, which then fails
+    /// (what it ran before stays: an import is not one transaction); the
+    /// last report's answer is not used.
+    pub progress: Option<unsafe extern "C" fn(context: *mut c_void, done: u64, total: u64) -> bool>,
     /// Receives a live query's notifications (methods live and
     /// live_query), as SurrealNotify documents. Unlike the others it
     /// outlives the call: `context` stays in use until its last call (the
@@ -1419,6 +1422,31 @@ pub unsafe extern "C" fn surreal_response_errors_cbor(
         let response = unsafe { borrow(response, "response") }?;
         out.set(response.errors_cbor()?);
         Ok(())
+    })
+}
+
+/// Sends SurrealDB's log events at `minimum` (SURREAL_LOG_ERROR ...
+/// SURREAL_LOG_TRACE) and more severe to `handler`, as SurrealLogHandler
+/// describes, replacing the handler installed before; a NULL `handler`
+/// removes it, and nothing is delivered (nor printed) without one. Once
+/// this returns, the handler replaced is no longer called, so its context
+/// may be freed. Callable from any thread, at any time. No global `tracing`
+/// subscriber is installed: a host's own keeps working for its threads.
+/// SURREAL_ERR_INVALID_ARGUMENT for a level out of range.
+#[no_mangle]
+pub extern "C" fn surreal_set_log_handler(
+    minimum: i32,
+    handler: SurrealLogHandler,
+    context: *mut c_void,
+) -> i32 {
+    boundary(|| {
+        if crate::log::set_handler(minimum, handler, context) {
+            Ok(())
+        } else {
+            Err(FfiError::invalid_argument(format!(
+                "minimum: {minimum} is not a level (SURREAL_LOG_ERROR 1 to SURREAL_LOG_TRACE 5)"
+            )))
+        }
     })
 }
 

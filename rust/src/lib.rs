@@ -19,6 +19,7 @@ pub mod convert;
 pub mod database;
 pub mod error;
 pub mod live;
+pub mod log;
 pub mod operation;
 pub mod progress;
 pub mod remote;

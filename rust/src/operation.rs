@@ -16,7 +16,7 @@ use futures::StreamExt;
 use surrealdb::method::{Create, Delete, Insert, Query, Select, Transaction, Update, Upsert};
 use surrealdb::opt::auth::{self, Credentials, Signin};
 use surrealdb::opt::{PatchOp, PatchOps, Resource};
-use surrealdb::types::{NotFoundError, Object, Value};
+use surrealdb::types::{Kind, NotFoundError, Object, SurrealValue, Value};
 use surrealdb::{Connection, Surreal};
 use uuid::Uuid;
 
@@ -44,7 +44,35 @@ pub enum Auth {
     Namespace(auth::Namespace),
     Database(auth::Database),
     Record(auth::Record<Value>),
+    /// A bearer key of an access method (`DEFINE ACCESS ... TYPE BEARER`):
+    /// `{ns, db, ac, key}`, `ns` and `db` as the access method's level needs.
+    Bearer(BearerKey),
 }
+
+/// Bearer-key credentials, passed to SurrealDB as they are (the SDK has no
+/// type of its own for them; its signin takes any `Credentials<Signin>`).
+pub struct BearerKey(Object);
+
+impl SurrealValue for BearerKey {
+    fn kind_of() -> Kind {
+        Kind::Object
+    }
+
+    fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+
+    fn from_value(value: Value) -> surrealdb::Result<Self> {
+        match value {
+            Value::Object(object) => Ok(Self(object)),
+            _ => Err(surrealdb::Error::internal(
+                "bearer credentials are an object".to_owned(),
+            )),
+        }
+    }
+}
+
+impl Credentials<Signin> for BearerKey {}
 
 pub enum Operation {
     Query {
@@ -73,6 +101,8 @@ pub enum Operation {
     Signin(Auth),
     Signup(auth::Record<Value>),
     Authenticate(String),
+    /// New tokens for `{access, refresh}` (a refresh token).
+    Refresh(Value),
     Invalidate,
     Set(String, Value),
     Unset(String),
@@ -312,6 +342,7 @@ const METHODS: &[&str] = &[
     "signin",
     "signup",
     "authenticate",
+    "refresh",
     "invalidate",
     "set",
     "unset",
@@ -349,6 +380,25 @@ fn record_credentials(mut object: Object, method: &str) -> FfiResult<auth::Recor
 impl Auth {
     fn from_object(mut object: Object) -> FfiResult<Self> {
         const M: &str = "signin";
+        if object.get("key").is_some() {
+            for (field, required) in [("ac", true), ("key", true), ("ns", false), ("db", false)] {
+                match object.get(field) {
+                    Some(Value::String(_)) => {}
+                    None if !required => {}
+                    Some(_) => {
+                        return Err(FfiError::invalid_argument(format!(
+                            "{M}: '{field}' must be a string"
+                        )))
+                    }
+                    None => {
+                        return Err(FfiError::invalid_argument(format!(
+                            "{M}: bearer credentials need '{field}'"
+                        )))
+                    }
+                }
+            }
+            return Ok(Auth::Bearer(BearerKey(object)));
+        }
         if object.get("ac").is_some() {
             return record_credentials(object, M).map(Auth::Record);
         }
@@ -488,6 +538,7 @@ impl Operation {
                 Operation::Signup(record_credentials(args.object("credentials")?, "signup")?)
             }
             "authenticate" => Operation::Authenticate(args.string("token")?),
+            "refresh" => Operation::Refresh(Value::Object(args.object("tokens")?)),
             "invalidate" => Operation::Invalidate,
             "set" => Operation::Set(args.string("name")?, args.value("value")?),
             "unset" => Operation::Unset(args.string("name")?),
@@ -668,6 +719,7 @@ impl Operation {
             Operation::Signin(_) => "signin",
             Operation::Signup(_) => "signup",
             Operation::Authenticate(_) => "authenticate",
+            Operation::Refresh(_) => "refresh",
             Operation::Invalidate => "invalidate",
             Operation::Set(..) => "set",
             Operation::Unset(_) => "unset",
@@ -689,6 +741,7 @@ impl Operation {
             Operation::Signin(_)
                 | Operation::Signup(_)
                 | Operation::Authenticate(_)
+                | Operation::Refresh(_)
                 | Operation::Invalidate
         )
     }
@@ -716,6 +769,7 @@ impl Operation {
                     Auth::Namespace(c) => signin(db, c).await,
                     Auth::Database(c) => signin(db, c).await,
                     Auth::Record(c) => signin(db, c).await,
+                    Auth::Bearer(c) => signin(db, c).await,
                 };
                 return tokens.map(SurrealResponse::single).map_err(auth_error);
             }
@@ -726,6 +780,21 @@ impl Operation {
             Operation::Authenticate(token) => {
                 let done = db.authenticate(token).await.map(|_| Value::None);
                 return done.map(SurrealResponse::single).map_err(auth_error);
+            }
+            Operation::Refresh(tokens) => {
+                let tokens = auth::Token::from_value(tokens).map_err(|error| {
+                    FfiError::invalid_argument(format!(
+                        "refresh: the tokens must be {{access, refresh}}: {}",
+                        error.message()
+                    ))
+                })?;
+                if tokens.refresh.is_none() {
+                    return Err(FfiError::invalid_argument(
+                        "refresh: there is no refresh token (the access method issues one WITH REFRESH)",
+                    ));
+                }
+                let refreshed = db.authenticate(tokens).refresh().await.map(token_value);
+                return refreshed.map(SurrealResponse::single).map_err(auth_error);
             }
             Operation::Invalidate => db.invalidate().await.map(|()| Value::None),
             Operation::Set(name, value) => db.set(name, value).await.map(|()| Value::None),

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures::future::{select, Either};
 
-use crate::error::FfiResult;
+use crate::error::{FfiError, FfiResult};
 use crate::response::sdk_error;
 
 /// How often the position is read while an import runs.
@@ -22,7 +22,8 @@ const INTERVAL: Duration = Duration::from_millis(100);
 
 /// Receives `(bytes done, bytes in all)`; called on a runtime thread, with
 /// `done` never decreasing and the last call `(total, total)` on success.
-pub type ProgressFn = Box<dyn FnMut(u64, u64) + Send>;
+/// Answers whether the import goes on (the last call's answer is not used).
+pub type ProgressFn = Box<dyn FnMut(u64, u64) -> bool + Send>;
 
 pub struct ImportProgress {
     report: ProgressFn,
@@ -41,7 +42,9 @@ impl ImportProgress {
         let total = std::fs::metadata(path).map_or(0, |meta| meta.len());
         let canonical = std::fs::canonicalize(path).ok();
         let mut done = 0;
-        (self.report)(done, total);
+        if !(self.report)(done, total) {
+            return Err(stopped());
+        }
         let mut import = pin!(import);
         loop {
             let tick = pin!(tokio::time::sleep(INTERVAL));
@@ -56,13 +59,20 @@ impl ImportProgress {
                     if let Some(position) = position.map(|p| p.min(total)) {
                         if position > done {
                             done = position;
-                            (self.report)(done, total);
+                            if !(self.report)(done, total) {
+                                // Dropping the import's future stops it.
+                                return Err(stopped());
+                            }
                         }
                     }
                 }
             }
         }
     }
+}
+
+fn stopped() -> FfiError {
+    FfiError::internal("the import was stopped by its progress callback")
 }
 
 /// The file position of a descriptor of this process open on `path`.

@@ -21,6 +21,9 @@ fn runtime() -> FfiResult<&'static Runtime> {
         .get_or_init(|| {
             Builder::new_multi_thread()
                 .thread_name("surrealcpp-runtime")
+                // The engine's log events go to the application's handler
+                // (src/log.rs), never to a global subscriber.
+                .on_thread_start(crate::log::install_on_this_thread)
                 .enable_all()
                 .build()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))
@@ -36,7 +39,14 @@ pub fn block_on<F: Future>(future: F) -> FfiResult<F::Output> {
             "surrealcpp was called from inside its own async runtime",
         ));
     }
-    Ok(runtime()?.block_on(future))
+    let runtime = runtime()?;
+    if crate::log::active() {
+        // The engine runs on this thread too: its events go to the handler.
+        return Ok(tracing::dispatcher::with_default(crate::log::dispatch(), || {
+            runtime.block_on(future)
+        }));
+    }
+    Ok(runtime.block_on(future))
 }
 
 /// Starts `future` on the shared runtime and returns at once.

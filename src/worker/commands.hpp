@@ -59,13 +59,13 @@ struct UseDatabase {
 /// Where an export's text goes, where an import reports its progress, and
 /// where a live query's notifications go (surreal_db_call's SurrealStream).
 /// chunk and progress are called on the thread that runs the command, one
-/// call at a time; notify, on a thread of the native runtime, one call at a
+/// call at a time, and return false to stop it; notify, on a thread of the native runtime, one call at a
 /// time, until its last call (data NULL), which always comes exactly once
 /// once the command has reached the native library, even if it fails. None
 /// may throw (a chunk sink returns false to stop the export).
 struct Stream {
   std::function<bool(const std::uint8_t* data, std::size_t len)> chunk;
-  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  std::function<bool(std::uint64_t done, std::uint64_t total)> progress;  // false: stop
   std::function<void(const std::uint8_t* data, std::size_t len)> notify;
 };
 /// Any method of surreal_db_call that reads or writes data (insert, upsert,

@@ -114,11 +114,12 @@ bool stream_chunk(void* context, const std::uint8_t* data, std::size_t len) noex
   }
 }
 
-void stream_progress(void* context, std::uint64_t done, std::uint64_t total) noexcept {
+bool stream_progress(void* context, std::uint64_t done, std::uint64_t total) noexcept {
   auto* stream = static_cast<Stream*>(context);
   try {
-    if (stream->progress) stream->progress(done, total);
-  } catch (...) {  // documented not to throw; a progress report is not worth failing for
+    return !stream->progress || stream->progress(done, total);
+  } catch (...) {  // documented not to throw; stop the import if it does
+    return false;
   }
 }
 

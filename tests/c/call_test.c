@@ -167,11 +167,12 @@ static bool collect_chunk(void *context, const uint8_t *data, size_t len) {
   return true;
 }
 
-static void note_progress(void *context, uint64_t done, uint64_t total) {
+static bool note_progress(void *context, uint64_t done, uint64_t total) {
   struct Collected *collected = context;
   collected->progress_calls++;
   collected->last_done = done;
   collected->last_total = total;
+  return true;
 }
 
 static void export_and_import(SurrealDatabase *db, const char *dir) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,34 @@ TEST_P(ErrorsTest, ErrorsOfTheLibraryHaveTheKindSurrealDbWouldGive) {
   EXPECT_EQ(e->kind(), ErrorKind::validation);
   EXPECT_TRUE(e->details().is_none());
   EXPECT_EQ(e->cause(), nullptr);
+}
+
+// The README's "Mistakes": every handle, moved from, throws std::logic_error
+// at once (a Future's std::future_error is one).
+TEST_P(ErrorsTest, AMovedFromHandleThrowsLogicErrorAtOnce) {
+  Database db = connect();
+  Database owner = std::move(db);
+  EXPECT_THROW((void)db.query("RETURN 1"), std::logic_error);
+  EXPECT_THROW((void)db.select("person"), std::logic_error);
+  EXPECT_THROW((void)db.close(), std::logic_error);
+  if (!http()) {  // HTTP has neither transactions nor live queries
+    Transaction tx = get(owner.begin());
+    Transaction tx_owner = std::move(tx);
+    EXPECT_THROW((void)tx.query("RETURN 1"), std::logic_error);
+    EXPECT_THROW((void)tx.commit(), std::logic_error);
+    EXPECT_THROW((void)tx.id(), std::logic_error);
+    EXPECT_FALSE(tx.is_open());
+    get(tx_owner.cancel());
+    LiveQuery live = get(owner.live("person"));
+    LiveQuery live_owner = std::move(live);
+    EXPECT_THROW((void)live.next(), std::logic_error);
+    EXPECT_THROW((void)live.kill(), std::logic_error);
+    get(live_owner.kill());
+  }
+  Future<Response> future = owner.query("RETURN 1");
+  Future<Response> future_owner = std::move(future);
+  EXPECT_THROW((void)future.get(), std::logic_error);
+  EXPECT_EQ(get(std::move(future_owner)).take(0), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ErrorsTest, test_support::every_backend_and_protocol(),

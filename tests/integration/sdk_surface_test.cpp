@@ -364,6 +364,52 @@ TEST_P(SdkSurfaceTest, RecordUsersSeeOnlyWhatPermissionsAllow) {
   EXPECT_NO_THROW(get(forged.health()));  // still usable
 }
 
+TEST_P(SdkSurfaceTest, ARefreshTokenGivesNewTokens) {
+  Database db = connect_secured();
+  get(db.query(R"(
+    DEFINE ACCESS account ON DATABASE TYPE RECORD
+      SIGNUP (CREATE user SET email = $email, pass = crypto::argon2::generate($pass))
+      SIGNIN (SELECT * FROM user WHERE email = $email AND crypto::argon2::compare(pass, $pass))
+      WITH REFRESH
+      DURATION FOR GRANT 1w, FOR TOKEN 15m, FOR SESSION 12h;
+    DEFINE TABLE user SCHEMALESS PERMISSIONS FOR select WHERE id = $auth.id;
+  )")).check();
+  Database ann = get(db.new_session());
+  const Tokens first = get(ann.signup(auth::Record{
+      "test", "test", "account", Object{{"email", "ann@example.com"}, {"pass", "ann-pass"}}}));
+  ASSERT_TRUE(first.refresh) << "WITH REFRESH issues a refresh token";
+
+  // In a session signed out, the refresh token signs in again.
+  Database later = get(db.new_session());
+  const Tokens second = get(later.refresh(first));
+  EXPECT_FALSE(second.access.empty());
+  ASSERT_TRUE(second.refresh);
+  EXPECT_NE(*second.refresh, *first.refresh);
+  EXPECT_EQ(get(later.query("SELECT VALUE email FROM user")).check().take(0),
+            Value(Array{"ann@example.com"}));
+  // The refresh token used is revoked; the new one works.
+  EXPECT_THROW(get(later.refresh(first)), AuthenticationException);
+  EXPECT_NO_THROW(get(later.refresh(second)));
+  // No refresh token: refused at once.
+  EXPECT_THROW((void)later.refresh(Tokens{second.access, std::nullopt}), std::invalid_argument);
+}
+
+TEST_P(SdkSurfaceTest, ABearerKeySignsInAsItsUser) {
+  Database db = connect_secured();
+  get(db.query("DEFINE USER reporter ON DATABASE PASSWORD 'unused-pass' ROLES VIEWER;"
+               "DEFINE ACCESS api ON DATABASE TYPE BEARER FOR USER;"
+               "CREATE note:1 SET text = 'hi'")).check();
+  const Value grant = get(db.query("ACCESS api ON DATABASE GRANT FOR USER reporter")).check().take(0);
+  const std::string key = grant["grant"]["key"].get<std::string>();
+
+  Database api = get(db.new_session());
+  const Tokens tokens = get(api.signin(auth::Bearer{"test", "test", "api", key}));
+  EXPECT_FALSE(tokens.access.empty());
+  EXPECT_EQ(get(api.select("note")).size(), 1u);  // the viewer reads
+  EXPECT_THROW(get(api.signin(auth::Bearer{"test", "test", "api", key + "x"})),
+               AuthenticationException);
+}
+
 TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
   // Export and import go over HTTP, not over the server's WebSocket protocol.
   if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
@@ -473,15 +519,41 @@ TEST_P(SdkSurfaceTest, ExportAndImportFailuresAreClear) {
     Full() : std::runtime_error("disk full (test)") {}
   };
   EXPECT_THROW(get(db.export_to([](std::string_view) { throw Full(); })), Full);
-  // A file that cannot be written.
-  EXPECT_THROW(get(db.export_to(dir_.path() / "no" / "such" / "dir.surql")),
-               std::filesystem::filesystem_error);
+  // A file that cannot be written: the system's reason is kept.
+  try {
+    get(db.export_to(dir_.path() / "no" / "such" / "dir.surql"));
+    ADD_FAILURE() << "exported into a directory that does not exist";
+  } catch (const std::filesystem::filesystem_error& e) {
+    EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory) << e.what();
+  }
+  const auto blocker = dir_.path() / "a-file";
+  std::ofstream(blocker) << "x";
+  try {
+    get(db.export_to(blocker / "dump.surql"));  // a file where a directory should be
+    ADD_FAILURE() << "exported below a file";
+  } catch (const std::filesystem::filesystem_error& e) {
+    EXPECT_EQ(e.code(), std::errc::not_a_directory) << e.what();
+  }
   // Importing what is not there, or not SurrealQL.
   EXPECT_THROW(get(db.import_from(dir_.path() / "missing.surql")), DatabaseException);
   const auto garbage = dir_.path() / "garbage.surql";
   std::ofstream(garbage) << "THIS IS NOT SURREALQL (;";
   EXPECT_THROW(get(db.import_from(garbage)), DatabaseException);
   EXPECT_EQ(get(db.select("a")).size(), 1u);  // still usable
+
+  // A progress callback that throws stops the import, which fails with its
+  // exception, as an export's callbacks do.
+  const auto dump = dir_.path() / "dump.surql";
+  get(db.export_to(dump));
+  ImportOptions throwing;
+  int reports = 0;
+  throwing.progress = [&](std::uint64_t, std::uint64_t) {
+    ++reports;
+    throw Full();
+  };
+  EXPECT_THROW(get(db.import_from(dump, throwing)), Full);
+  EXPECT_EQ(reports, 1);  // the first report, before the import ran
+  EXPECT_EQ(get(db.select("a")).size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SdkSurfaceTest, test_support::every_backend_and_protocol(),

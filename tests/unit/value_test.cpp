@@ -27,6 +27,7 @@
 
 #include "ffi/cbor.hpp"
 #include "support/random_value.hpp"
+#include "surreal/resource.hpp"
 #include "surreal/value.hpp"
 
 // --- A user type for the customisation points (in its own namespace, as users
@@ -594,6 +595,47 @@ TEST(ValueAccess, GetIfAndReferences) {
             "surreal::Value: expected array, found record id");
   EXPECT_EQ(message_of<TypeError>([] { Value(1).as_string(); }),
             "surreal::Value: expected string, found int");
+}
+
+TEST(ValueAccess, ReadingThroughIndexingNeverWrites) {
+  // A non-const NONE read by key stays NONE: only an assignment writes.
+  Value none;
+  EXPECT_TRUE(none["k"].is_none());
+  EXPECT_TRUE(none["a"]["b"].is_none());
+  EXPECT_EQ(none["k"], Value());
+  const Value copy = none["k"];
+  EXPECT_TRUE(copy.is_none());
+  EXPECT_TRUE(none.is_none()) << none.to_string();
+
+  // A missing key of an object reads NONE, and is not added.
+  Value person = Object{{"name", "Ann"}};
+  EXPECT_TRUE(person["age"].is_none());
+  EXPECT_FALSE(person["age"]["years"].is_int());
+  EXPECT_EQ(person["name"], "Ann");
+  EXPECT_EQ(person["name"].get<std::string>(), "Ann");
+  EXPECT_EQ(person["name"]->as_string(), "Ann");
+  EXPECT_EQ(person.size(), 1u) << person.to_string();
+  EXPECT_FALSE(person.contains("age"));
+  // Another kind reads NONE too, unchanged.
+  Value number = 5;
+  EXPECT_TRUE(number["k"].is_none());
+  EXPECT_EQ(number, 5);
+
+  // Assignments write, making NONE on the way objects.
+  Value nested;
+  nested["a"]["b"] = 1;
+  EXPECT_EQ(nested, Value(Object{{"a", Object{{"b", 1}}}}));
+  nested["a"]["c"] = nested["a"]["b"];  // a member's value, not the handle
+  EXPECT_EQ(nested["a"]["c"], 1);
+  nested["list"].ref().push_back("x");  // ref(): the member itself, in place
+  EXPECT_EQ(nested["list"], Value(Array{"x"}));
+  EXPECT_THROW(number["k"] = 1, TypeError);
+  // A member is a Resource where its value is one.
+  Value created = Object{{"id", RecordId("person", 1)}};
+  const Resource target = created["id"];
+  EXPECT_TRUE(target.is_record());
+  EXPECT_THROW(Resource{created["missing"]}, TypeError);
+  EXPECT_EQ(created.size(), 1u);
 }
 
 TEST(ValueAccess, IndexingSizeAndIteration) {
