@@ -84,8 +84,11 @@ std::string_view kind_name(Kind kind) noexcept;
 /// everything else the database reports.
 class TypeError : public DatabaseException {
  public:
+  /// An error whose what() is `message`.
+  ///@{
   explicit TypeError(const std::string& message);
   explicit TypeError(const char* message) : TypeError(std::string(message)) {}
+  ///@}
 };
 
 /// SurrealDB's NONE: no value at all (an absent field), as opposed to NULL.
@@ -1029,6 +1032,7 @@ inline Value::~Value() {
 /// the reference, not the value (write `Value m = v["k"]` for a copy).
 class Value::Member {
  public:
+  /// Another handle on the same member.
   Member(const Member&) = default;
   /// Sets the member (see the class).
   /// @throws TypeError when the Value it is in is neither an object nor NONE.
@@ -1041,7 +1045,9 @@ class Value::Member {
 
   /// The member, or NONE; nothing is written.
   const Value& value() const;
+  /// The same, where a `const Value&` is wanted.
   operator const Value&() const { return value(); }
+  /// The same, to call a Value method on: `v["name"]->as_string()`.
   const Value* operator->() const { return &value(); }
   /// A member of this member: read or assigned the same way.
   Member operator[](std::string key) const { return Member(nullptr, this, std::move(key)); }

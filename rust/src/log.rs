@@ -92,8 +92,12 @@ pub fn set_handler(minimum: i32, handler: SurrealLogHandler, context: *mut c_voi
         let level = if slot.is_some() { minimum as u8 } else { 0 };
         LEVEL.store(level, Ordering::Release);
     }
-    // Callsites cache whether an event can be enabled (max_level_hint).
-    tracing::callsite::rebuild_interest_cache();
+    // Callsites cache whether an event can be enabled, and tracing keeps
+    // the most verbose level any dispatcher wants (max_level_hint). With a
+    // single dispatcher registered, tracing asks the calling thread's
+    // default for it: make that ours for the rebuild, or a thread without
+    // it (the application's) would set the level to OFF.
+    tracing::dispatcher::with_default(dispatch(), tracing::callsite::rebuild_interest_cache);
     true
 }
 
@@ -270,12 +274,27 @@ mod tests {
             assert_eq!(seen[0].2, "hello there answer=42");
         }
 
+        // Less verbose, then more again: the level follows each change.
+        assert!(set_handler(SURREAL_LOG_WARN, Some(collect), std::ptr::null_mut()));
+        tracing::dispatcher::with_default(dispatch(), || {
+            tracing::info!(target: "surrealdb::test", "below warn");
+        });
+        assert!(set_handler(SURREAL_LOG_INFO, Some(collect), std::ptr::null_mut()));
+        tracing::dispatcher::with_default(dispatch(), || {
+            tracing::info!(target: "surrealdb::test", "at info again");
+        });
+        {
+            let seen = SEEN.lock().unwrap();
+            assert_eq!(seen.len(), 2, "{seen:?}");
+            assert_eq!(seen[1].2, "at info again");
+        }
+
         // Removed: nothing more is delivered.
         assert!(set_handler(0, None, std::ptr::null_mut()));
         tracing::dispatcher::with_default(dispatch(), || {
             tracing::error!(target: "surrealdb::test", "after removal");
         });
-        assert_eq!(SEEN.lock().unwrap().len(), 1);
+        assert_eq!(SEEN.lock().unwrap().len(), 2);
         // A level out of range is refused.
         assert!(!set_handler(9, Some(collect), std::ptr::null_mut()));
         assert!(!active());

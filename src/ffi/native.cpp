@@ -72,7 +72,7 @@ auto with_class(int code, ErrorKind kind, const Value& details, Make&& make) {
       // Signing in, a token, a session: SurrealDB's authentication
       // refusals, or any failure of a sign-in. A refusal of a capability or
       // a namespace is NotAllowed without being about authentication.
-      if (kind == ErrorKind::not_allowed && detail_kind(details) != "Auth") {
+      if (kind == ErrorKind::not_allowed && details.is_object() && detail_kind(details) != "Auth") {
         return make.template operator()<NotAllowedException>();
       }
       return make.template operator()<AuthenticationException>();

@@ -206,6 +206,7 @@ TEST_P(ErrorsTest, AMovedFromHandleThrowsLogicErrorAtOnce) {
   EXPECT_THROW((void)db.select("person"), std::logic_error);
   EXPECT_THROW((void)db.close(), std::logic_error);
   if (!http()) {  // HTTP has neither transactions nor live queries
+    get(owner.query("DEFINE TABLE person")).check();
     Transaction tx = get(owner.begin());
     Transaction tx_owner = std::move(tx);
     EXPECT_THROW((void)tx.query("RETURN 1"), std::logic_error);
