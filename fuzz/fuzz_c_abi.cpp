@@ -7,9 +7,9 @@
 //
 // Input layout: byte 0 picks the operation; for the text functions the rest is
 // split at '\x1f' into up to three string fields (NUL bytes end a C string
-// early, as they would), for the CBOR ones it is passed whole. For
-// surreal_db_call, byte 1 picks the method and the rest is its arguments'
-// CBOR.
+// early, as they would), for the CBOR ones it is passed whole, as an item of
+// the params array. For surreal_db_execute, byte 1 picks the method and the
+// rest is its arguments' CBOR.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -34,14 +34,23 @@ SurrealDatabase* database() {
   return db;
 }
 
-/// surreal_db_call's methods but import and export: a fuzzed path could
+/// surreal_db_execute, blocking: the response, or NULL on error.
+SurrealResponse* execute(SurrealDatabase* db, const std::uint8_t* txn, const char* method,
+                         const std::vector<std::uint8_t>& params) {
+  SurrealResponse* response = nullptr;
+  surreal_db_execute(db, txn, method, params.data(), params.size(), nullptr, nullptr, &response,
+                     nullptr, nullptr);
+  return response;
+}
+
+/// surreal_db_execute's methods but import and export: a fuzzed path could
 /// name a file that never ends (/dev/zero), and export needs a stream (as
 /// live and live_query do: without one they are refused).
 constexpr const char* kMethods[] = {
     "query",  "select", "create", "insert",  "insert_relation", "upsert",
     "update", "merge",  "patch",  "delete",  "relate",          "run",
     "version", "health", "signin", "signup", "authenticate",    "invalidate",
-    "set",    "unset",  "begin",  "commit", "cancel",           "live",
+    "set",    "unset",  "refresh", "begin", "commit", "cancel",  "live",
     "live_query", "kill", "no_such_method"};
 
 void require(bool condition, const char* what) {
@@ -108,25 +117,37 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5:
       check_response(surreal_db_delete(db, a));
       break;
-    case 6:
-      check_response(surreal_db_query_cbor(db, "RETURN $v", bytes, len, nullptr));
+    case 6: {  // query ["RETURN $v", <the bytes as they are>]
+      std::vector<std::uint8_t> params{0x82, 0x69};
+      const std::string sql = "RETURN $v";
+      params.insert(params.end(), sql.begin(), sql.end());
+      params.insert(params.end(), bytes, bytes + len);
+      check_response(execute(db, nullptr, "query", params));
       break;
-    case 7:
-      check_response(surreal_db_select_cbor(db, bytes, len, nullptr));
+    }
+    case 7: {  // select [<the bytes>]
+      std::vector<std::uint8_t> params{0x81};
+      params.insert(params.end(), bytes, bytes + len);
+      check_response(execute(db, nullptr, "select", params));
       break;
-    case 8:
-      check_response(surreal_db_create_cbor(db, bytes, len, bytes, len, nullptr));
+    }
+    case 8: {  // create [<the bytes>, <the bytes>]
+      std::vector<std::uint8_t> params{0x82};
+      params.insert(params.end(), bytes, bytes + len);
+      params.insert(params.end(), bytes, bytes + len);
+      check_response(execute(db, nullptr, "create", params));
       break;
+    }
     case 9:
       if (len > 0) {
         const char* method = kMethods[bytes[0] % (sizeof kMethods / sizeof kMethods[0])];
-        check_response(surreal_db_call(db, method, bytes + 1, len - 1, nullptr, nullptr));
+        check_response(execute(db, nullptr, method, {bytes + 1, bytes + len}));
       }
       break;
     case 10:  // inside a transaction: a fuzzed id, method and arguments
       if (len > 16) {
         const char* method = kMethods[bytes[16] % (sizeof kMethods / sizeof kMethods[0])];
-        check_response(surreal_db_call_in(db, bytes, method, bytes + 17, len - 17, nullptr));
+        check_response(execute(db, bytes, method, {bytes + 17, bytes + len}));
       }
       break;
   }

@@ -4,7 +4,7 @@
 // just for crashes:
 // - the C++ decoder accepts a buffer or throws std::invalid_argument;
 // - what it accepts encodes to bytes that decode and encode to the same bytes;
-// - surreal_value_to_sql returns text, or NULL with an error code and text.
+// - surreal_value_render returns SurrealQL text, or NULL with an error code and text.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(reencoded == encoded, "encode(decode(encode(v))) != encode(v)");
   }
 
-  char* sql = surreal_value_to_sql(data, size);
+  char* sql = surreal_value_render(data, size, SURREAL_FORMAT_SQL);
   if (sql == nullptr) {
     require(surreal_get_last_error_code() < 0, "NULL text without an error code");
     char* message = surreal_get_last_error();

@@ -150,7 +150,7 @@ inline Value record_result(worker::Success& success, bool one_record) {
   return result;
 }
 
-/// A record verb of surreal_db_call as Database and Transaction send it:
+/// A record verb of surreal_db_execute as Database and Transaction send it:
 /// the method, its arguments, and whether it answers one record.
 struct VerbCall {
   const char* method;

@@ -25,7 +25,7 @@ namespace {
 
 std::string Value::to_string() const {
   const std::vector<std::uint8_t> cbor = ffi::encode_value(*this);
-  const ffi::NativeString text(surreal_value_to_sql(cbor.data(), cbor.size()));
+  const ffi::NativeString text(surreal_value_render(cbor.data(), cbor.size(), SURREAL_FORMAT_SQL));
   if (!text) throw_native_error("to_string");
   return std::string(text.get());
 }
@@ -44,7 +44,7 @@ Value Value::parse(std::string_view literal) {
 
 nlohmann::json Value::to_json() const {
   const std::vector<std::uint8_t> cbor = ffi::encode_value(*this);
-  const ffi::NativeString text(surreal_value_to_json(cbor.data(), cbor.size()));
+  const ffi::NativeString text(surreal_value_render(cbor.data(), cbor.size(), SURREAL_FORMAT_JSON));
   if (!text) throw_native_error("to_json");
   return nlohmann::json::parse(text.get());
 }

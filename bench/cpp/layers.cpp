@@ -46,6 +46,21 @@ ResponseHandle run(SurrealDatabase* db, const char* sql, const char* bindings = 
   return ResponseHandle(check(surreal_db_query(db, sql, bindings)));
 }
 
+/// The generic call, as the worker makes it: a query and its bindings (NONE
+/// for none) as the params array of surreal_db_execute.
+ResponseHandle execute_query(SurrealDatabase* db, const char* sql, const surreal::Value& bindings,
+                             const SurrealCancel* token) {
+  const surreal::Value text(sql);
+  std::vector<const surreal::Value*> items{&text};
+  if (!bindings.is_none()) items.push_back(&bindings);
+  std::vector<std::uint8_t> params;
+  surreal::ffi::encode_array(items, params);
+  SurrealResponse* response = nullptr;
+  surreal::ffi::check(surreal_db_execute(db, nullptr, "query", params.data(), params.size(),
+                                         nullptr, token, &response, nullptr, nullptr));
+  return ResponseHandle(response);
+}
+
 void per_call(SurrealDatabase* db) {
   constexpr int kCalls = 20'000;
   per(kCalls, [&] { run(db, "RETURN 1"); });  // warm up
@@ -63,7 +78,7 @@ void per_call(SurrealDatabase* db) {
         "call");
   print("  the CBOR call with a cancellation token, + Values (what get() runs)", per(kCalls, [&] {
           surreal::ffi::CancelHandle token(surreal_cancel_new());
-          ResponseHandle response(check(surreal_db_query_cbor(db, "RETURN 1", nullptr, 0, token.get())));
+          ResponseHandle response = execute_query(db, "RETURN 1", surreal::Value(), token.get());
           surreal::ffi::take_results(response.get());
         }),
         "call");
@@ -132,10 +147,8 @@ void per_row(SurrealDatabase* db, int rows) {
   for (int start = 0; start < rows; start += 1000) {
     surreal::Array batch;
     for (int i = start; i < start + 1000 && i < rows; ++i) batch.emplace_back(bench::payload(i));
-    std::vector<std::uint8_t> bindings;
-    surreal::ffi::encode_value(surreal::Object{{"rows", std::move(batch)}}, bindings);
-    ResponseHandle(check(surreal_db_query_cbor(db, "INSERT INTO item $rows", bindings.data(),
-                                               bindings.size(), nullptr)));
+    const surreal::Value bindings(surreal::Object{{"rows", std::move(batch)}});
+    execute_query(db, "INSERT INTO item $rows", bindings, nullptr);
   }
   // Each step is timed alone, best of three: what a step frees is freed
   // outside the timing, so no step pays for another's leftovers.
@@ -167,7 +180,7 @@ void per_row(SurrealDatabase* db, int rows) {
   // What the worker does instead: the values cross as CBOR into surreal::Value.
   surreal::ffi::Buffer cbor;
   print("  results encoded as CBOR (Rust)",
-        best([&] { check(surreal_response_results_cbor(response.get(), &cbor.data, &cbor.len)); },
+        best([&] { check(surreal_response_cbor(response.get(), SURREAL_RESPONSE_RESULTS, &cbor.data, &cbor.len)); },
              [&] { cbor.reset(); }),
         "row");
   std::printf("  (CBOR: %.1f bytes/row)\n", static_cast<double>(cbor.len) / rows);

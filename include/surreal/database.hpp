@@ -638,7 +638,7 @@ class Database {
   Future<LiveQuery> start_live(std::string method, Array args, const CallOptions& options);
   template <typename T, typename Command, typename Convert>
   Future<T> call(Command command, const CallOptions& options, Convert convert) const;
-  /// A record verb through surreal_db_call (see detail::VerbCall).
+  /// A record verb through surreal_db_execute (see detail::VerbCall).
   Future<Value> record_call(detail::VerbCall verb, const CallOptions& options);
   /// signin or signup with `credentials`, answering the tokens.
   Future<Tokens> tokens_call(std::string method, Value credentials, const CallOptions& options);

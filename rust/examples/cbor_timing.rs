@@ -59,7 +59,7 @@ fn main() {
         cbor::encode_into(&result, &mut buffer).unwrap();
     });
     let cbor_bytes = buffer.len();
-    // As surreal_response_results_cbor does it: a new buffer each time.
+    // As surreal_response_cbor does it: a new buffer each time.
     let fresh = per_row(|| assert_eq!(cbor::encode(&result).unwrap().len(), cbor_bytes));
 
     // SurrealDB's encoder takes the value by value (and drops it as it goes):

@@ -27,7 +27,6 @@ use crate::resource;
 use crate::response::SurrealResponse;
 use crate::runtime::block_on;
 use crate::strings::{borrow_optional_str, borrow_str, into_c_string};
-use crate::visit::{Events, SurrealJsonVisitor};
 
 /// Borrows the object behind a handle.
 ///
@@ -171,67 +170,6 @@ unsafe fn borrow_bytes<'a>(data: *const u8, len: usize, what: &str) -> FfiResult
 unsafe fn cbor_arg(data: *const u8, len: usize, what: &str) -> FfiResult<Value> {
     // SAFETY: forwarded from the caller.
     cbor::decode(unsafe { borrow_bytes(data, len, what) }?, what)
-}
-
-/// # Safety
-/// `sql` is NULL or a C string; `bindings` is NULL (with `bindings_len` 0)
-/// or points to `bindings_len` bytes.
-unsafe fn query_cbor_operation(
-    sql: *const c_char,
-    bindings: *const u8,
-    bindings_len: usize,
-) -> FfiResult<Operation> {
-    // SAFETY: forwarded from the caller.
-    let sql = unsafe { borrow_str(sql, "sql") }?;
-    let bindings = if bindings.is_null() {
-        if bindings_len != 0 {
-            return Err(FfiError::invalid_argument(format!(
-                "bindings is NULL but bindings_len is {bindings_len}"
-            )));
-        }
-        None
-    } else {
-        // SAFETY: forwarded from the caller.
-        Some(unsafe { cbor_arg(bindings, bindings_len, "bindings") }?)
-    };
-    Operation::query_with(sql, bindings)
-}
-
-/// # Safety
-/// `resource` is NULL or points to `len` bytes.
-unsafe fn resource_cbor(resource: *const u8, len: usize) -> FfiResult<Value> {
-    // SAFETY: forwarded from the caller.
-    unsafe { cbor_arg(resource, len, "resource") }
-}
-
-/// # Safety
-/// `data` is NULL or points to `len` bytes.
-unsafe fn data_cbor(data: *const u8, len: usize) -> FfiResult<Value> {
-    // SAFETY: forwarded from the caller.
-    unsafe { cbor_arg(data, len, "data") }
-}
-
-/// The CBOR arguments of a record call with content (create, update), made
-/// into an operation by `make`.
-///
-/// # Safety
-/// `resource` and `data` are NULL or point to `resource_len` and `data_len`
-/// bytes.
-unsafe fn content_cbor_operation(
-    resource: *const u8,
-    resource_len: usize,
-    data: *const u8,
-    data_len: usize,
-    make: fn(Value, Value) -> FfiResult<Operation>,
-) -> FfiResult<Operation> {
-    // SAFETY: forwarded from the caller.
-    let (resource, data) = unsafe {
-        (
-            resource_cbor(resource, resource_len)?,
-            data_cbor(data, data_len)?,
-        )
-    };
-    make(resource, data)
 }
 
 /// Where a function that returns a buffer puts it.
@@ -488,432 +426,12 @@ pub unsafe extern "C" fn surreal_db_delete(
     })
 }
 
-/// Like surreal_db_query, but returns at once: the outcome goes to `callback`
-/// with `context`, on a runtime thread. Answers SURREAL_OK when the query was
-/// scheduled (the callback will run exactly once), or an error status (it
-/// will not run). Independent operations run concurrently; the caller keeps
-/// the order of those that depend on each other, and must not close the
-/// handle before every callback has run.
-///
-/// # Safety
-/// `db` is NULL or a live handle; the strings are NULL or C strings;
-/// `callback` is safe to call from another thread with `context`.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_query_async(
-    db: *const SurrealDatabase,
-    sql: *const c_char,
-    bindings_json: *const c_char,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and C strings.
-        let (db, operation) = unsafe { (borrow(db, "db")?, query_operation(sql, bindings_json)) };
-        run_async(db, operation, None, callback, context)
-    })
-}
-
-/// Like surreal_db_select, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_select_async(
-    db: *const SurrealDatabase,
-    resource: *const c_char,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and a C string.
-        let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
-        run_async(db, Operation::select(resource), None, callback, context)
-    })
-}
-
-/// Like surreal_db_create, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_create_async(
-    db: *const SurrealDatabase,
-    table: *const c_char,
-    data_json: *const c_char,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and C strings.
-        let (db, table, data) = unsafe {
-            (
-                borrow(db, "db")?,
-                borrow_str(table, "table")?,
-                data_arg(data_json)?,
-            )
-        };
-        run_async(db, Operation::create(table, data), None, callback, context)
-    })
-}
-
-/// Like surreal_db_update, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_update_async(
-    db: *const SurrealDatabase,
-    resource: *const c_char,
-    data_json: *const c_char,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and C strings.
-        let (db, resource, data) = unsafe {
-            (
-                borrow(db, "db")?,
-                resource_arg(resource)?,
-                data_arg(data_json)?,
-            )
-        };
-        run_async(
-            db,
-            Operation::update(resource, data),
-            None,
-            callback,
-            context,
-        )
-    })
-}
-
-/// Like surreal_db_delete, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_delete_async(
-    db: *const SurrealDatabase,
-    resource: *const c_char,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and a C string.
-        let (db, resource) = unsafe { (borrow(db, "db")?, resource_arg(resource)?) };
-        run_async(db, Operation::delete(resource), None, callback, context)
-    })
-}
-
-/// Like surreal_db_query, with the variables as CBOR: `bindings` is NULL
-/// (with `bindings_len` 0) for none, else a CBOR map of them. A malformed
-/// buffer is SURREAL_ERR_INVALID_ARGUMENT, its message naming the byte.
-///
-/// `cancel` (here and in every `_cbor` operation) is NULL, or a token from
-/// surreal_cancel_new: triggering it, from any thread, ends the operation
-/// with SURREAL_ERR_CANCELLED and stops its work in the engine. The token
-/// must outlive the call (for `_async` calls, it may be freed at once: the
-/// operation keeps its own reference).
-///
-/// # Safety
-/// `db` is NULL or a live handle; `sql` is NULL or a C string; `bindings` is
-/// NULL or points to `bindings_len` readable bytes; `cancel` is NULL or a
-/// live token.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_query_cbor(
-    db: *const SurrealDatabase,
-    sql: *const c_char,
-    bindings: *const u8,
-    bindings_len: usize,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle, a C string and a buffer.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                query_cbor_operation(sql, bindings, bindings_len)?,
-            )
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, operation, cancel)
-    })
-}
-
-/// Like surreal_db_select, with the resource as CBOR: text is a table name
-/// or "table:key" (as surreal_db_select reads it), tag 7 a table exactly,
-/// tag 8 a record id (whose key may be a range: that range of the table).
-///
-/// # Safety
-/// `db` is NULL or a live handle; `resource` is NULL or points to
-/// `resource_len` readable bytes.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_select_cbor(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle and a buffer.
-        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)?) };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, Operation::select_value(resource)?, cancel)
-    })
-}
-
-/// Like surreal_db_create, with CBOR arguments: `resource` as for
-/// surreal_db_select_cbor, `data` any value (normally a map); NONE (tag 6)
-/// creates the record without content.
-///
-/// # Safety
-/// `db` is NULL or a live handle; `resource` and `data` are NULL or point
-/// to `resource_len` and `data_len` readable bytes.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_create_cbor(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    data: *const u8,
-    data_len: usize,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle and buffers.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                content_cbor_operation(
-                    resource,
-                    resource_len,
-                    data,
-                    data_len,
-                    Operation::create_value,
-                )?,
-            )
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, operation, cancel)
-    })
-}
-
-/// Like surreal_db_update, with CBOR arguments (see surreal_db_create_cbor);
-/// NONE as `data` updates without new content.
-///
-/// # Safety
-/// As for surreal_db_create_cbor.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_update_cbor(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    data: *const u8,
-    data_len: usize,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle and buffers.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                content_cbor_operation(
-                    resource,
-                    resource_len,
-                    data,
-                    data_len,
-                    Operation::update_value,
-                )?,
-            )
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, operation, cancel)
-    })
-}
-
-/// Like surreal_db_delete, with the resource as CBOR (see
-/// surreal_db_select_cbor).
-///
-/// # Safety
-/// As for surreal_db_select_cbor.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_delete_cbor(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle and a buffer.
-        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)?) };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, Operation::delete_value(resource)?, cancel)
-    })
-}
-
-/// Like surreal_db_query_cbor, asynchronously (see surreal_db_query_async).
-/// The buffer is decoded before this returns; the caller may free it then.
-///
-/// # Safety
-/// As for surreal_db_query_cbor; `callback` is safe to call from another
-/// thread with `context`.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_query_cbor_async(
-    db: *const SurrealDatabase,
-    sql: *const c_char,
-    bindings: *const u8,
-    bindings_len: usize,
-    cancel: *const SurrealCancel,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle, a C string and a buffer.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                query_cbor_operation(sql, bindings, bindings_len),
-            )
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_async(db, operation, cancel, callback, context)
-    })
-}
-
-/// Like surreal_db_select_cbor, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_select_cbor and surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_select_cbor_async(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    cancel: *const SurrealCancel,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and a buffer.
-        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)) };
-        run_async(
-            db,
-            resource.and_then(Operation::select_value),
-            // SAFETY: the caller passes NULL or a live token.
-            unsafe { token_arg(cancel) },
-            callback,
-            context,
-        )
-    })
-}
-
-/// Like surreal_db_create_cbor, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_create_cbor and surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_create_cbor_async(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    data: *const u8,
-    data_len: usize,
-    cancel: *const SurrealCancel,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and buffers.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                content_cbor_operation(
-                    resource,
-                    resource_len,
-                    data,
-                    data_len,
-                    Operation::create_value,
-                ),
-            )
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_async(db, operation, cancel, callback, context)
-    })
-}
-
-/// Like surreal_db_update_cbor, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_update_cbor and surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_update_cbor_async(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    data: *const u8,
-    data_len: usize,
-    cancel: *const SurrealCancel,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and buffers.
-        let (db, operation) = unsafe {
-            (
-                borrow(db, "db")?,
-                content_cbor_operation(
-                    resource,
-                    resource_len,
-                    data,
-                    data_len,
-                    Operation::update_value,
-                ),
-            )
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_async(db, operation, cancel, callback, context)
-    })
-}
-
-/// Like surreal_db_delete_cbor, asynchronously (see surreal_db_query_async).
-///
-/// # Safety
-/// As for surreal_db_delete_cbor and surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_delete_cbor_async(
-    db: *const SurrealDatabase,
-    resource: *const u8,
-    resource_len: usize,
-    cancel: *const SurrealCancel,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live handle and a buffer.
-        let (db, resource) = unsafe { (borrow(db, "db")?, resource_cbor(resource, resource_len)) };
-        run_async(
-            db,
-            resource.and_then(Operation::delete_value),
-            // SAFETY: the caller passes NULL or a live token.
-            unsafe { token_arg(cancel) },
-            callback,
-            context,
-        )
-    })
-}
-
-/// Where an export's text goes and where an import reports its progress:
-/// the optional last-but-one argument of surreal_db_call. Both callbacks run
-/// on the thread that runs the call (the caller's for surreal_db_call, a
-/// runtime thread for surreal_db_call_async), one call at a time, with
-/// `context`; they must stay valid until the call has completed.
+/// Where an export's text goes, where an import reports its progress, and
+/// where a live query's notifications go: the `stream` of
+/// surreal_db_execute. chunk and progress run on the thread that runs the
+/// call (the caller's for a blocking call, a runtime thread for an
+/// asynchronous one), one call at a time, with `context`; they must stay
+/// valid until the call has completed.
 #[repr(C)]
 pub struct SurrealStream {
     /// Receives the export's SurrealQL text, chunk by chunk, in order.
@@ -935,7 +453,7 @@ pub struct SurrealStream {
     pub context: *mut c_void,
 }
 
-/// The method, arguments and stream of surreal_db_call, as an operation.
+/// The method, arguments and stream of surreal_db_execute, as an operation.
 ///
 /// # Safety
 /// `method` is NULL or a C string, `params` NULL (with `params_len` 0) or
@@ -982,99 +500,7 @@ unsafe fn call_operation(
     operation.with_stream(sink, progress, notify)
 }
 
-/// Any call of the SDK by name, with its arguments as one CBOR array, after
-/// SurrealDB's RPC layer. `params` may be NULL (with `params_len` 0) for no
-/// arguments. The methods and their arguments (`[...]` optional):
-///   query(sql, [bindings]), select(resource), create(resource, [data]),
-///   insert(table, data), insert_relation(table, data),
-///   upsert(resource, [data]), update(resource, [data]),
-///   merge(resource, data), patch(resource, [operations]),
-///   delete(resource), relate(from, edge, to, [data]),
-///   run(name, [arguments]), version(), health(),
-///   signin(credentials), signup(credentials), authenticate(token),
-///   invalidate(), set(name, value), unset(name),
-///   import(path), export([options]),
-///   begin(), commit(txn), cancel(txn),
-///   live(resource, [diff]), live_query(sql, [bindings]), kill(id).
-/// begin answers a transaction's id (a uuid) for surreal_db_call_in, commit
-/// and cancel; a commit that loses a conflict with another transaction is
-/// SURREAL_ERR_TRANSACTION_CONFLICT, and changed nothing. live and
-/// live_query start a live query (live_query's SurrealQL must start exactly
-/// one) and answer its id; its notifications go to `stream->notify` until
-/// kill(id), the session's close, or a sign-in as someone else or a
-/// sign-out ends it. Neither a commit nor the start of a live query is
-/// stopped part-way by `cancel`.
-/// A resource is a table name, a record id, or a record-id range; data is
-/// any value, NONE for none. Credentials are an object: `{user, pass}` for
-/// root, with `ns` for a namespace user, with `ns` and `db` for a database
-/// user, or `{ns, db, ac, ...}` for a record access method. signin and
-/// signup answer `{access, refresh?}`. A patch operation is an object
-/// `{op, path, value}` with op "add", "remove", "replace" or "change".
-/// Export options: booleans users, accesses, params, functions, analyzers,
-/// records, sequences, apis, buckets, modules, configs,
-/// database_definition, and tables (true, false or an array of names).
-/// `stream` (NULL for none) takes an export's text, which it requires, an
-/// import's progress, and a live query's notifications, which it requires.
-/// The response holds one result. NULL on error; a bad method or argument
-/// is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
-///
-/// # Safety
-/// `db` is NULL or a live handle; `method` NULL or a C string; `params` NULL
-/// or `params_len` readable bytes; `stream` NULL or valid during the call;
-/// `cancel` NULL or a live token.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_call(
-    db: *const SurrealDatabase,
-    method: *const c_char,
-    params: *const u8,
-    params_len: usize,
-    stream: *const SurrealStream,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle, a C string, a buffer and a
-        // stream. The operation first: it owns the stream's notify, whose end
-        // is due even when the handle is bad.
-        let (operation, db) = unsafe {
-            let operation = call_operation(method, params, params_len, stream);
-            (operation?, borrow(db, "db")?)
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, operation, cancel)
-    })
-}
-
-/// Like surreal_db_call, asynchronously (see surreal_db_query_async). The
-/// arguments are decoded before this returns; the stream's callbacks and
-/// context must stay valid until `callback` has run.
-///
-/// # Safety
-/// As for surreal_db_call and surreal_db_query_async.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_call_async(
-    db: *const SurrealDatabase,
-    method: *const c_char,
-    params: *const u8,
-    params_len: usize,
-    stream: *const SurrealStream,
-    cancel: *const SurrealCancel,
-    callback: SurrealCallback,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: as in surreal_db_call; the operation first, for the same reason.
-        let (operation, db) = unsafe {
-            let operation = call_operation(method, params, params_len, stream);
-            (operation, borrow(db, "db")?)
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_async(db, operation, cancel, callback, context)
-    })
-}
-
-/// The transaction id of surreal_db_call_in: 16 bytes, as `begin` answered
+/// The transaction id of surreal_db_execute: 16 bytes, as `begin` answered
 /// them (a CBOR uuid's bytes).
 ///
 /// # Safety
@@ -1088,111 +514,180 @@ unsafe fn transaction_arg(txn: *const u8) -> FfiResult<uuid::Uuid> {
     Ok(uuid::Uuid::from_slice(bytes).expect("16 bytes make a uuid"))
 }
 
-/// Like surreal_db_call, inside the session's transaction `txn` (the id
-/// that `begin` answered, as its 16 bytes). The methods: query, select,
-/// create, insert, insert_relation, upsert, update, merge, patch, delete and
-/// relate; any other is SURREAL_ERR_INVALID_ARGUMENT, and so is a
-/// transaction committed or cancelled already, or of another session. A
-/// transaction runs its operations one at a time, in the order they take
-/// its lock; commit and cancel wait for those in flight.
+/// The operation of surreal_db_execute: the method with its arguments and
+/// stream, inside transaction `txn` when it is not NULL.
 ///
 /// # Safety
-/// As for surreal_db_call; `txn` is NULL or 16 readable bytes.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_db_call_in(
-    db: *const SurrealDatabase,
+/// As for [`call_operation`]; `txn` is NULL or 16 readable bytes.
+unsafe fn execute_operation(
     txn: *const u8,
     method: *const c_char,
     params: *const u8,
     params_len: usize,
-    cancel: *const SurrealCancel,
-) -> *mut SurrealResponse {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a live handle, 16 bytes, a C string and a buffer.
-        let (db, operation) = unsafe {
-            let txn = transaction_arg(txn)?;
-            let operation = call_operation(method, params, params_len, std::ptr::null())?;
-            (borrow(db, "db")?, operation.in_transaction(txn))
-        };
-        // SAFETY: the caller passes NULL or a live token.
-        let cancel = unsafe { token_arg(cancel) };
-        run_blocking(db, operation, cancel)
-    })
+    stream: *const SurrealStream,
+) -> FfiResult<Operation> {
+    // SAFETY: forwarded from the caller.
+    let operation = unsafe { call_operation(method, params, params_len, stream) }?;
+    if txn.is_null() {
+        return Ok(operation);
+    }
+    // SAFETY: forwarded from the caller.
+    Ok(operation.in_transaction(unsafe { transaction_arg(txn) }?))
 }
 
-/// Like surreal_db_call_in, asynchronously (see surreal_db_query_async).
+/// Runs one method of SurrealDB's RPC by name, with its arguments as one
+/// CBOR array, as the official SDKs' engines do (`execute(method, params)`).
+/// `params` may be NULL (with `params_len` 0) for no arguments. The methods
+/// and their arguments (`[...]` optional):
+///   query(sql, [bindings]), select(resource), create(resource, [data]),
+///   insert(table, data), insert_relation(table, data),
+///   upsert(resource, [data]), update(resource, [data]),
+///   merge(resource, data), patch(resource, [operations]),
+///   delete(resource), relate(from, edge, to, [data]),
+///   run(name, [arguments]), version(), health(),
+///   signin(credentials), signup(credentials), authenticate(token),
+///   refresh(tokens), invalidate(), set(name, value), unset(name),
+///   import(path), export([options]),
+///   begin(), commit(txn), cancel(txn),
+///   live(resource, [diff]), live_query(sql, [bindings]), kill(id).
+///
+/// A resource is a table name or a record id as text ("person",
+/// "person:tobie"), a table (tag 7), or a record id (tag 8, whose key may
+/// be a range); data is any value, NONE for none. Credentials are an
+/// object: `{user, pass}` for root, with `ns` for a namespace user, with
+/// `ns` and `db` for a database user, `{ns, db, ac, ...}` for a record
+/// access method, or `{[ns], [db], ac, key}` for a bearer key. signin,
+/// signup and refresh answer `{access, refresh?}`; refresh takes them. A
+/// patch operation is an object `{op, path, value}` with op "add",
+/// "remove", "replace" or "change". Export options: booleans users,
+/// accesses, params, functions, analyzers, records, sequences, apis,
+/// buckets, modules, configs, database_definition, and tables (true, false
+/// or an array of names).
+///
+/// begin answers a transaction's id (a uuid); pass its 16 bytes as `txn`
+/// to run query, select, create, insert, insert_relation, upsert, update,
+/// merge, patch, delete or relate inside it (any other method, or a
+/// transaction committed, cancelled or of another session, is
+/// SURREAL_ERR_INVALID_ARGUMENT); a transaction runs its operations one at
+/// a time. A commit that loses a conflict with another transaction is
+/// SURREAL_ERR_TRANSACTION_CONFLICT, and changed nothing. live and
+/// live_query start a live query (live_query's SurrealQL must start exactly
+/// one) and answer its id; its notifications go to `stream->notify` until
+/// kill(id), the session's close, or a sign-in as someone else or a
+/// sign-out ends it. `stream` (NULL for none) takes an export's text, which
+/// it requires, an import's progress, and a live query's notifications,
+/// which it requires.
+///
+/// `cancel` is NULL, or a token from surreal_cancel_new: triggering it, from
+/// any thread, ends the call with SURREAL_ERR_CANCELLED and stops its work
+/// in the engine (but for a commit, or the start of a live query). It must
+/// outlive a blocking call; an asynchronous one keeps its own reference.
+///
+/// Blocking when `callback` is NULL: `*response` receives the response, to
+/// free with surreal_response_free (NULL on error), and the status is
+/// returned. Asynchronous otherwise: it returns at once, SURREAL_OK when the
+/// call was scheduled, and `callback` then runs exactly once with
+/// `context` and the outcome, on a runtime thread; an error status when it
+/// was not (the callback never runs). `response` is not used then, and may
+/// be NULL. The arguments are decoded before it returns; the stream's
+/// callbacks and context must stay valid until the call has completed.
+/// Calls made without waiting run concurrently; keep the order of those
+/// that depend on each other, and close the handle only after every
+/// callback has run. A bad method or argument is
+/// SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
 ///
 /// # Safety
-/// As for surreal_db_call_in and surreal_db_query_async.
+/// `db` is NULL or a live handle; `txn` NULL or 16 readable bytes; `method`
+/// NULL or a C string; `params` NULL or `params_len` readable bytes;
+/// `stream` NULL or valid as said; `cancel` NULL or a live token;
+/// `response` NULL or valid for writes; `callback` NULL or safe to call
+/// from another thread with `context`.
 #[no_mangle]
-pub unsafe extern "C" fn surreal_db_call_in_async(
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn surreal_db_execute(
     db: *const SurrealDatabase,
     txn: *const u8,
     method: *const c_char,
     params: *const u8,
     params_len: usize,
+    stream: *const SurrealStream,
     cancel: *const SurrealCancel,
+    response: *mut *mut SurrealResponse,
     callback: SurrealCallback,
     context: *mut c_void,
 ) -> i32 {
     boundary(|| {
-        // SAFETY: as in surreal_db_call_in.
-        let (db, operation) = unsafe {
-            let operation = transaction_arg(txn).and_then(|txn| {
-                call_operation(method, params, params_len, std::ptr::null())
-                    .map(|operation| operation.in_transaction(txn))
-            });
-            (borrow(db, "db")?, operation)
+        // SAFETY: the caller passes NULL or a pointer valid for writes.
+        let out = unsafe { response.as_mut() };
+        if let Some(out) = out.as_deref_mut() {
+            *out = std::ptr::null_mut();
+        }
+        // SAFETY: the caller passes valid arguments. The operation first: it
+        // owns the stream's notify, whose end is due even when the handle is
+        // bad.
+        let (operation, db) = unsafe {
+            let operation = execute_operation(txn, method, params, params_len, stream);
+            (operation, borrow(db, "db")?)
         };
         // SAFETY: the caller passes NULL or a live token.
         let cancel = unsafe { token_arg(cancel) };
-        run_async(db, operation, cancel, callback, context)
-    })
-}
-
-/// The results as one CBOR array, one item per statement (NONE where the
-/// statement failed). On success `*data` and `*len` receive a buffer to free
-/// with surreal_buffer_free; on error they are set to NULL and 0.
-///
-/// # Safety
-/// `response` is NULL or a live response; `data` and `len` are NULL or
-/// valid for writes.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_response_results_cbor(
-    response: *const SurrealResponse,
-    data: *mut *mut u8,
-    len: *mut usize,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes valid out-parameters and a live response.
-        let out = unsafe { BufferOut::new(data, len) }?;
-        let response = unsafe { borrow(response, "response") }?;
-        out.set(response.results_cbor()?);
+        if callback.is_some() {
+            return run_async(db, operation, cancel, callback, context);
+        }
+        let operation = operation?;
+        let out = out.ok_or_else(|| {
+            FfiError::invalid_argument("response is NULL, and there is no callback")
+        })?;
+        *out = run_blocking(db, operation, cancel)?;
         Ok(())
     })
 }
 
-/// Like surreal_response_results_cbor, but moves the values out of the
-/// response as they are encoded, so the values and their encoding are never
-/// both held in full. Afterwards the response's results are all NONE;
-/// surreal_response_has_errors and surreal_response_get_errors are
-/// unaffected.
+/// surreal_response_cbor: the results, one CBOR item per statement (NONE
+/// where it failed).
+pub const SURREAL_RESPONSE_RESULTS: i32 = 0;
+/// surreal_response_cbor: the results, moved out of the response as they
+/// are encoded, so that the values and their encoding are never both held
+/// in full. The response's results are NONE afterwards; its errors stay.
+pub const SURREAL_RESPONSE_TAKE_RESULTS: i32 = 1;
+/// surreal_response_cbor: each statement's error, NONE where it succeeded,
+/// else a map as surreal_get_last_error_details describes.
+pub const SURREAL_RESPONSE_ERRORS: i32 = 2;
+
+/// A response as one CBOR array, one item per statement: `what` picks the
+/// results (SURREAL_RESPONSE_RESULTS, or SURREAL_RESPONSE_TAKE_RESULTS to
+/// move them out) or the errors (SURREAL_RESPONSE_ERRORS). On success
+/// `*data` and `*len` receive a buffer to free with surreal_buffer_free; on
+/// error they are set to NULL and 0.
 ///
 /// # Safety
-/// As for surreal_response_results_cbor, and no other thread uses
-/// `response` during the call.
+/// `response` is NULL or a live response, which no other thread uses
+/// during a SURREAL_RESPONSE_TAKE_RESULTS call; `data` and `len` are NULL
+/// or valid for writes.
 #[no_mangle]
-pub unsafe extern "C" fn surreal_response_take_results_cbor(
+pub unsafe extern "C" fn surreal_response_cbor(
     response: *mut SurrealResponse,
+    what: i32,
     data: *mut *mut u8,
     len: *mut usize,
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes valid out-parameters and a live response
-        // that only this call uses.
+        // (that only this call uses, to take its results).
         let out = unsafe { BufferOut::new(data, len) }?;
-        let response = unsafe { borrow_mut(response, "response") }?;
-        out.set(response.take_results_cbor()?);
+        let bytes = match what {
+            SURREAL_RESPONSE_RESULTS => unsafe { borrow(response, "response") }?.results_cbor()?,
+            SURREAL_RESPONSE_TAKE_RESULTS => {
+                unsafe { borrow_mut(response, "response") }?.take_results_cbor()?
+            }
+            SURREAL_RESPONSE_ERRORS => unsafe { borrow(response, "response") }?.errors_cbor()?,
+            _ => {
+                return Err(FfiError::invalid_argument(format!(
+                    "what: {what} is not a SURREAL_RESPONSE_* constant"
+                )))
+            }
+        };
+        out.set(bytes);
         Ok(())
     })
 }
@@ -1213,35 +708,39 @@ pub unsafe extern "C" fn surreal_buffer_free(data: *mut u8, len: usize) {
     }
 }
 
-/// A CBOR value as SurrealQL text, exactly as SurrealDB renders it (what
-/// `surreal sql` prints). Free with surreal_free_string. NULL on error (a
-/// malformed buffer).
-///
-/// # Safety
-/// `data` is NULL or points to `len` readable bytes.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_value_to_sql(data: *const u8, len: usize) -> *mut c_char {
-    boundary_ptr(|| {
-        // SAFETY: the caller passes a buffer.
-        let value = unsafe { cbor_arg(data, len, "value") }?;
-        into_c_string(value.to_sql())
-    })
-}
-
-/// A CBOR value as JSON text, as the SurrealDB SDK's `into_json_value`
+/// surreal_value_render: SurrealQL text, exactly as SurrealDB renders it
+/// (what `surreal sql` prints).
+pub const SURREAL_FORMAT_SQL: i32 = 0;
+/// surreal_value_render: JSON text, as the SurrealDB SDK's `into_json_value`
 /// renders it (record ids, datetimes, decimals... as strings; NONE as null).
-/// Free with surreal_free_string. NULL on error.
+pub const SURREAL_FORMAT_JSON: i32 = 1;
+
+/// A CBOR value as text in `format` (SURREAL_FORMAT_SQL or
+/// SURREAL_FORMAT_JSON). Free with surreal_free_string. NULL on error (a
+/// malformed buffer, an unknown format).
 ///
 /// # Safety
 /// `data` is NULL or points to `len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn surreal_value_to_json(data: *const u8, len: usize) -> *mut c_char {
+pub unsafe extern "C" fn surreal_value_render(
+    data: *const u8,
+    len: usize,
+    format: i32,
+) -> *mut c_char {
     boundary_ptr(|| {
         // SAFETY: the caller passes a buffer.
         let value = unsafe { cbor_arg(data, len, "value") }?;
-        let json = serde_json::to_string(&value.into_json_value())
-            .map_err(|e| FfiError::internal(format!("cannot render the value as JSON: {e}")))?;
-        into_c_string(json)
+        let text = match format {
+            SURREAL_FORMAT_SQL => value.to_sql(),
+            SURREAL_FORMAT_JSON => serde_json::to_string(&value.into_json_value())
+                .map_err(|e| FfiError::internal(format!("cannot render the value as JSON: {e}")))?,
+            _ => {
+                return Err(FfiError::invalid_argument(format!(
+                    "format: {format} is not a SURREAL_FORMAT_* constant"
+                )))
+            }
+        };
+        into_c_string(text)
     })
 }
 
@@ -1284,30 +783,6 @@ pub unsafe extern "C" fn surreal_response_get_results(
         // SAFETY: the caller passes a live response.
         let response = unsafe { borrow(response, "response") }?;
         into_c_string(response.results_json()?)
-    })
-}
-
-/// Walks the results -- the array surreal_response_get_results renders as
-/// text -- depth first, calling `visitor` for each scalar, key and container
-/// boundary (see SurrealJsonVisitor), with `context` passed through. Faster
-/// than the text for a caller that builds its own document tree: nothing is
-/// rendered or parsed. Returns SURREAL_OK, or a negative status when an
-/// argument is NULL or a callback returned false.
-///
-/// # Safety
-/// `response` is NULL or a live response; `visitor` is NULL or points to a
-/// visitor whose callbacks may be called with `context`.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_response_visit_results(
-    response: *const SurrealResponse,
-    visitor: *const SurrealJsonVisitor,
-    context: *mut c_void,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes a live response and visitor.
-        let response = unsafe { borrow(response, "response") }?;
-        let visitor = unsafe { borrow(visitor, "visitor") }?;
-        response.visit_results(&Events::new(visitor, context)?)
     })
 }
 
@@ -1400,29 +875,6 @@ pub unsafe extern "C" fn surreal_get_last_error_details(data: *mut *mut u8, len:
         }
         _ => SURREAL_ERR_INTERNAL,
     }
-}
-
-/// Each statement's error in structured form: a CBOR array with one item per
-/// statement, NONE where it succeeded, else a map as
-/// surreal_get_last_error_details describes. On success `*data` and `*len`
-/// receive a buffer to free with surreal_buffer_free.
-///
-/// # Safety
-/// `response` is NULL or a live response; `data` and `len` are NULL or
-/// valid for writes.
-#[no_mangle]
-pub unsafe extern "C" fn surreal_response_errors_cbor(
-    response: *const SurrealResponse,
-    data: *mut *mut u8,
-    len: *mut usize,
-) -> i32 {
-    boundary(|| {
-        // SAFETY: the caller passes valid out-parameters and a live response.
-        let out = unsafe { BufferOut::new(data, len) }?;
-        let response = unsafe { borrow(response, "response") }?;
-        out.set(response.errors_cbor()?);
-        Ok(())
-    })
 }
 
 /// Sends SurrealDB's log events at `minimum` (SURREAL_LOG_ERROR ...

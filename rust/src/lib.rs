@@ -27,7 +27,6 @@ pub mod resource;
 pub mod response;
 pub mod runtime;
 pub mod strings;
-pub mod visit;
 
 pub use error::{
     SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CANCELLED, SURREAL_ERR_CONNECTION,

@@ -1,6 +1,6 @@
 //! One call of the SDK, with its arguments already checked and parsed, so
 //! that every C entry point (the named JSON and CBOR functions, and the
-//! generic `surreal_db_call`) runs the very same code, and bad input is
+//! generic `surreal_db_execute`) runs the very same code, and bad input is
 //! refused before anything is scheduled.
 //!
 //! [`Operation::from_call`] is the generic shape, after SurrealDB's own RPC
@@ -323,7 +323,7 @@ impl Args {
     }
 }
 
-/// The method names `surreal_db_call` accepts, as `surreal_core.h` lists them.
+/// The method names `surreal_db_execute` accepts, as `surreal_core.h` lists them.
 const METHODS: &[&str] = &[
     "query",
     "select",
@@ -470,7 +470,7 @@ fn patch_op(value: Value) -> FfiResult<PatchOp> {
 
 impl Operation {
     /// One call in the generic shape: `method` names it, `params` is an array
-    /// of its arguments (NONE for none), as documented at `surreal_db_call`.
+    /// of its arguments (NONE for none), as documented at `surreal_db_execute`.
     pub fn from_call(method: &str, params: Value) -> FfiResult<Self> {
         let method: &'static str =
             METHODS
@@ -679,27 +679,7 @@ impl Operation {
         Ok(Operation::Delete(resource::parse_resource(resource)?))
     }
 
-    // The same operations with arguments that are already values (decoded
-    // from CBOR): a resource value is text, a table or a record id (see
-    // `resource::from_value`); data is any value, NONE meaning no content.
-
-    pub fn select_value(resource: Value) -> FfiResult<Self> {
-        Ok(Operation::Select(resource::from_value(resource)?))
-    }
-
-    pub fn create_value(resource: Value, data: Value) -> FfiResult<Self> {
-        Ok(Operation::Create(resource::from_value(resource)?, data))
-    }
-
-    pub fn update_value(resource: Value, data: Value) -> FfiResult<Self> {
-        Ok(Operation::Update(resource::from_value(resource)?, data))
-    }
-
-    pub fn delete_value(resource: Value) -> FfiResult<Self> {
-        Ok(Operation::Delete(resource::from_value(resource)?))
-    }
-
-    /// The method's name, as `surreal_db_call` takes it.
+    /// The method's name, as `surreal_db_execute` takes it.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Query { .. } => "query",

@@ -9,7 +9,6 @@ use crate::error::{
     FfiError, FfiResult, SURREAL_ERR_AUTHENTICATION, SURREAL_ERR_CONNECTION, SURREAL_ERR_INTERNAL,
     SURREAL_ERR_QUERY, SURREAL_ERR_TRANSACTION_CONFLICT,
 };
-use crate::visit::{visit, Events};
 
 /// Maps an SDK error to a status code, keeping SurrealDB's own message and
 /// the error itself (its kind, details and cause).
@@ -151,18 +150,6 @@ impl SurrealResponse {
         }
         writer.end_array();
         Ok(out)
-    }
-
-    /// Walks the same array as `results_json` describes, as visitor events.
-    pub fn visit_results(&self, events: &Events) -> FfiResult<()> {
-        events.begin_array(self.statements.len())?;
-        for statement in &self.statements {
-            match statement {
-                Ok(value) => visit(value, events)?,
-                Err(_) => events.null()?,
-            }
-        }
-        events.end_array()
     }
 
     /// A JSON array with one entry per statement: its error text, or null

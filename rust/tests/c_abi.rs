@@ -37,6 +37,240 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()
 }
 
+// ---------------------------------------------------------------------------
+// The per-verb calls of earlier versions, as a caller writes them over the
+// one generic entry point: surreal_db_execute with a CBOR array of params.
+// ---------------------------------------------------------------------------
+
+/// A CBOR array of `items`, each the bytes of one encoded value, given as
+/// they are (so that a malformed item reaches the library as it was).
+fn params(items: &[&[u8]]) -> Vec<u8> {
+    assert!(items.len() < 24);
+    let mut out = vec![0x80 + items.len() as u8];
+    for item in items {
+        out.extend_from_slice(item);
+    }
+    out
+}
+
+/// The CBOR of a C string.
+unsafe fn text_item(text: *const c_char) -> Vec<u8> {
+    let text = unsafe { CStr::from_ptr(text) }.to_str().unwrap().to_owned();
+    surrealcpp_core::cbor::encode(&surrealdb::types::Value::String(text)).unwrap()
+}
+
+/// The bytes a caller passed, or nothing for NULL with length 0.
+unsafe fn raw_item<'a>(data: *const u8, len: usize) -> &'a [u8] {
+    if data.is_null() {
+        assert_eq!(len, 0, "NULL with a length");
+        return &[];
+    }
+    unsafe { std::slice::from_raw_parts(data, len) }
+}
+
+/// Runs `method` with `params`, blocking; NULL on error.
+unsafe fn execute(
+    db: *const surrealcpp_core::database::SurrealDatabase,
+    method: &str,
+    params: &[u8],
+    cancel: *const surrealcpp_core::cancel::SurrealCancel,
+) -> *mut surrealcpp_core::response::SurrealResponse {
+    let mut response = ptr::null_mut();
+    let status = unsafe {
+        surreal_db_execute(
+            db,
+            ptr::null(),
+            c(method).as_ptr(),
+            params.as_ptr(),
+            params.len(),
+            ptr::null(),
+            cancel,
+            &mut response,
+            None,
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(status == SURREAL_OK, !response.is_null());
+    response
+}
+
+/// Runs `method` with `params` asynchronously: its status.
+unsafe fn execute_async(
+    db: *const surrealcpp_core::database::SurrealDatabase,
+    method: &str,
+    params: &[u8],
+    cancel: *const surrealcpp_core::cancel::SurrealCancel,
+    callback: SurrealCallback,
+    context: *mut std::ffi::c_void,
+) -> i32 {
+    unsafe {
+        surreal_db_execute(
+            db,
+            ptr::null(),
+            c(method).as_ptr(),
+            params.as_ptr(),
+            params.len(),
+            ptr::null(),
+            cancel,
+            ptr::null_mut(),
+            callback,
+            context,
+        )
+    }
+}
+
+type Database = surrealcpp_core::database::SurrealDatabase;
+type Cancel = surrealcpp_core::cancel::SurrealCancel;
+type Response = surrealcpp_core::response::SurrealResponse;
+
+unsafe fn surreal_db_query_cbor(
+    db: *const Database,
+    sql: *const c_char,
+    bindings: *const u8,
+    bindings_len: usize,
+    cancel: *const Cancel,
+) -> *mut Response {
+    let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
+    let items: Vec<&[u8]> = if bindings.is_empty() { vec![&sql] } else { vec![&sql, bindings] };
+    unsafe { execute(db, "query", &params(&items), cancel) }
+}
+
+unsafe fn surreal_db_select_cbor(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    cancel: *const Cancel,
+) -> *mut Response {
+    let resource = unsafe { raw_item(resource, resource_len) };
+    unsafe { execute(db, "select", &params(&[resource]), cancel) }
+}
+
+unsafe fn surreal_db_delete_cbor(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    cancel: *const Cancel,
+) -> *mut Response {
+    let resource = unsafe { raw_item(resource, resource_len) };
+    unsafe { execute(db, "delete", &params(&[resource]), cancel) }
+}
+
+unsafe fn surreal_db_create_cbor(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    cancel: *const Cancel,
+) -> *mut Response {
+    let (resource, data) = unsafe { (raw_item(resource, resource_len), raw_item(data, data_len)) };
+    unsafe { execute(db, "create", &params(&[resource, data]), cancel) }
+}
+
+unsafe fn surreal_db_update_cbor(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    cancel: *const Cancel,
+) -> *mut Response {
+    let (resource, data) = unsafe { (raw_item(resource, resource_len), raw_item(data, data_len)) };
+    unsafe { execute(db, "update", &params(&[resource, data]), cancel) }
+}
+
+unsafe fn surreal_db_query_cbor_async(
+    db: *const Database,
+    sql: *const c_char,
+    bindings: *const u8,
+    bindings_len: usize,
+    cancel: *const Cancel,
+    callback: SurrealCallback,
+    context: *mut std::ffi::c_void,
+) -> i32 {
+    let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
+    let items: Vec<&[u8]> = if bindings.is_empty() { vec![&sql] } else { vec![&sql, bindings] };
+    unsafe { execute_async(db, "query", &params(&items), cancel, callback, context) }
+}
+
+unsafe fn surreal_db_select_cbor_async(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    cancel: *const Cancel,
+    callback: SurrealCallback,
+    context: *mut std::ffi::c_void,
+) -> i32 {
+    let resource = unsafe { raw_item(resource, resource_len) };
+    unsafe { execute_async(db, "select", &params(&[resource]), cancel, callback, context) }
+}
+
+unsafe fn surreal_db_delete_cbor_async(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    cancel: *const Cancel,
+    callback: SurrealCallback,
+    context: *mut std::ffi::c_void,
+) -> i32 {
+    let resource = unsafe { raw_item(resource, resource_len) };
+    unsafe { execute_async(db, "delete", &params(&[resource]), cancel, callback, context) }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn surreal_db_create_cbor_async(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    cancel: *const Cancel,
+    callback: SurrealCallback,
+    context: *mut std::ffi::c_void,
+) -> i32 {
+    let (resource, data) = unsafe { (raw_item(resource, resource_len), raw_item(data, data_len)) };
+    unsafe { execute_async(db, "create", &params(&[resource, data]), cancel, callback, context) }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn surreal_db_update_cbor_async(
+    db: *const Database,
+    resource: *const u8,
+    resource_len: usize,
+    data: *const u8,
+    data_len: usize,
+    cancel: *const Cancel,
+    callback: SurrealCallback,
+    context: *mut std::ffi::c_void,
+) -> i32 {
+    let (resource, data) = unsafe { (raw_item(resource, resource_len), raw_item(data, data_len)) };
+    unsafe { execute_async(db, "update", &params(&[resource, data]), cancel, callback, context) }
+}
+
+unsafe fn surreal_response_results_cbor(
+    response: *const Response,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
+    unsafe { surreal_response_cbor(response.cast_mut(), SURREAL_RESPONSE_RESULTS, data, len) }
+}
+
+unsafe fn surreal_response_take_results_cbor(
+    response: *mut Response,
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
+    unsafe { surreal_response_cbor(response, SURREAL_RESPONSE_TAKE_RESULTS, data, len) }
+}
+
+unsafe fn surreal_value_to_sql(data: *const u8, len: usize) -> *mut c_char {
+    unsafe { surreal_value_render(data, len, SURREAL_FORMAT_SQL) }
+}
+
+unsafe fn surreal_value_to_json(data: *const u8, len: usize) -> *mut c_char {
+    unsafe { surreal_value_render(data, len, SURREAL_FORMAT_JSON) }
+}
+
 struct Db(*mut surrealcpp_core::database::SurrealDatabase);
 
 impl Db {
@@ -185,10 +419,6 @@ fn null_and_invalid_arguments_are_rejected() {
         SURREAL_ERR_INVALID_ARGUMENT
     );
     assert!(unsafe { surreal_response_get_results(ptr::null()) }.is_null());
-    assert_eq!(
-        unsafe { surreal_response_visit_results(ptr::null(), ptr::null(), ptr::null_mut()) },
-        SURREAL_ERR_INVALID_ARGUMENT
-    );
     // Freeing NULL is allowed everywhere.
     unsafe {
         surreal_response_free(ptr::null_mut());
@@ -340,11 +570,14 @@ fn run_async(
 fn asynchronous_calls_call_back_once() {
     let db = Db::open("mem://");
     let handle = db.0;
+    let bindings = [0xa1, 0x61, b'x', 0x15]; // {x: 21}
     let (status, results) = run_async(|callback, context| unsafe {
-        surreal_db_query_async(
+        surreal_db_query_cbor_async(
             handle,
             c("RETURN $x * 2").as_ptr(),
-            c(r#"{"x": 21}"#).as_ptr(),
+            bindings.as_ptr(),
+            bindings.len(),
+            ptr::null(),
             callback,
             context,
         )
@@ -352,9 +585,11 @@ fn asynchronous_calls_call_back_once() {
     assert_eq!((status, json(&results)), (SURREAL_OK, json("[42]")));
 
     let (status, message) = run_async(|callback, context| unsafe {
-        surreal_db_query_async(
+        surreal_db_query_cbor_async(
             handle,
             c("SELECT * FROM person WHERE").as_ptr(),
+            ptr::null(),
+            0,
             ptr::null(),
             callback,
             context,
@@ -362,9 +597,15 @@ fn asynchronous_calls_call_back_once() {
     });
     assert_eq!(status, SURREAL_ERR_QUERY, "{message}");
 
-    // Refused before scheduling: the callback never runs.
+    // Refused before scheduling: the callback never runs. No callback and
+    // nowhere for the response: refused too.
+    let table = params(&[b"\x66person"]);
     assert_eq!(
-        unsafe { surreal_db_select_async(handle, c("person").as_ptr(), None, ptr::null_mut()) },
+        unsafe { execute_async(handle, "nope", &table, ptr::null(), Some(record_outcome), ptr::null_mut()) },
+        SURREAL_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        unsafe { execute_async(handle, "select", &table, ptr::null(), None, ptr::null_mut()) },
         SURREAL_ERR_INVALID_ARGUMENT
     );
     db.close();
@@ -746,72 +987,92 @@ mod cbor_values {
     #[test]
     fn malformed_buffers_are_invalid_arguments() {
         let db = Db::open("mem://");
-        let query = |bindings: *const u8, len: usize| unsafe {
-            surreal_db_query_cbor(db.0, c("RETURN $v").as_ptr(), bindings, len, ptr::null())
+        let execute_raw = |method: &str, bytes: *const u8, len: usize| unsafe {
+            let mut response = ptr::null_mut();
+            let status = surreal_db_execute(
+                db.0,
+                ptr::null(),
+                c(method).as_ptr(),
+                bytes,
+                len,
+                ptr::null(),
+                ptr::null(),
+                &mut response,
+                None,
+                ptr::null_mut(),
+            );
+            assert_eq!(status == SURREAL_OK, !response.is_null());
+            response
         };
-        // An unknown tag inside a map: the message names the argument and byte.
-        let bad = [0xa1, 0x61, b'v', 0xd8, 0x63, 0xf6];
-        assert!(query(bad.as_ptr(), bad.len()).is_null());
+        // ["RETURN $v", {v: <unknown tag 99>}]: the message names the
+        // argument and the byte.
+        let mut bad = params(&[&encode(&Value::String("RETURN $v".into()))]);
+        bad[0] = 0x82;
+        let at = bad.len();
+        bad.extend_from_slice(&[0xa1, 0x61, b'v', 0xd8, 0x63, 0xf6]);
+        assert!(execute_raw("query", bad.as_ptr(), bad.len()).is_null());
         assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
         assert_eq!(
             last_error().unwrap(),
-            "bindings: unknown CBOR tag 99 at byte 3"
+            format!("params: unknown CBOR tag 99 at byte {}", at + 3)
         );
         for (bytes, expected) in [
-            (&[0x01][..], "bindings must be an object (a CBOR map)"),
-            (
-                &[0xa1, 0x61, b'v'][..],
-                "bindings: the CBOR data ends in the middle of an item at byte 3",
-            ),
-            (
-                &[0xa0, 0x00][..],
-                "bindings: trailing bytes after the value at byte 1",
-            ),
-            (
-                &[][..],
-                "bindings: the CBOR data ends in the middle of an item at byte 0",
-            ),
+            (&[0x9f, 0xff][..], "params: indefinite-length array at byte 0"),
+            (&[0x82, 0x61][..], "params: the CBOR data ends in the middle of an item at byte 2"),
+            (&[0x80, 0x00][..], "params: trailing bytes after the value at byte 1"),
+            (&[][..], "params: the CBOR data ends in the middle of an item at byte 0"),
         ] {
-            assert!(query(bytes.as_ptr(), bytes.len()).is_null());
+            assert!(execute_raw("query", bytes.as_ptr(), bytes.len()).is_null());
             assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
             assert_eq!(last_error().unwrap(), expected);
         }
-        assert!(query(ptr::null(), 3).is_null());
+        assert!(execute_raw("query", ptr::null(), 3).is_null());
         assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
-        // NULL with length 0 is no bindings.
-        let response = query(ptr::null(), 0);
-        assert!(!response.is_null(), "{:?}", last_error());
-        assert_eq!(results_cbor(response), one_result(&Value::None));
-        unsafe { surreal_response_free(response) };
+        // Bindings that are not an object.
+        let not_an_object = params(&[&encode(&Value::String("RETURN 1".into())), &[0x01]]);
+        assert!(execute_raw("query", not_an_object.as_ptr(), not_an_object.len()).is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
 
-        let resource = [0xc7, 0x01];
-        assert!(
-            unsafe { surreal_db_select_cbor(db.0, resource.as_ptr(), 2, ptr::null()) }.is_null()
-        );
-        assert_eq!(
-            last_error().unwrap(),
-            "resource: expected text: a table name at byte 1"
-        );
-        assert!(unsafe { surreal_db_delete_cbor(db.0, ptr::null(), 0, ptr::null()) }.is_null());
-        assert_eq!(last_error().unwrap(), "resource is NULL");
-        let table = encode(&Value::Table(Table::new("t")));
-        let data = [0x9f, 0xff];
-        assert!(unsafe {
-            surreal_db_create_cbor(
+        // A resource that is no resource.
+        let resource = params(&[&[0xc7, 0x01]]);
+        assert!(execute_raw("select", resource.as_ptr(), resource.len()).is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+        assert!(execute_raw("delete", ptr::null(), 0).is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+        // An unknown method, a NULL one, NULL for the response without a
+        // callback: refused, and nothing runs.
+        assert!(execute_raw("no_such_method", ptr::null(), 0).is_null());
+        assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
+        let select = params(&[&encode(&Value::String("person".into()))]);
+        let status = unsafe {
+            surreal_db_execute(
                 db.0,
-                table.as_ptr(),
-                table.len(),
-                data.as_ptr(),
-                2,
                 ptr::null(),
+                ptr::null(),
+                select.as_ptr(),
+                select.len(),
+                ptr::null(),
+                ptr::null(),
+                ptr::null_mut(),
+                None,
+                ptr::null_mut(),
             )
-        }
-        .is_null());
+        };
+        assert_eq!(status, SURREAL_ERR_INVALID_ARGUMENT);
+        // A value that is no SURREAL_RESPONSE_* or SURREAL_FORMAT_*.
+        let response = execute_raw("select", select.as_ptr(), select.len());
+        let (mut data, mut len) = (ptr::null_mut(), 0);
         assert_eq!(
-            last_error().unwrap(),
-            "data: indefinite-length array at byte 0"
+            unsafe { surreal_response_cbor(response, 7, &mut data, &mut len) },
+            SURREAL_ERR_INVALID_ARGUMENT
         );
+        unsafe { surreal_response_free(response) };
+        let one = encode(&int(1));
+        assert!(unsafe { surreal_value_render(one.as_ptr(), one.len(), 9) }.is_null());
 
+        let query = |bindings: *const u8, len: usize| unsafe {
+            surreal_db_query_cbor(db.0, c("RETURN $v").as_ptr(), bindings, len, ptr::null())
+        };
         // Out-parameters: NULL is refused, and they are cleared on error.
         let response = query(ptr::null(), 0);
         assert_eq!(

@@ -14,6 +14,7 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -144,6 +145,12 @@ class Encoder {
         tag(kTagRegex, depth);
         return text(value.get_if<Regex>()->pattern);
     }
+  }
+
+  /// An array of the items, each nested in it (so at depth 2).
+  void array_of(std::span<const Value* const> items) {
+    array(items.size(), 1);
+    for (const Value* item : items) value(*item, 2);
   }
 
  private:
@@ -938,6 +945,11 @@ class Decoder {
 
 void encode_value(const Value& value, std::vector<std::uint8_t>& out) {
   Encoder(out).value(value, 1);
+}
+
+void encode_array(std::span<const Value* const> items, std::vector<std::uint8_t>& out) {
+  Encoder encoder(out);
+  encoder.array_of(items);
 }
 
 std::vector<std::uint8_t> encode_value(const Value& value) {

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "surreal/value.hpp"
@@ -32,6 +33,10 @@ inline constexpr std::size_t kMaxCborDepth = 1024;
 /// strings that are not UTF-8 when it decodes them.
 void encode_value(const Value& value, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> encode_value(const Value& value);
+/// Appends the CBOR of an array of `items` to `out`, each encoded from where
+/// it is (nothing is copied): a call's arguments. Its items count a level
+/// deeper than a value of their own.
+void encode_array(std::span<const Value* const> items, std::vector<std::uint8_t>& out);
 
 /// Decodes exactly one value filling the buffer. std::invalid_argument, whose
 /// message says what is wrong and at which byte offset, for anything else:

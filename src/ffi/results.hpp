@@ -10,7 +10,7 @@ namespace surreal::ffi {
 
 /// Moves the response's results out, one Value per statement (NONE where a
 /// statement failed). They cross as one CBOR buffer
-/// (surreal_response_take_results_cbor), encoded as the native values are
+/// (surreal_response_cbor, SURREAL_RESPONSE_TAKE_RESULTS), encoded as the native values are
 /// released, so the native rows, the buffer and the C++ tree are never all
 /// held in full at once. Afterwards the response's results are NONE.
 /// Throws the native error, or std::invalid_argument for a buffer that does

@@ -57,7 +57,7 @@ struct UseDatabase {
   std::string db;
 };
 /// Where an export's text goes, where an import reports its progress, and
-/// where a live query's notifications go (surreal_db_call's SurrealStream).
+/// where a live query's notifications go (surreal_db_execute's SurrealStream).
 /// chunk and progress are called on the thread that runs the command, one
 /// call at a time, and return false to stop it; notify, on a thread of the native runtime, one call at a
 /// time, until its last call (data NULL), which always comes exactly once
@@ -68,18 +68,18 @@ struct Stream {
   std::function<bool(std::uint64_t done, std::uint64_t total)> progress;  // false: stop
   std::function<void(const std::uint8_t* data, std::size_t len)> notify;
 };
-/// Any method of surreal_db_call that reads or writes data (insert, upsert,
+/// Any method of surreal_db_execute that reads or writes data (insert, upsert,
 /// merge, patch, relate, run, version, health, import, export, begin,
 /// commit, cancel, live, live_query, kill...), with its arguments: a data
 /// command, run as Query is. With `txn`, inside that transaction
-/// (surreal_db_call_in).
+/// (surreal_db_execute with a txn).
 struct Call {
   std::string method;
   Array args;
   std::shared_ptr<Stream> stream = nullptr;
   std::optional<Uuid> txn = std::nullopt;
 };
-/// A method of surreal_db_call that changes the session (signin, signup,
+/// A method of surreal_db_execute that changes the session (signin, signup,
 /// authenticate, invalidate, set, unset): a session command, run alone.
 struct SessionCall {
   std::string method;

@@ -76,7 +76,7 @@ Success to_success(SurrealResponse* raw) {
   success.statement_errors.resize(success.results.size());
   if (has_errors == 1) {
     ffi::Buffer buffer;
-    ffi::check(surreal_response_errors_cbor(raw, &buffer.data, &buffer.len));
+    ffi::check(surreal_response_cbor(raw, SURREAL_RESPONSE_ERRORS, &buffer.data, &buffer.len));
     const Value errors = ffi::decode_value(buffer.data, buffer.len);
     const Array& statements = errors.as_array();
     for (std::size_t index = 0; index < statements.size() && index < success.results.size();
@@ -376,8 +376,10 @@ class Executor {
 
   Success run(const SessionCall& command) {
     const Encoded args{Value(command.args)};
-    ffi::ResponseHandle response(ffi::check(surreal_db_call(
-        db(), command.method.c_str(), args.data(), args.size(), nullptr, nullptr)));
+    SurrealResponse* raw = nullptr;
+    ffi::check(surreal_db_execute(db(), nullptr, command.method.c_str(), args.data(), args.size(),
+                                  nullptr, nullptr, &raw, nullptr, nullptr));
+    ffi::ResponseHandle response(raw);
     return to_success(response.get());
   }
 
@@ -397,90 +399,88 @@ class Executor {
     return {};
   }
 
-  // Data commands run on the worker thread; each returns the native response.
-  SurrealResponse* run_now(const Query& command, const SurrealCancel* token) {
-    const auto bindings = Encoded::optional(command.bindings);
-    return surreal_db_query_cbor(db(), command.sql.c_str(), bindings.data(), bindings.size(),
-                                 token);
+  // Every data command crosses as one method of surreal_db_execute with its
+  // arguments: run on this thread (blocking), or handed to the runtime.
+
+  /// Encodes a data command's arguments, a CBOR array, into `out` and
+  /// returns its method. The items are encoded from the command itself:
+  /// bindings and record data are not copied on the way.
+  static const char* encode_invocation(const Query& command, std::vector<std::uint8_t>& out) {
+    const Value sql(command.sql);
+    encode_array({&sql, command.bindings.is_none() ? nullptr : &command.bindings}, out);
+    return "query";
+  }
+  static const char* encode_invocation(const Select& command, std::vector<std::uint8_t>& out) {
+    encode_array({&command.resource.value()}, out);
+    return "select";
+  }
+  static const char* encode_invocation(const Create& command, std::vector<std::uint8_t>& out) {
+    encode_array({&command.resource.value(), &command.data}, out);
+    return "create";
+  }
+  static const char* encode_invocation(const Update& command, std::vector<std::uint8_t>& out) {
+    encode_array({&command.resource.value(), &command.data}, out);
+    return "update";
+  }
+  static const char* encode_invocation(const Delete& command, std::vector<std::uint8_t>& out) {
+    encode_array({&command.resource.value()}, out);
+    return "delete";
+  }
+  static const char* encode_invocation(const Call& command, std::vector<std::uint8_t>& out) {
+    std::vector<const Value*> items;
+    items.reserve(command.args.size());
+    for (const Value& arg : command.args) items.push_back(&arg);
+    encode_array(items, out);
+    return command.method.c_str();
   }
 
-  SurrealResponse* run_now(const Select& command, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value());
-    return surreal_db_select_cbor(db(), resource.data(), resource.size(), token);
-  }
-
-  SurrealResponse* run_now(const Create& command, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value()), data(command.data);
-    return surreal_db_create_cbor(db(), resource.data(), resource.size(), data.data(),
-                                  data.size(), token);
-  }
-
-  SurrealResponse* run_now(const Update& command, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value()), data(command.data);
-    return surreal_db_update_cbor(db(), resource.data(), resource.size(), data.data(),
-                                  data.size(), token);
-  }
-
-  SurrealResponse* run_now(const Delete& command, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value());
-    return surreal_db_delete_cbor(db(), resource.data(), resource.size(), token);
-  }
-
-  SurrealResponse* run_now(const Call& command, const SurrealCancel* token) {
-    const Encoded args{Value(command.args)};
-    if (command.txn) {
-      return surreal_db_call_in(db(), command.txn->bytes().data(), command.method.c_str(),
-                                args.data(), args.size(), token);
+  /// A CBOR array of the items that are not null.
+  static void encode_array(std::initializer_list<const Value*> items,
+                           std::vector<std::uint8_t>& out) {
+    const Value* present[4];
+    std::size_t count = 0;
+    for (const Value* item : items) {
+      if (item) present[count++] = item;
     }
+    ffi::encode_array(std::span<const Value* const>(present, count), out);
+  }
+  static void encode_array(const std::vector<const Value*>& items,
+                           std::vector<std::uint8_t>& out) {
+    ffi::encode_array(items, out);
+  }
+
+  /// Runs `command` here and returns the native response (NULL on error).
+  template <typename T>
+  SurrealResponse* run_now(const T& command, const SurrealCancel* token) {
+    SurrealResponse* response = nullptr;
+    (void)execute(command, token, &response, nullptr, nullptr);
+    return response;
+  }
+
+  /// Hands `command` to the runtime; its native status.
+  template <typename T>
+  int start(const T& command, AsyncCall* call, const SurrealCancel* token) {
+    return execute(command, token, nullptr, on_async_done, call);
+  }
+
+  template <typename T>
+  int execute(const T& command, const SurrealCancel* token, SurrealResponse** response,
+              SurrealCallback callback, void* context) {
+    std::vector<std::uint8_t> args;
+    const char* method = encode_invocation(command, args);
     SurrealDatabase* handle = db();  // before native_stream: it throws
-    const SurrealStream stream = native_stream(command.stream);
-    return surreal_db_call(handle, command.method.c_str(), args.data(), args.size(),
-                           command.stream ? &stream : nullptr, token);
-  }
-
-  // Data commands handed to the runtime; each `start` returns its native status.
-  int start(const Query& command, AsyncCall* call, const SurrealCancel* token) {
-    const auto bindings = Encoded::optional(command.bindings);
-    return surreal_db_query_cbor_async(db(), command.sql.c_str(), bindings.data(),
-                                       bindings.size(), token, on_async_done, call);
-  }
-
-  int start(const Select& command, AsyncCall* call, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value());
-    return surreal_db_select_cbor_async(db(), resource.data(), resource.size(), token,
-                                        on_async_done, call);
-  }
-
-  int start(const Create& command, AsyncCall* call, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value()), data(command.data);
-    return surreal_db_create_cbor_async(db(), resource.data(), resource.size(), data.data(),
-                                        data.size(), token, on_async_done, call);
-  }
-
-  int start(const Update& command, AsyncCall* call, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value()), data(command.data);
-    return surreal_db_update_cbor_async(db(), resource.data(), resource.size(), data.data(),
-                                        data.size(), token, on_async_done, call);
-  }
-
-  int start(const Delete& command, AsyncCall* call, const SurrealCancel* token) {
-    const Encoded resource(command.resource.value());
-    return surreal_db_delete_cbor_async(db(), resource.data(), resource.size(), token,
-                                        on_async_done, call);
-  }
-
-  int start(const Call& command, AsyncCall* call, const SurrealCancel* token) {
-    const Encoded args{Value(command.args)};
-    if (command.txn) {
-      return surreal_db_call_in_async(db(), command.txn->bytes().data(), command.method.c_str(),
-                                      args.data(), args.size(), token, on_async_done, call);
+    const std::uint8_t* txn = nullptr;
+    SurrealStream stream{};
+    bool streamed = false;
+    if constexpr (std::is_same_v<T, Call>) {
+      if (command.txn) txn = command.txn->bytes().data();
+      // The native side copies the struct; the Stream it points to lives in
+      // the command, which the task keeps until its completion.
+      stream = native_stream(command.stream);
+      streamed = command.stream != nullptr;
     }
-    SurrealDatabase* handle = db();  // before native_stream: it throws
-    // The native side copies the struct; the Stream it points to lives in the
-    // command, which the task keeps until its completion.
-    const SurrealStream stream = native_stream(command.stream);
-    return surreal_db_call_async(handle, command.method.c_str(), args.data(), args.size(),
-                                 command.stream ? &stream : nullptr, token, on_async_done, call);
+    return surreal_db_execute(handle, txn, method, args.data(), args.size(),
+                              streamed ? &stream : nullptr, token, response, callback, context);
   }
 
   template <typename T>

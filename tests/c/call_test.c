@@ -1,12 +1,12 @@
 /*
- * Every method of surreal_db_call from plain C11, with its arguments written
+ * Every method of surreal_db_execute from plain C11, with its arguments written
  * as SurrealQL literals and turned into CBOR by surreal_value_parse, and its
- * result compared as SurrealQL text (surreal_value_to_sql). Also
+ * result compared as SurrealQL text (surreal_value_render). Also
  * surreal_db_configure, surreal_db_new_session, the stream of export and
- * import, surreal_db_call_async, transactions (begin, surreal_db_call_in,
+ * import, asynchronous calls, transactions (begin, a call with a txn,
  * commit, cancel), live queries (live, kill, and the notify callback's end,
  * which comes exactly once), refused arguments, and SurrealDB's structured
- * errors (surreal_get_last_error_details, surreal_response_errors_cbor). Exits non-zero, with
+ * errors (surreal_get_last_error_details, surreal_response_cbor). Exits non-zero, with
  * a message on stderr, on any failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -21,6 +21,16 @@
 
 #include "check.h"
 #include "surreal_core.h"
+
+/* surreal_db_execute, blocking: the response, or NULL on error. */
+static SurrealResponse *execute(SurrealDatabase *db, const uint8_t *txn,
+                                const char *method, const uint8_t *params,
+                                size_t params_len, const SurrealStream *stream) {
+  SurrealResponse *response = NULL;
+  surreal_db_execute(db, txn, method, params, params_len, stream, NULL, &response,
+                     NULL, NULL);
+  return response;
+}
 
 static char *last_error(void) {
   char *message = surreal_get_last_error();
@@ -43,15 +53,15 @@ static char *call_stream(SurrealDatabase *db, const char *method,
     return NULL;
   }
   SurrealResponse *response =
-      surreal_db_call(db, method, params, params_len, stream, NULL);
+      execute(db, NULL, method, params, params_len, stream);
   surreal_buffer_free(params, params_len);
   if (status != NULL) *status = surreal_get_last_error_code();
   if (response == NULL) return NULL;
   uint8_t *data = NULL;
   size_t len = 0;
   char *text = NULL;
-  if (surreal_response_results_cbor(response, &data, &len) == SURREAL_OK) {
-    char *sql = surreal_value_to_sql(data, len);
+  if (surreal_response_cbor(response, SURREAL_RESPONSE_RESULTS, &data, &len) == SURREAL_OK) {
+    char *sql = surreal_value_render(data, len, SURREAL_FORMAT_SQL);
     text = sql ? strdup(sql) : NULL;
     surreal_free_string(sql);
   }
@@ -283,7 +293,7 @@ static void asynchronous_call(SurrealDatabase *db) {
   surreal_value_parse("['string::len', ['four']]", &params, &len);
   struct Waiter waiter = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 1, NULL};
   int32_t status =
-      surreal_db_call_async(db, "run", params, len, NULL, NULL, on_done, &waiter);
+      surreal_db_execute(db, NULL, "run", params, len, NULL, NULL, NULL, on_done, &waiter);
   surreal_buffer_free(params, len);
   CHECK(status == SURREAL_OK, "call_async: %d", status);
   /* A bounded wait: a hang fails the test rather than blocking it. */
@@ -297,7 +307,7 @@ static void asynchronous_call(SurrealDatabase *db) {
   CHECK(waiter.done && waiter.status == SURREAL_OK, "async run: %d",
         waiter.status);
   pthread_mutex_unlock(&waiter.mutex);
-  status = surreal_db_call_async(db, "nope", NULL, 0, NULL, NULL, on_done, &waiter);
+  status = surreal_db_execute(db, NULL, "nope", NULL, 0, NULL, NULL, NULL, on_done, &waiter);
   CHECK(status == SURREAL_ERR_INVALID_ARGUMENT, "unknown async method: %d",
         status);
 }
@@ -309,7 +319,7 @@ static char *last_error_details(void) {
   if (surreal_get_last_error_details(&data, &len) != SURREAL_OK || data == NULL) {
     return NULL;
   }
-  char *sql = surreal_value_to_sql(data, len);
+  char *sql = surreal_value_render(data, len, SURREAL_FORMAT_SQL);
   char *text = sql ? strdup(sql) : NULL;
   surreal_free_string(sql);
   surreal_buffer_free(data, len);
@@ -370,15 +380,15 @@ static void structured_errors(SurrealDatabase *db) {
   uint8_t *params = NULL;
   size_t len = 0;
   surreal_value_parse("[\"RETURN 1; THROW 'boom'\"]", &params, &len);
-  SurrealResponse *response = surreal_db_call(db, "query", params, len, NULL, NULL);
+  SurrealResponse *response = execute(db, NULL, "query", params, len, NULL);
   surreal_buffer_free(params, len);
   CHECK(response != NULL, "query with a THROW");
   if (response != NULL) {
     uint8_t *data = NULL;
     size_t data_len = 0;
-    CHECK(surreal_response_errors_cbor(response, &data, &data_len) == SURREAL_OK,
+    CHECK(surreal_response_cbor(response, SURREAL_RESPONSE_ERRORS, &data, &data_len) == SURREAL_OK,
           "errors_cbor");
-    char *sql = surreal_value_to_sql(data, data_len);
+    char *sql = surreal_value_render(data, data_len, SURREAL_FORMAT_SQL);
     CHECK(sql != NULL && strncmp(sql, "[NONE, {", 8) == 0 &&
               strstr(sql, "kind: 'Thrown'") != NULL && strstr(sql, "boom") != NULL,
           "statement errors: %s", sql ? sql : "(none)");
@@ -391,7 +401,7 @@ static void structured_errors(SurrealDatabase *db) {
   surreal_value_parse("[dup:1]", &params, &len);
   struct Waiter waiter = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 1, NULL};
   int32_t status =
-      surreal_db_call_async(db, "create", params, len, NULL, NULL, on_failed, &waiter);
+      surreal_db_execute(db, NULL, "create", params, len, NULL, NULL, NULL, on_failed, &waiter);
   surreal_buffer_free(params, len);
   CHECK(status == SURREAL_OK, "call_async: %d", status);
   struct timespec deadline;
@@ -424,12 +434,12 @@ static void transactions(SurrealDatabase *db) {
   surreal_buffer_free(cbor, len);
 
   surreal_value_parse("[person:tx, { n: 1 }]", &cbor, &len);
-  SurrealResponse *created = surreal_db_call_in(db, txn, "create", cbor, len, NULL);
+  SurrealResponse *created = execute(db, txn, "create", cbor, len, NULL);
   surreal_buffer_free(cbor, len);
   CHECK(created != NULL, "create in the transaction");
   surreal_response_free(created);
   expect(db, "select", "[person:tx]", "[[]]");
-  SurrealResponse *refused = surreal_db_call_in(db, txn, "version", NULL, 0, NULL);
+  SurrealResponse *refused = execute(db, txn, "version", NULL, 0, NULL);
   CHECK(refused == NULL && surreal_get_last_error_code() == SURREAL_ERR_INVALID_ARGUMENT,
         "version inside a transaction");
   expect(db, "commit", id, "[NONE]");
@@ -455,7 +465,7 @@ static void on_notify(void *context, const uint8_t *notification, size_t len) {
   if (notification == NULL) {
     notes->ends++;
   } else {
-    char *sql = surreal_value_to_sql(notification, len);
+    char *sql = surreal_value_render(notification, len, SURREAL_FORMAT_SQL);
     /* [action, record, data, id]: 0 create, of person:live */
     if (sql != NULL && strncmp(sql, "[0, person:live, ", 17) == 0) notes->notifications++;
     surreal_free_string(sql);
