@@ -52,6 +52,37 @@
 #include <stdint.h>
 
 /**
+ * surreal_response_cbor: the results, one CBOR item per statement (NONE
+ * where it failed).
+ */
+#define SURREAL_RESPONSE_RESULTS 0
+
+/**
+ * surreal_response_cbor: the results, moved out of the response as they
+ * are encoded, so that the values and their encoding are never both held
+ * in full. The response's results are NONE afterwards; its errors stay.
+ */
+#define SURREAL_RESPONSE_TAKE_RESULTS 1
+
+/**
+ * surreal_response_cbor: each statement's error, NONE where it succeeded,
+ * else a map as surreal_get_last_error_details describes.
+ */
+#define SURREAL_RESPONSE_ERRORS 2
+
+/**
+ * surreal_value_render: SurrealQL text, exactly as SurrealDB renders it
+ * (what `surreal sql` prints).
+ */
+#define SURREAL_FORMAT_SQL 0
+
+/**
+ * surreal_value_render: JSON text, as the SurrealDB SDK's `into_json_value`
+ * renders it (record ids, datetimes, decimals... as strings; NONE as null).
+ */
+#define SURREAL_FORMAT_JSON 1
+
+/**
  * How many arrays, maps and tags may enclose an item of a CBOR value, on
  * both sides of the C ABI: more is an error.
  */
@@ -144,19 +175,6 @@ typedef struct SurrealDatabase SurrealDatabase;
 typedef struct SurrealResponse SurrealResponse;
 
 /**
- * Receives the outcome of an asynchronous operation, exactly once, on one of
- * the library's runtime threads. On success `status` is SURREAL_OK,
- * `response` the result (the callee frees it with surreal_response_free) and
- * `error` NULL; on failure `status` is negative, `response` NULL and `error`
- * the message (the callee frees it with surreal_free_string). During the
- * call, the surreal_get_last_error* functions describe the outcome on the
- * calling thread: on failure, surreal_get_last_error_details gives the
- * error's kind, details and cause. It must return quickly and must not
- * unwind.
- */
-typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *response, char *error);
-
-/**
  * Receives a live query's notifications, one call at a time, in order, on
  * a thread of the library's runtime: `notification` is a CBOR array
  * `[action, record, data, id]`: action 0 create, 1 update, 2 delete, 3
@@ -168,11 +186,12 @@ typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *
 typedef void (*SurrealNotify)(void *context, const uint8_t *notification, size_t len);
 
 /**
- * Where an export's text goes and where an import reports its progress:
- * the optional last-but-one argument of surreal_db_call. Both callbacks run
- * on the thread that runs the call (the caller's for surreal_db_call, a
- * runtime thread for surreal_db_call_async), one call at a time, with
- * `context`; they must stay valid until the call has completed.
+ * Where an export's text goes, where an import reports its progress, and
+ * where a live query's notifications go: the `stream` of
+ * surreal_db_execute. chunk and progress run on the thread that runs the
+ * call (the caller's for a blocking call, a runtime thread for an
+ * asynchronous one), one call at a time, with `context`; they must stay
+ * valid until the call has completed.
  */
 typedef struct {
   /**
@@ -200,37 +219,17 @@ typedef struct {
 } SurrealStream;
 
 /**
- * The callbacks of surreal_response_visit_results. Every one receives the
- * caller's `context` and returns true to go on, false to stop the walk
- * (which then fails with SURREAL_ERR_INTERNAL). They must not unwind.
- * Strings are UTF-8 and not NUL-terminated. A string value is valid during
- * its call only; a key stays valid until its value's events are over, so a
- * caller can build the entry in one step.
- * Non-negative integers arrive through `unsigned_integer`, negative ones
- * through `integer`, as a JSON parser would report them.
+ * Receives the outcome of an asynchronous operation, exactly once, on one of
+ * the library's runtime threads. On success `status` is SURREAL_OK,
+ * `response` the result (the callee frees it with surreal_response_free) and
+ * `error` NULL; on failure `status` is negative, `response` NULL and `error`
+ * the message (the callee frees it with surreal_free_string). During the
+ * call, the surreal_get_last_error* functions describe the outcome on the
+ * calling thread: on failure, surreal_get_last_error_details gives the
+ * error's kind, details and cause. It must return quickly and must not
+ * unwind.
  */
-typedef struct {
-  bool (*null)(void *context);
-  bool (*boolean)(void *context, bool value);
-  bool (*integer)(void *context, int64_t value);
-  bool (*unsigned_integer)(void *context, uint64_t value);
-  bool (*floating)(void *context, double value);
-  bool (*string)(void *context, const char *data, size_t len);
-  /**
-   * `len` is the number of elements that follow.
-   */
-  bool (*begin_array)(void *context, size_t len);
-  bool (*end_array)(void *context);
-  /**
-   * `len` is the number of key/value pairs that follow.
-   */
-  bool (*begin_object)(void *context, size_t len);
-  /**
-   * Precedes each value of an object.
-   */
-  bool (*key)(void *context, const char *data, size_t len);
-  bool (*end_object)(void *context);
-} SurrealJsonVisitor;
+typedef void (*SurrealCallback)(void *context, int32_t status, SurrealResponse *response, char *error);
 
 /**
  * Receives one engine event: its level (SURREAL_LOG_*), its target (the
@@ -371,155 +370,10 @@ SurrealResponse *surreal_db_update(const SurrealDatabase *db, const char *resour
 SurrealResponse *surreal_db_delete(const SurrealDatabase *db, const char *resource);
 
 /**
- * Like surreal_db_query, but returns at once: the outcome goes to `callback`
- * with `context`, on a runtime thread. Answers SURREAL_OK when the query was
- * scheduled (the callback will run exactly once), or an error status (it
- * will not run). Independent operations run concurrently; the caller keeps
- * the order of those that depend on each other, and must not close the
- * handle before every callback has run.
- *
- * # Safety
- * `db` is NULL or a live handle; the strings are NULL or C strings;
- * `callback` is safe to call from another thread with `context`.
- */
-int32_t surreal_db_query_async(const SurrealDatabase *db, const char *sql, const char *bindings_json, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_select, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_query_async.
- */
-int32_t surreal_db_select_async(const SurrealDatabase *db, const char *resource, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_create, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_query_async.
- */
-int32_t surreal_db_create_async(const SurrealDatabase *db, const char *table, const char *data_json, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_update, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_query_async.
- */
-int32_t surreal_db_update_async(const SurrealDatabase *db, const char *resource, const char *data_json, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_delete, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_query_async.
- */
-int32_t surreal_db_delete_async(const SurrealDatabase *db, const char *resource, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_query, with the variables as CBOR: `bindings` is NULL
- * (with `bindings_len` 0) for none, else a CBOR map of them. A malformed
- * buffer is SURREAL_ERR_INVALID_ARGUMENT, its message naming the byte.
- *
- * `cancel` (here and in every `_cbor` operation) is NULL, or a token from
- * surreal_cancel_new: triggering it, from any thread, ends the operation
- * with SURREAL_ERR_CANCELLED and stops its work in the engine. The token
- * must outlive the call (for `_async` calls, it may be freed at once: the
- * operation keeps its own reference).
- *
- * # Safety
- * `db` is NULL or a live handle; `sql` is NULL or a C string; `bindings` is
- * NULL or points to `bindings_len` readable bytes; `cancel` is NULL or a
- * live token.
- */
-SurrealResponse *surreal_db_query_cbor(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len, const SurrealCancel *cancel);
-
-/**
- * Like surreal_db_select, with the resource as CBOR: text is a table name
- * or "table:key" (as surreal_db_select reads it), tag 7 a table exactly,
- * tag 8 a record id (whose key may be a range: that range of the table).
- *
- * # Safety
- * `db` is NULL or a live handle; `resource` is NULL or points to
- * `resource_len` readable bytes.
- */
-SurrealResponse *surreal_db_select_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel);
-
-/**
- * Like surreal_db_create, with CBOR arguments: `resource` as for
- * surreal_db_select_cbor, `data` any value (normally a map); NONE (tag 6)
- * creates the record without content.
- *
- * # Safety
- * `db` is NULL or a live handle; `resource` and `data` are NULL or point
- * to `resource_len` and `data_len` readable bytes.
- */
-SurrealResponse *surreal_db_create_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel);
-
-/**
- * Like surreal_db_update, with CBOR arguments (see surreal_db_create_cbor);
- * NONE as `data` updates without new content.
- *
- * # Safety
- * As for surreal_db_create_cbor.
- */
-SurrealResponse *surreal_db_update_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel);
-
-/**
- * Like surreal_db_delete, with the resource as CBOR (see
- * surreal_db_select_cbor).
- *
- * # Safety
- * As for surreal_db_select_cbor.
- */
-SurrealResponse *surreal_db_delete_cbor(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel);
-
-/**
- * Like surreal_db_query_cbor, asynchronously (see surreal_db_query_async).
- * The buffer is decoded before this returns; the caller may free it then.
- *
- * # Safety
- * As for surreal_db_query_cbor; `callback` is safe to call from another
- * thread with `context`.
- */
-int32_t surreal_db_query_cbor_async(const SurrealDatabase *db, const char *sql, const uint8_t *bindings, size_t bindings_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_select_cbor, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_select_cbor and surreal_db_query_async.
- */
-int32_t surreal_db_select_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_create_cbor, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_create_cbor and surreal_db_query_async.
- */
-int32_t surreal_db_create_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_update_cbor, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_update_cbor and surreal_db_query_async.
- */
-int32_t surreal_db_update_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const uint8_t *data, size_t data_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_delete_cbor, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_delete_cbor and surreal_db_query_async.
- */
-int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *resource, size_t resource_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * Any call of the SDK by name, with its arguments as one CBOR array, after
- * SurrealDB's RPC layer. `params` may be NULL (with `params_len` 0) for no
- * arguments. The methods and their arguments (`[...]` optional):
+ * Runs one method of SurrealDB's RPC by name, with its arguments as one
+ * CBOR array, as the official SDKs' engines do (`execute(method, params)`).
+ * `params` may be NULL (with `params_len` 0) for no arguments. The methods
+ * and their arguments (`[...]` optional):
  *   query(sql, [bindings]), select(resource), create(resource, [data]),
  *   insert(table, data), insert_relation(table, data),
  *   upsert(resource, [data]), update(resource, [data]),
@@ -527,94 +381,78 @@ int32_t surreal_db_delete_cbor_async(const SurrealDatabase *db, const uint8_t *r
  *   delete(resource), relate(from, edge, to, [data]),
  *   run(name, [arguments]), version(), health(),
  *   signin(credentials), signup(credentials), authenticate(token),
- *   invalidate(), set(name, value), unset(name),
+ *   refresh(tokens), invalidate(), set(name, value), unset(name),
  *   import(path), export([options]),
  *   begin(), commit(txn), cancel(txn),
  *   live(resource, [diff]), live_query(sql, [bindings]), kill(id).
- * begin answers a transaction's id (a uuid) for surreal_db_call_in, commit
- * and cancel; a commit that loses a conflict with another transaction is
+ *
+ * A resource is a table name or a record id as text ("person",
+ * "person:tobie"), a table (tag 7), or a record id (tag 8, whose key may
+ * be a range); data is any value, NONE for none. Credentials are an
+ * object: `{user, pass}` for root, with `ns` for a namespace user, with
+ * `ns` and `db` for a database user, `{ns, db, ac, ...}` for a record
+ * access method, or `{[ns], [db], ac, key}` for a bearer key. signin,
+ * signup and refresh answer `{access, refresh?}`; refresh takes them. A
+ * patch operation is an object `{op, path, value}` with op "add",
+ * "remove", "replace" or "change". Export options: booleans users,
+ * accesses, params, functions, analyzers, records, sequences, apis,
+ * buckets, modules, configs, database_definition, and tables (true, false
+ * or an array of names).
+ *
+ * begin answers a transaction's id (a uuid); pass its 16 bytes as `txn`
+ * to run query, select, create, insert, insert_relation, upsert, update,
+ * merge, patch, delete or relate inside it (any other method, or a
+ * transaction committed, cancelled or of another session, is
+ * SURREAL_ERR_INVALID_ARGUMENT); a transaction runs its operations one at
+ * a time. A commit that loses a conflict with another transaction is
  * SURREAL_ERR_TRANSACTION_CONFLICT, and changed nothing. live and
  * live_query start a live query (live_query's SurrealQL must start exactly
  * one) and answer its id; its notifications go to `stream->notify` until
  * kill(id), the session's close, or a sign-in as someone else or a
- * sign-out ends it. Neither a commit nor the start of a live query is
- * stopped part-way by `cancel`.
- * A resource is a table name, a record id, or a record-id range; data is
- * any value, NONE for none. Credentials are an object: `{user, pass}` for
- * root, with `ns` for a namespace user, with `ns` and `db` for a database
- * user, or `{ns, db, ac, ...}` for a record access method. signin and
- * signup answer `{access, refresh?}`. A patch operation is an object
- * `{op, path, value}` with op "add", "remove", "replace" or "change".
- * Export options: booleans users, accesses, params, functions, analyzers,
- * records, sequences, apis, buckets, modules, configs,
- * database_definition, and tables (true, false or an array of names).
- * `stream` (NULL for none) takes an export's text, which it requires, an
- * import's progress, and a live query's notifications, which it requires.
- * The response holds one result. NULL on error; a bad method or argument
- * is SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
+ * sign-out ends it. `stream` (NULL for none) takes an export's text, which
+ * it requires, an import's progress, and a live query's notifications,
+ * which it requires.
+ *
+ * `cancel` is NULL, or a token from surreal_cancel_new: triggering it, from
+ * any thread, ends the call with SURREAL_ERR_CANCELLED and stops its work
+ * in the engine (but for a commit, or the start of a live query). It must
+ * outlive a blocking call; an asynchronous one keeps its own reference.
+ *
+ * Blocking when `callback` is NULL: `*response` receives the response, to
+ * free with surreal_response_free (NULL on error), and the status is
+ * returned. Asynchronous otherwise: it returns at once, SURREAL_OK when the
+ * call was scheduled, and `callback` then runs exactly once with
+ * `context` and the outcome, on a runtime thread; an error status when it
+ * was not (the callback never runs). `response` is not used then, and may
+ * be NULL. The arguments are decoded before it returns; the stream's
+ * callbacks and context must stay valid until the call has completed.
+ * Calls made without waiting run concurrently; keep the order of those
+ * that depend on each other, and close the handle only after every
+ * callback has run. A bad method or argument is
+ * SURREAL_ERR_INVALID_ARGUMENT, and nothing runs.
  *
  * # Safety
- * `db` is NULL or a live handle; `method` NULL or a C string; `params` NULL
- * or `params_len` readable bytes; `stream` NULL or valid during the call;
- * `cancel` NULL or a live token.
+ * `db` is NULL or a live handle; `txn` NULL or 16 readable bytes; `method`
+ * NULL or a C string; `params` NULL or `params_len` readable bytes;
+ * `stream` NULL or valid as said; `cancel` NULL or a live token;
+ * `response` NULL or valid for writes; `callback` NULL or safe to call
+ * from another thread with `context`.
  */
-SurrealResponse *surreal_db_call(const SurrealDatabase *db, const char *method, const uint8_t *params, size_t params_len, const SurrealStream *stream, const SurrealCancel *cancel);
+int32_t surreal_db_execute(const SurrealDatabase *db, const uint8_t *txn, const char *method, const uint8_t *params, size_t params_len, const SurrealStream *stream, const SurrealCancel *cancel, SurrealResponse **response, SurrealCallback callback, void *context);
 
 /**
- * Like surreal_db_call, asynchronously (see surreal_db_query_async). The
- * arguments are decoded before this returns; the stream's callbacks and
- * context must stay valid until `callback` has run.
+ * A response as one CBOR array, one item per statement: `what` picks the
+ * results (SURREAL_RESPONSE_RESULTS, or SURREAL_RESPONSE_TAKE_RESULTS to
+ * move them out) or the errors (SURREAL_RESPONSE_ERRORS). On success
+ * `*data` and `*len` receive a buffer to free with surreal_buffer_free; on
+ * error they are set to NULL and 0.
  *
  * # Safety
- * As for surreal_db_call and surreal_db_query_async.
+ * `response` is NULL or a live response, which no other thread uses
+ * during a SURREAL_RESPONSE_TAKE_RESULTS call; `data` and `len` are NULL
+ * or valid for writes.
  */
-int32_t surreal_db_call_async(const SurrealDatabase *db, const char *method, const uint8_t *params, size_t params_len, const SurrealStream *stream, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * Like surreal_db_call, inside the session's transaction `txn` (the id
- * that `begin` answered, as its 16 bytes). The methods: query, select,
- * create, insert, insert_relation, upsert, update, merge, patch, delete and
- * relate; any other is SURREAL_ERR_INVALID_ARGUMENT, and so is a
- * transaction committed or cancelled already, or of another session. A
- * transaction runs its operations one at a time, in the order they take
- * its lock; commit and cancel wait for those in flight.
- *
- * # Safety
- * As for surreal_db_call; `txn` is NULL or 16 readable bytes.
- */
-SurrealResponse *surreal_db_call_in(const SurrealDatabase *db, const uint8_t *txn, const char *method, const uint8_t *params, size_t params_len, const SurrealCancel *cancel);
-
-/**
- * Like surreal_db_call_in, asynchronously (see surreal_db_query_async).
- *
- * # Safety
- * As for surreal_db_call_in and surreal_db_query_async.
- */
-int32_t surreal_db_call_in_async(const SurrealDatabase *db, const uint8_t *txn, const char *method, const uint8_t *params, size_t params_len, const SurrealCancel *cancel, SurrealCallback callback, void *context);
-
-/**
- * The results as one CBOR array, one item per statement (NONE where the
- * statement failed). On success `*data` and `*len` receive a buffer to free
- * with surreal_buffer_free; on error they are set to NULL and 0.
- *
- * # Safety
- * `response` is NULL or a live response; `data` and `len` are NULL or
- * valid for writes.
- */
-int32_t surreal_response_results_cbor(const SurrealResponse *response, uint8_t **data, size_t *len);
-
-/**
- * Like surreal_response_results_cbor, but moves the values out of the
- * response as they are encoded, so the values and their encoding are never
- * both held in full. Afterwards the response's results are all NONE;
- * surreal_response_has_errors and surreal_response_get_errors are
- * unaffected.
- *
- * # Safety
- * As for surreal_response_results_cbor, and no other thread uses
- * `response` during the call.
- */
-int32_t surreal_response_take_results_cbor(SurrealResponse *response, uint8_t **data, size_t *len);
+int32_t surreal_response_cbor(SurrealResponse *response, int32_t what, uint8_t **data, size_t *len);
 
 /**
  * Frees a buffer this library returned, given its length. NULL is accepted.
@@ -626,24 +464,14 @@ int32_t surreal_response_take_results_cbor(SurrealResponse *response, uint8_t **
 void surreal_buffer_free(uint8_t *data, size_t len);
 
 /**
- * A CBOR value as SurrealQL text, exactly as SurrealDB renders it (what
- * `surreal sql` prints). Free with surreal_free_string. NULL on error (a
- * malformed buffer).
+ * A CBOR value as text in `format` (SURREAL_FORMAT_SQL or
+ * SURREAL_FORMAT_JSON). Free with surreal_free_string. NULL on error (a
+ * malformed buffer, an unknown format).
  *
  * # Safety
  * `data` is NULL or points to `len` readable bytes.
  */
-char *surreal_value_to_sql(const uint8_t *data, size_t len);
-
-/**
- * A CBOR value as JSON text, as the SurrealDB SDK's `into_json_value`
- * renders it (record ids, datetimes, decimals... as strings; NONE as null).
- * Free with surreal_free_string. NULL on error.
- *
- * # Safety
- * `data` is NULL or points to `len` readable bytes.
- */
-char *surreal_value_to_json(const uint8_t *data, size_t len);
+char *surreal_value_render(const uint8_t *data, size_t len, int32_t format);
 
 /**
  * Parses a SurrealQL literal value (`{ id: person:1, at: d'2024-01-01T00:00:00Z' }`)
@@ -665,20 +493,6 @@ int32_t surreal_value_parse(const char *text, uint8_t **data, size_t *len);
  * `response` is NULL or a live response.
  */
 char *surreal_response_get_results(const SurrealResponse *response);
-
-/**
- * Walks the results -- the array surreal_response_get_results renders as
- * text -- depth first, calling `visitor` for each scalar, key and container
- * boundary (see SurrealJsonVisitor), with `context` passed through. Faster
- * than the text for a caller that builds its own document tree: nothing is
- * rendered or parsed. Returns SURREAL_OK, or a negative status when an
- * argument is NULL or a callback returned false.
- *
- * # Safety
- * `response` is NULL or a live response; `visitor` is NULL or points to a
- * visitor whose callbacks may be called with `context`.
- */
-int32_t surreal_response_visit_results(const SurrealResponse *response, const SurrealJsonVisitor *visitor, void *context);
 
 /**
  * 1 if any statement failed, 0 if none did, a negative status on error.
@@ -727,18 +541,6 @@ char *surreal_get_last_error(void);
  * `data` and `len` are NULL or valid for writes.
  */
 int32_t surreal_get_last_error_details(uint8_t **data, size_t *len);
-
-/**
- * Each statement's error in structured form: a CBOR array with one item per
- * statement, NONE where it succeeded, else a map as
- * surreal_get_last_error_details describes. On success `*data` and `*len`
- * receive a buffer to free with surreal_buffer_free.
- *
- * # Safety
- * `response` is NULL or a live response; `data` and `len` are NULL or
- * valid for writes.
- */
-int32_t surreal_response_errors_cbor(const SurrealResponse *response, uint8_t **data, size_t *len);
 
 /**
  * Sends SurrealDB's log events at `minimum` (SURREAL_LOG_ERROR ...

@@ -618,7 +618,7 @@ pub unsafe extern "C" fn surreal_db_execute(
 ) -> i32 {
     boundary(|| {
         // SAFETY: the caller passes NULL or a pointer valid for writes.
-        let out = unsafe { response.as_mut() };
+        let mut out = unsafe { response.as_mut() };
         if let Some(out) = out.as_deref_mut() {
             *out = std::ptr::null_mut();
         }
