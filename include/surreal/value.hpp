@@ -515,7 +515,7 @@ class Set {
 
 namespace detail {
 
-// Implemented in value.cpp; the hidden friends of Value call them.
+// Implemented in src/value/compare.cpp; the hidden friends of Value call them.
 bool equal(const Value& a, const Value& b) noexcept;
 std::weak_ordering compare(const Value& a, const Value& b) noexcept;
 const Value& none_value() noexcept;
@@ -895,7 +895,7 @@ class Value {
   }
   // "surreal::Value: expected <expected>, found <this kind>".
   [[noreturn]] void throw_type_error(std::string_view expected) const;
-  // The destructor of an array, object or set: see value.cpp.
+  // The destructor of an array, object or set: see src/value/value.cpp.
   void release_deep() noexcept;
   template <class T>
   const T& stored(Kind kind) const {

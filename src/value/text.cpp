@@ -1,8 +1,8 @@
 // The renderings of a Value that only SurrealDB itself can make exactly (its
 // SurrealQL text and the SDK's JSON) and its literal parser, through the
 // native library: the value crosses the C ABI as CBOR (ffi/cbor.hpp). Kept
-// apart from value.cpp so that the rest of the value model builds and is
-// tested without the Rust library.
+// apart from the rest of src/value/ so that the rest of the value model
+// builds and is tested without the Rust library.
 #include <ostream>
 #include <stdexcept>
 #include <string>
