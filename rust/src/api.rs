@@ -478,7 +478,11 @@ unsafe fn call_operation(
     };
     let operation = Operation::from_call(method, params)?;
     let Some(stream) = stream else {
-        return operation.with_stream(None, None, None);
+        // Checked in place: the operation is not moved through with_stream.
+        return match operation.lacks_stream() {
+            Some(error) => Err(error),
+            None => Ok(operation),
+        };
     };
     let context = CallbackContext(stream.context);
     let sink = stream.chunk.map(|chunk| -> ChunkSink {

@@ -217,12 +217,12 @@ impl ExportOptions {
 }
 
 /// The arguments of one call, taken in order.
-struct Args {
-    method: &'static str,
+struct Args<'a> {
+    method: &'a str,
     values: std::vec::IntoIter<Value>,
 }
 
-impl Args {
+impl Args<'_> {
     fn missing(&self, what: &str) -> FfiError {
         FfiError::invalid_argument(format!("{}: the {what} argument is missing", self.method))
     }
@@ -472,19 +472,9 @@ impl Operation {
     /// One call in the generic shape: `method` names it, `params` is an array
     /// of its arguments (NONE for none), as documented at `surreal_db_execute`.
     pub fn from_call(method: &str, params: Value) -> FfiResult<Self> {
-        let method: &'static str =
-            METHODS
-                .iter()
-                .find(|name| **name == method)
-                .ok_or_else(|| {
-                    FfiError::invalid_argument(format!(
-                        "unknown method '{method}'; known: {}",
-                        METHODS.join(", ")
-                    ))
-                })?;
         let values: Vec<Value> = match params {
             Value::None => Vec::new(),
-            Value::Array(array) => array.into_iter().collect(),
+            Value::Array(array) => array.into_inner(),
             other => {
                 return Err(FfiError::invalid_argument(format!(
                     "{method}: the arguments must be an array, not {}",
@@ -503,7 +493,7 @@ impl Operation {
                     Value::None => None,
                     other => Some(other),
                 };
-                Self::query_with(&sql, bindings)?
+                Self::query_with(sql, bindings)?
             }
             "select" => Operation::Select(args.resource()?),
             "create" => Operation::Create(args.resource()?, args.optional()),
@@ -578,10 +568,30 @@ impl Operation {
                 }
             }
             "kill" => Operation::Kill(args.uuid("live query id")?),
-            _ => unreachable!("every name in METHODS has an arm"),
+            unknown => {
+                return Err(FfiError::invalid_argument(format!(
+                    "unknown method '{unknown}'; known: {}",
+                    METHODS.join(", ")
+                )))
+            }
         };
         args.done()?;
         Ok(operation)
+    }
+
+    /// The error of an operation that needs a stream and has none: an
+    /// export (its text goes somewhere) and a live query (its
+    /// notifications do), as `with_stream(None, None, None)` reports it.
+    pub fn lacks_stream(&self) -> Option<FfiError> {
+        match self {
+            Operation::Export(..) => Some(FfiError::invalid_argument(
+                "export: the stream has no chunk callback",
+            )),
+            Operation::Live { .. } => Some(FfiError::invalid_argument(
+                "live: the stream has no notify callback for the notifications",
+            )),
+            _ => None,
+        }
     }
 
     /// Gives an export its sink, an import its progress report, and a live
@@ -638,11 +648,11 @@ impl Operation {
         let bindings = bindings
             .map(|text| convert::parse_json_object(text, "bindings"))
             .transpose()?;
-        Self::query_with(sql, bindings)
+        Self::query_with(sql.to_owned(), bindings)
     }
 
     /// SurrealQL with optional variables, already decoded: an object.
-    pub fn query_with(sql: &str, bindings: Option<Value>) -> FfiResult<Self> {
+    pub fn query_with(sql: String, bindings: Option<Value>) -> FfiResult<Self> {
         if bindings
             .as_ref()
             .is_some_and(|value| !matches!(value, Value::Object(_)))
@@ -651,10 +661,7 @@ impl Operation {
                 "bindings must be an object (a CBOR map)",
             ));
         }
-        Ok(Operation::Query {
-            sql: sql.to_owned(),
-            bindings,
-        })
+        Ok(Operation::Query { sql, bindings })
     }
 
     pub fn select(resource: &str) -> FfiResult<Self> {
@@ -1223,6 +1230,21 @@ fn is_missing_table(error: &surrealdb::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listed_method_has_its_arm() {
+        for method in METHODS {
+            if let Err(error) = Operation::from_call(method, Value::None) {
+                assert!(
+                    !error.message.starts_with("unknown method"),
+                    "{method}: {}",
+                    error.message
+                );
+            }
+        }
+        let error = Operation::from_call("nope", Value::None).err().unwrap();
+        assert!(error.message.starts_with("unknown method 'nope'"), "{}", error.message);
+    }
 
     #[test]
     fn function_names_follow_surrealql_grammar() {

@@ -114,20 +114,10 @@ impl SurrealResponse {
     /// A CBOR array with one item per statement: its result, or NONE where
     /// the statement failed.
     pub fn results_cbor(&self) -> FfiResult<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut writer = CborWriter::new(&mut out);
-        writer
-            .begin_array(self.statements.len())
-            .map_err(too_deep)?;
-        for statement in &self.statements {
-            match statement {
-                Ok(value) => writer.value(value),
-                Err(_) => writer.none(),
-            }
-            .map_err(too_deep)?;
-        }
-        writer.end_array();
-        Ok(out)
+        statements_cbor(&self.statements, |writer, statement| match statement {
+            Ok(value) => writer.value(value),
+            Err(_) => writer.none(),
+        })
     }
 
     /// Like `results_cbor`, but moves each result out as it is encoded and
@@ -136,20 +126,10 @@ impl SurrealResponse {
     /// NONE; the errors stay. On error (a result nested too deep to encode)
     /// the results up to the failing one are NONE already.
     pub fn take_results_cbor(&mut self) -> FfiResult<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut writer = CborWriter::new(&mut out);
-        writer
-            .begin_array(self.statements.len())
-            .map_err(too_deep)?;
-        for statement in &mut self.statements {
-            match statement {
-                Ok(value) => writer.value_owned(std::mem::take(value)),
-                Err(_) => writer.none(),
-            }
-            .map_err(too_deep)?;
-        }
-        writer.end_array();
-        Ok(out)
+        statements_cbor(&mut self.statements, |writer, statement| match statement {
+            Ok(value) => writer.value_owned(std::mem::take(value)),
+            Err(_) => writer.none(),
+        })
     }
 
     /// A JSON array with one entry per statement: its error text, or null
@@ -168,19 +148,29 @@ impl SurrealResponse {
     /// else its error as `FfiError::structured` describes it (SurrealDB's
     /// code, message, kind, details and cause).
     pub fn errors_cbor(&self) -> FfiResult<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut writer = CborWriter::new(&mut out);
-        writer
-            .begin_array(self.statements.len())
-            .map_err(too_deep)?;
-        for statement in &self.statements {
-            match statement {
-                Ok(_) => writer.none(),
-                Err(error) => writer.value_owned(error.clone().into_value()),
-            }
-            .map_err(too_deep)?;
-        }
-        writer.end_array();
-        Ok(out)
+        statements_cbor(&self.statements, |writer, statement| match statement {
+            Ok(_) => writer.none(),
+            Err(error) => writer.value_owned(error.clone().into_value()),
+        })
     }
+}
+
+/// A CBOR array with one item per statement, each written by `item`.
+fn statements_cbor<I>(
+    statements: I,
+    mut item: impl FnMut(&mut CborWriter<'_>, I::Item) -> Result<(), TooDeep>,
+) -> FfiResult<Vec<u8>>
+where
+    I: IntoIterator,
+    I::IntoIter: ExactSizeIterator,
+{
+    let statements = statements.into_iter();
+    let mut out = Vec::new();
+    let mut writer = CborWriter::new(&mut out);
+    writer.begin_array(statements.len()).map_err(too_deep)?;
+    for statement in statements {
+        item(&mut writer, statement).map_err(too_deep)?;
+    }
+    writer.end_array();
+    Ok(out)
 }

@@ -1018,7 +1018,7 @@ mod cbor_values {
         );
         for (bytes, expected) in [
             (&[0x9f, 0xff][..], "params: indefinite-length array at byte 0"),
-            (&[0x82, 0x61][..], "params: the CBOR data ends in the middle of an item at byte 2"),
+            (&[0x82, 0x61][..], "params: length 1 runs past the end of the data at byte 1"),
             (&[0x80, 0x00][..], "params: trailing bytes after the value at byte 1"),
             (&[][..], "params: the CBOR data ends in the middle of an item at byte 0"),
         ] {
@@ -1190,7 +1190,7 @@ mod cbor_values {
         );
         assert_eq!(
             last_error().unwrap(),
-            "resource: unexpected break at byte 0"
+            "params: unexpected break at byte 1"
         );
         db.close();
     }

@@ -14,6 +14,7 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -147,9 +148,11 @@ class Encoder {
     }
   }
 
-  /// An array of the items, each nested in it (so at depth 2).
-  void array_of(std::span<const Value* const> items) {
-    array(items.size(), 1);
+  /// An array of `first` (when it has a value) and the items, each nested
+  /// in it (so at depth 2).
+  void array_of(std::optional<std::string_view> first, std::span<const Value* const> items) {
+    array(items.size() + (first ? 1 : 0), 1);
+    if (first) text(*first);
     for (const Value* item : items) value(*item, 2);
   }
 
@@ -949,7 +952,13 @@ void encode_value(const Value& value, std::vector<std::uint8_t>& out) {
 
 void encode_array(std::span<const Value* const> items, std::vector<std::uint8_t>& out) {
   Encoder encoder(out);
-  encoder.array_of(items);
+  encoder.array_of({}, items);
+}
+
+void encode_array(std::string_view text, std::span<const Value* const> items,
+                  std::vector<std::uint8_t>& out) {
+  Encoder encoder(out);
+  encoder.array_of(text, items);
 }
 
 std::vector<std::uint8_t> encode_value(const Value& value) {

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "surreal/value.hpp"
@@ -37,6 +38,9 @@ std::vector<std::uint8_t> encode_value(const Value& value);
 /// it is (nothing is copied): a call's arguments. Its items count a level
 /// deeper than a value of their own.
 void encode_array(std::span<const Value* const> items, std::vector<std::uint8_t>& out);
+/// The same with a text first: `[text, items...]` (a query and its bindings).
+void encode_array(std::string_view text, std::span<const Value* const> items,
+                  std::vector<std::uint8_t>& out);
 
 /// Decodes exactly one value filling the buffer. std::invalid_argument, whose
 /// message says what is wrong and at which byte offset, for anything else:

@@ -406,8 +406,10 @@ class Executor {
   /// returns its method. The items are encoded from the command itself:
   /// bindings and record data are not copied on the way.
   static const char* encode_invocation(const Query& command, std::vector<std::uint8_t>& out) {
-    const Value sql(command.sql);
-    encode_array({&sql, command.bindings.is_none() ? nullptr : &command.bindings}, out);
+    out.reserve(command.sql.size() + 16);  // the head, the text's, NONE: the common case
+    const Value* bindings = &command.bindings;
+    ffi::encode_array(command.sql,
+                      std::span<const Value* const>(&bindings, bindings->is_none() ? 0 : 1), out);
     return "query";
   }
   static const char* encode_invocation(const Select& command, std::vector<std::uint8_t>& out) {

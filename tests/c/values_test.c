@@ -149,6 +149,8 @@ static void bound_values_come_back_unchanged(SurrealDatabase *db) {
 }
 
 static void malformed_buffers_are_refused(SurrealDatabase *db) {
+  /* The bindings follow the params array's head and "RETURN $v" (11 bytes),
+     so their byte 3 is the params' byte 14. */
   /* { v: <tag 99 null> }: an unknown tag at byte 3. */
   static const uint8_t UNKNOWN_TAG[] = {0xa1, 0x61, 'v', 0xd8, 0x63, 0xf6};
   /* A text whose length runs past the end. */
@@ -162,8 +164,8 @@ static void malformed_buffers_are_refused(SurrealDatabase *db) {
     size_t len;
     const char *expected;
   } cases[] = {
-      {UNKNOWN_TAG, sizeof UNKNOWN_TAG, "unknown CBOR tag 99 at byte 3"},
-      {TRUNCATED, sizeof TRUNCATED, "at byte 3"},
+      {UNKNOWN_TAG, sizeof UNKNOWN_TAG, "params: unknown CBOR tag 99 at byte 14"},
+      {TRUNCATED, sizeof TRUNCATED, "at byte 14"},
       {BAD_UTF8, sizeof BAD_UTF8, "UTF-8"},
       {TRAILING, sizeof TRAILING, "trailing bytes"},
   };

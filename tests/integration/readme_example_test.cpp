@@ -37,6 +37,11 @@ void readme_example(std::ostream& out) {
 
   // Plain structs convert both ways.
   db.create(surreal::RecordId{"person", "bob"}, Person{std::nullopt, "Bob", 17}).get();
+  try {
+    db.create(surreal::RecordId{"person", "bob"}, Person{std::nullopt, "Bob", 18}).get();
+  } catch (const surreal::AlreadyExistsException& e) {  // SurrealDB's kind of error
+    out << "exists: " << e.details()["details"]["id"].get<std::string>() << '\n';
+  }
   for (const Person& person : db.select<Person>("person").get()) {
     out << person.name << " is " << person.age << '\n';
   }
@@ -51,6 +56,12 @@ void readme_example(std::ostream& out) {
   } catch (const surreal::QueryException& e) {
     out << "rejected: " << e.code() << '\n';
   }
+  // A statement that fails leaves the others' results: check() throws it.
+  try {
+    db.query("RETURN 1; THROW 'no stock'").get().check();
+  } catch (const surreal::ThrownException& e) {
+    out << "thrown: " << e.what() << '\n';
+  }
   db.close().get();
   // --- README example ends ---
 }
@@ -64,6 +75,8 @@ TEST(Readme, UsageExampleRuns) {
   EXPECT_NE(text.find("Bob is 17\n"), std::string::npos) << text;
   EXPECT_NE(text.find("adults: ['Ann']"), std::string::npos) << text;
   EXPECT_NE(text.find("rejected: -3"), std::string::npos) << text;
+  EXPECT_NE(text.find("exists: person:bob"), std::string::npos) << text;
+  EXPECT_NE(text.find("thrown: statement 1 failed: no stock"), std::string::npos) << text;
 }
 
 }  // namespace
