@@ -99,20 +99,18 @@ void transfer(std::ostream& out) {
   db.create(surreal::RecordId{"account", "b"}, {{"balance", 0}}).get();
   // --- README: transaction begins ---
   using surreal::RecordId;
-  for (;;) {
-    try {
-      surreal::Transaction tx = db.begin().get();
-      auto from = tx.select(RecordId{"account", "a"}).get()["balance"].get<std::int64_t>();
-      auto to = tx.select(RecordId{"account", "b"}).get()["balance"].get<std::int64_t>();
-      if (from < 30) break;  // tx is cancelled as it goes
-      tx.merge(RecordId{"account", "a"}, {{"balance", from - 30}});  // in order, no wait
-      tx.merge(RecordId{"account", "b"}, {{"balance", to + 30}});
-      tx.commit().get();  // both or neither
-      break;
-    } catch (const surreal::TransactionConflictException&) {
-      // another transaction wrote these accounts first: run it again
-    }
-  }
+  // Runs the body in a transaction and commits it, both writes or neither;
+  // when another transaction wrote these accounts first, runs it all again.
+  db.with_transaction([&](surreal::Transaction& tx) -> surreal::Future<void> {
+      surreal::Value a = co_await tx.select(RecordId{"account", "a"});
+      surreal::Value b = co_await tx.select(RecordId{"account", "b"});
+      const auto from = a["balance"].get<std::int64_t>();
+      const auto to = b["balance"].get<std::int64_t>();
+      if (from < 30) co_return;  // nothing written: nothing committed
+      surreal::Object debit{{"balance", from - 30}}, credit{{"balance", to + 30}};
+      auto first = tx.merge(RecordId{"account", "a"}, std::move(debit));  // in order, no wait
+      co_await tx.merge(RecordId{"account", "b"}, std::move(credit));
+    }).get();
   // --- README: transaction ends ---
   out << db.select(RecordId{"account", "b"}).get()["balance"].to_string() << '\n';
 }
