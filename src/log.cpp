@@ -41,32 +41,53 @@ LogLevel from_native(int level) noexcept {
   }
 }
 
-void deliver(void* context, int32_t level, const uint8_t* target, size_t target_len,
+/// The installed handler. The core calls `deliver` with no context: it
+/// reads the handler here, under the mutex, as a shared_ptr, so that its
+/// lifetime is one the C++ side can see (ThreadSanitizer included); the
+/// core's own lock is what guarantees that a replaced handler is no longer
+/// running once set_log_handler() returns.
+std::mutex handler_mutex;
+std::shared_ptr<const LogHandler> installed;
+
+void deliver(void*, int32_t level, const uint8_t* target, size_t target_len,
              const uint8_t* message, size_t message_len) noexcept {
-  const auto& handler = *static_cast<const LogHandler*>(context);
+  std::shared_ptr<const LogHandler> handler;
+  {
+    std::lock_guard lock(handler_mutex);
+    handler = installed;
+  }
+  if (!handler) return;
   try {
-    handler(from_native(level),
-            std::string_view(reinterpret_cast<const char*>(target), target_len),
-            std::string_view(reinterpret_cast<const char*>(message), message_len));
+    (*handler)(from_native(level),
+               std::string_view(reinterpret_cast<const char*>(target), target_len),
+               std::string_view(reinterpret_cast<const char*>(message), message_len));
   } catch (...) {  // documented: dropped
   }
 }
 
-/// The installed handler: the context the core calls `deliver` with. Swapped
-/// under the mutex; the old one is destroyed once the core has let it go.
-std::mutex handler_mutex;
-std::unique_ptr<LogHandler> installed;
+/// Serialises set_log_handler() calls.
+std::mutex setter_mutex;
 
 }  // namespace
 
 void set_log_handler(LogLevel minimum, LogHandler handler) {
-  std::lock_guard lock(handler_mutex);
-  std::unique_ptr<LogHandler> next;
-  if (handler) next = std::make_unique<LogHandler>(std::move(handler));
-  ffi::check(next ? surreal_set_log_handler(native_level(minimum), deliver, next.get())
-                  : surreal_set_log_handler(SURREAL_LOG_TRACE, nullptr, nullptr));
-  // The core no longer calls the old one: it can go.
-  installed = std::move(next);
+  std::lock_guard setting(setter_mutex);
+  std::shared_ptr<const LogHandler> next;
+  if (handler) next = std::make_shared<const LogHandler>(std::move(handler));
+  std::shared_ptr<const LogHandler> previous;
+  {
+    std::lock_guard lock(handler_mutex);
+    previous = std::exchange(installed, next);
+  }
+  const int status = next ? surreal_set_log_handler(native_level(minimum), deliver, nullptr)
+                          : surreal_set_log_handler(SURREAL_LOG_TRACE, nullptr, nullptr);
+  if (status != SURREAL_OK) {  // (never: the levels are valid) put the old one back
+    std::lock_guard lock(handler_mutex);
+    installed = std::move(previous);
+  }
+  ffi::check(status);
+  // The core has let go of every delivery in flight: `previous` runs no more,
+  // and is destroyed here unless such a delivery still holds it.
 }
 
 }  // namespace surreal
