@@ -859,7 +859,10 @@ pub extern "C" fn surreal_get_last_error() -> *mut c_char {
 /// # Safety
 /// `data` and `len` are NULL or valid for writes.
 #[no_mangle]
-pub unsafe extern "C" fn surreal_get_last_error_details(data: *mut *mut u8, len: *mut usize) -> i32 {
+pub unsafe extern "C" fn surreal_get_last_error_details(
+    data: *mut *mut u8,
+    len: *mut usize,
+) -> i32 {
     let Some(last) = error::last_error() else {
         // SAFETY: forwarded from the caller.
         return match unsafe { BufferOut::new(data, len) } {

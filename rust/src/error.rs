@@ -72,7 +72,10 @@ impl FfiError {
             Some(error) => error.as_ref().clone().into_value(),
             None => {
                 let mut object = Object::new();
-                object.insert("kind".to_owned(), Value::String(kind_of_status(self.code).to_owned()));
+                object.insert(
+                    "kind".to_owned(),
+                    Value::String(kind_of_status(self.code).to_owned()),
+                );
                 object.insert("message".to_owned(), Value::String(self.message.clone()));
                 Value::Object(object)
             }

@@ -87,7 +87,9 @@ pub fn set_handler(minimum: i32, handler: SurrealLogHandler, context: *mut c_voi
         return false;
     }
     {
-        let mut slot = HANDLER.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut slot = HANDLER
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *slot = handler.map(|call| Handler { call, context });
         let level = if slot.is_some() { minimum as u8 } else { 0 };
         LEVEL.store(level, Ordering::Release);
@@ -154,7 +156,9 @@ impl Subscriber for EngineLog {
         if DELIVERING.with(Cell::get) {
             return;
         }
-        let handler = HANDLER.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let handler = HANDLER
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let Some(handler) = handler.as_ref() else {
             return;
         };
@@ -258,7 +262,11 @@ mod tests {
         let host = Dispatch::new(Host(host_events.clone()));
         let _host = tracing::dispatcher::set_default(&host);
 
-        assert!(set_handler(SURREAL_LOG_INFO, Some(collect), std::ptr::null_mut()));
+        assert!(set_handler(
+            SURREAL_LOG_INFO,
+            Some(collect),
+            std::ptr::null_mut()
+        ));
         tracing::dispatcher::with_default(dispatch(), || {
             tracing::info!(target: "surrealdb::test", answer = 42, "hello {}", "there");
             tracing::debug!(target: "surrealdb::test", "below the level");
@@ -275,11 +283,19 @@ mod tests {
         }
 
         // Less verbose, then more again: the level follows each change.
-        assert!(set_handler(SURREAL_LOG_WARN, Some(collect), std::ptr::null_mut()));
+        assert!(set_handler(
+            SURREAL_LOG_WARN,
+            Some(collect),
+            std::ptr::null_mut()
+        ));
         tracing::dispatcher::with_default(dispatch(), || {
             tracing::info!(target: "surrealdb::test", "below warn");
         });
-        assert!(set_handler(SURREAL_LOG_INFO, Some(collect), std::ptr::null_mut()));
+        assert!(set_handler(
+            SURREAL_LOG_INFO,
+            Some(collect),
+            std::ptr::null_mut()
+        ));
         tracing::dispatcher::with_default(dispatch(), || {
             tracing::info!(target: "surrealdb::test", "at info again");
         });

@@ -1243,12 +1243,22 @@ mod tests {
             }
         }
         let error = Operation::from_call("nope", Value::None).err().unwrap();
-        assert!(error.message.starts_with("unknown method 'nope'"), "{}", error.message);
+        assert!(
+            error.message.starts_with("unknown method 'nope'"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
     fn function_names_follow_surrealql_grammar() {
-        for good in ["string::len", "fn::greet", "count", "_x::y_2", "ml::model<1.0.0>"] {
+        for good in [
+            "string::len",
+            "fn::greet",
+            "count",
+            "_x::y_2",
+            "ml::model<1.0.0>",
+        ] {
             assert_eq!(function_name(good), Ok(good));
         }
         for bad in [
@@ -1264,7 +1274,11 @@ mod tests {
             "fn::gr\u{e9}et",
         ] {
             let error = function_name(bad).expect_err(bad);
-            assert_eq!(error.code, crate::error::SURREAL_ERR_INVALID_ARGUMENT, "{bad}");
+            assert_eq!(
+                error.code,
+                crate::error::SURREAL_ERR_INVALID_ARGUMENT,
+                "{bad}"
+            );
         }
     }
 

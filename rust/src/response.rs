@@ -87,9 +87,7 @@ impl SurrealResponse {
         let mut statements = Vec::with_capacity(results.num_statements());
         let mut index = 0;
         while results.num_statements() > 0 {
-            statements.push(
-                results.take::<Value>(index).map_err(classify),
-            );
+            statements.push(results.take::<Value>(index).map_err(classify));
             index += 1;
         }
         Self { statements }

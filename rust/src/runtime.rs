@@ -42,9 +42,10 @@ pub fn block_on<F: Future>(future: F) -> FfiResult<F::Output> {
     let runtime = runtime()?;
     if crate::log::active() {
         // The engine runs on this thread too: its events go to the handler.
-        return Ok(tracing::dispatcher::with_default(crate::log::dispatch(), || {
-            runtime.block_on(future)
-        }));
+        return Ok(tracing::dispatcher::with_default(
+            crate::log::dispatch(),
+            || runtime.block_on(future),
+        ));
     }
     Ok(runtime.block_on(future))
 }

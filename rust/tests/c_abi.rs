@@ -131,7 +131,11 @@ unsafe fn surreal_db_query_cbor(
     cancel: *const Cancel,
 ) -> *mut Response {
     let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
-    let items: Vec<&[u8]> = if bindings.is_empty() { vec![&sql] } else { vec![&sql, bindings] };
+    let items: Vec<&[u8]> = if bindings.is_empty() {
+        vec![&sql]
+    } else {
+        vec![&sql, bindings]
+    };
     unsafe { execute(db, "query", &params(&items), cancel) }
 }
 
@@ -189,7 +193,11 @@ unsafe fn surreal_db_query_cbor_async(
     context: *mut std::ffi::c_void,
 ) -> i32 {
     let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
-    let items: Vec<&[u8]> = if bindings.is_empty() { vec![&sql] } else { vec![&sql, bindings] };
+    let items: Vec<&[u8]> = if bindings.is_empty() {
+        vec![&sql]
+    } else {
+        vec![&sql, bindings]
+    };
     unsafe { execute_async(db, "query", &params(&items), cancel, callback, context) }
 }
 
@@ -202,7 +210,16 @@ unsafe fn surreal_db_select_cbor_async(
     context: *mut std::ffi::c_void,
 ) -> i32 {
     let resource = unsafe { raw_item(resource, resource_len) };
-    unsafe { execute_async(db, "select", &params(&[resource]), cancel, callback, context) }
+    unsafe {
+        execute_async(
+            db,
+            "select",
+            &params(&[resource]),
+            cancel,
+            callback,
+            context,
+        )
+    }
 }
 
 unsafe fn surreal_db_delete_cbor_async(
@@ -214,7 +231,16 @@ unsafe fn surreal_db_delete_cbor_async(
     context: *mut std::ffi::c_void,
 ) -> i32 {
     let resource = unsafe { raw_item(resource, resource_len) };
-    unsafe { execute_async(db, "delete", &params(&[resource]), cancel, callback, context) }
+    unsafe {
+        execute_async(
+            db,
+            "delete",
+            &params(&[resource]),
+            cancel,
+            callback,
+            context,
+        )
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -229,7 +255,16 @@ unsafe fn surreal_db_create_cbor_async(
     context: *mut std::ffi::c_void,
 ) -> i32 {
     let (resource, data) = unsafe { (raw_item(resource, resource_len), raw_item(data, data_len)) };
-    unsafe { execute_async(db, "create", &params(&[resource, data]), cancel, callback, context) }
+    unsafe {
+        execute_async(
+            db,
+            "create",
+            &params(&[resource, data]),
+            cancel,
+            callback,
+            context,
+        )
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -244,7 +279,16 @@ unsafe fn surreal_db_update_cbor_async(
     context: *mut std::ffi::c_void,
 ) -> i32 {
     let (resource, data) = unsafe { (raw_item(resource, resource_len), raw_item(data, data_len)) };
-    unsafe { execute_async(db, "update", &params(&[resource, data]), cancel, callback, context) }
+    unsafe {
+        execute_async(
+            db,
+            "update",
+            &params(&[resource, data]),
+            cancel,
+            callback,
+            context,
+        )
+    }
 }
 
 unsafe fn surreal_response_results_cbor(
@@ -601,7 +645,16 @@ fn asynchronous_calls_call_back_once() {
     // nowhere for the response: refused too.
     let table = params(&[b"\x66person"]);
     assert_eq!(
-        unsafe { execute_async(handle, "nope", &table, ptr::null(), Some(record_outcome), ptr::null_mut()) },
+        unsafe {
+            execute_async(
+                handle,
+                "nope",
+                &table,
+                ptr::null(),
+                Some(record_outcome),
+                ptr::null_mut(),
+            )
+        },
         SURREAL_ERR_INVALID_ARGUMENT
     );
     assert_eq!(
@@ -1017,10 +1070,22 @@ mod cbor_values {
             format!("params: unknown CBOR tag 99 at byte {}", at + 3)
         );
         for (bytes, expected) in [
-            (&[0x9f, 0xff][..], "params: indefinite-length array at byte 0"),
-            (&[0x82, 0x61][..], "params: length 1 runs past the end of the data at byte 1"),
-            (&[0x80, 0x00][..], "params: trailing bytes after the value at byte 1"),
-            (&[][..], "params: the CBOR data ends in the middle of an item at byte 0"),
+            (
+                &[0x9f, 0xff][..],
+                "params: indefinite-length array at byte 0",
+            ),
+            (
+                &[0x82, 0x61][..],
+                "params: length 1 runs past the end of the data at byte 1",
+            ),
+            (
+                &[0x80, 0x00][..],
+                "params: trailing bytes after the value at byte 1",
+            ),
+            (
+                &[][..],
+                "params: the CBOR data ends in the middle of an item at byte 0",
+            ),
         ] {
             assert!(execute_raw("query", bytes.as_ptr(), bytes.len()).is_null());
             assert_eq!(surreal_get_last_error_code(), SURREAL_ERR_INVALID_ARGUMENT);
@@ -1188,10 +1253,7 @@ mod cbor_values {
             },
             SURREAL_ERR_INVALID_ARGUMENT
         );
-        assert_eq!(
-            last_error().unwrap(),
-            "params: unexpected break at byte 1"
-        );
+        assert_eq!(last_error().unwrap(), "params: unexpected break at byte 1");
         db.close();
     }
 
