@@ -119,6 +119,17 @@ unsafe fn execute_async(
     }
 }
 
+/// The params of `query`: `[sql]`, or `[sql, bindings]` with the bindings'
+/// bytes as they are.
+unsafe fn query_params(sql: *const c_char, bindings: *const u8, bindings_len: usize) -> Vec<u8> {
+    let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
+    if bindings.is_empty() {
+        params(&[&sql])
+    } else {
+        params(&[&sql, bindings])
+    }
+}
+
 type Database = surrealcpp_core::database::SurrealDatabase;
 type Cancel = surrealcpp_core::cancel::SurrealCancel;
 type Response = surrealcpp_core::response::SurrealResponse;
@@ -130,13 +141,14 @@ unsafe fn surreal_db_query_cbor(
     bindings_len: usize,
     cancel: *const Cancel,
 ) -> *mut Response {
-    let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
-    let items: Vec<&[u8]> = if bindings.is_empty() {
-        vec![&sql]
-    } else {
-        vec![&sql, bindings]
-    };
-    unsafe { execute(db, "query", &params(&items), cancel) }
+    unsafe {
+        execute(
+            db,
+            "query",
+            &query_params(sql, bindings, bindings_len),
+            cancel,
+        )
+    }
 }
 
 unsafe fn surreal_db_select_cbor(
@@ -192,13 +204,8 @@ unsafe fn surreal_db_query_cbor_async(
     callback: SurrealCallback,
     context: *mut std::ffi::c_void,
 ) -> i32 {
-    let (sql, bindings) = unsafe { (text_item(sql), raw_item(bindings, bindings_len)) };
-    let items: Vec<&[u8]> = if bindings.is_empty() {
-        vec![&sql]
-    } else {
-        vec![&sql, bindings]
-    };
-    unsafe { execute_async(db, "query", &params(&items), cancel, callback, context) }
+    let params = unsafe { query_params(sql, bindings, bindings_len) };
+    unsafe { execute_async(db, "query", &params, cancel, callback, context) }
 }
 
 unsafe fn surreal_db_select_cbor_async(
