@@ -16,6 +16,7 @@
 #include "ffi/native.hpp"
 #include "poll.hpp"
 #include "surreal/database.hpp"
+#include "worker/state_watch.hpp"
 #include "worker/worker.hpp"
 
 namespace surreal::detail {
@@ -24,6 +25,9 @@ namespace surreal::detail {
 /// (they hold it weakly: they do not keep it open).
 struct DatabaseShared {
   worker::Worker worker;
+  /// Declared after the worker, so destroyed before it: the native
+  /// listener is removed while the handle is still open.
+  std::shared_ptr<worker::StateWatch> state = std::make_shared<worker::StateWatch>();
   std::optional<std::chrono::nanoseconds> timeout;
   std::size_t live_query_buffer = ConnectOptions{}.live_query_buffer;
 };

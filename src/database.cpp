@@ -71,6 +71,17 @@ Value native_options(const ConnectOptions& options) {
   if (options.transaction_timeout) {
     native.insert_or_assign("transaction_timeout", Duration(*options.transaction_timeout));
   }
+  const ReconnectOptions& reconnect = options.reconnect;
+  native.insert_or_assign(
+      "reconnect",
+      Object{{"enabled", reconnect.enabled},
+             {"attempts", reconnect.attempts ? Value(std::int64_t{*reconnect.attempts}) : Value()},
+             {"delay", Duration(reconnect.delay)},
+             {"max_delay", Duration(reconnect.max_delay)},
+             {"multiplier", reconnect.multiplier},
+             {"jitter", reconnect.jitter}});
+  native.insert_or_assign("heartbeat", Object{{"interval", Duration(options.heartbeat.interval)},
+                                              {"timeout", Duration(options.heartbeat.timeout)}});
   return native.empty() ? Value() : Value(std::move(native));
 }
 
@@ -236,7 +247,7 @@ Future<Database> Database::connect(std::string endpoint, ConnectOptions options)
   Value native = native_options(options);
   return connecting.call<Database>(
       worker::Connect{std::move(endpoint), std::move(options.ns), std::move(options.db),
-                      std::move(native)},
+                      std::move(native), shared->state},
       CallOptions{}, [shared, timeout = options.timeout,
                       buffer = options.live_query_buffer](worker::Success&&) mutable {
         shared->timeout = timeout;
@@ -315,6 +326,7 @@ Future<Database> Database::new_session(CallOptions options) {
                           auto session = std::make_shared<detail::DatabaseShared>();
                           session->timeout = timeout;
                           session->live_query_buffer = buffer;
+                          session->state->watch(success.session.get());
                           session->worker.adopt(std::move(success.session));
                           session->worker.start();
                           return Database(std::move(session));
@@ -567,6 +579,19 @@ Future<void> Database::import_from(std::filesystem::path file, ImportOptions imp
   });
 }
 
-Future<void> Database::close() { return call<void>(worker::Close{}, CallOptions{}, ignore); }
+Future<void> Database::close() {
+  return call<void>(worker::Close{}, CallOptions{},
+                    [state = shared().state](worker::Success&&) { state->close(); });
+}
+
+ConnectionState Database::state() const { return shared().state->get(); }
+
+Subscription Database::on_state_change(std::function<void(ConnectionState)> listener) {
+  const std::shared_ptr<worker::StateWatch>& state = shared().state;
+  const std::uint64_t key = state->add(std::move(listener));
+  return Subscription([weak = std::weak_ptr<worker::StateWatch>(state), key] {
+    if (auto state = weak.lock()) state->remove(key);
+  });
+}
 
 }  // namespace surreal

@@ -16,6 +16,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -104,6 +105,74 @@ struct Capabilities {
 /// SurrealDB 3 has no datastore-wide strict mode: a database is strict when
 /// it is defined so (`DEFINE DATABASE app STRICT`), which a user with the
 /// right to do so runs as a query.
+/// How a dropped server connection (ws://, wss://) is opened again. A
+/// datastore this library opens has no connection to drop, and HTTP opens
+/// one per call: they ignore it.
+struct ReconnectOptions {
+  /// Off: a dropped connection stays closed (the state becomes
+  /// disconnected), and every call fails at once with ConnectionException.
+  bool enabled = true;
+  /// How many attempts before giving up (the state becomes disconnected);
+  /// nullopt: no limit.
+  std::optional<int> attempts;
+  /// Before the first attempt.
+  std::chrono::milliseconds delay{200};
+  /// The cap of the growing delay.
+  std::chrono::milliseconds max_delay{10'000};
+  /// Each delay is the one before times this (1.0 to 1000).
+  double multiplier = 2.0;
+  /// The fraction each delay varies by at random, either way (0 to 1), so
+  /// that the clients of a restarted server do not all come back at once.
+  double jitter = 0.1;
+};
+
+/// How a server connection that stopped answering without closing (a
+/// half-open socket: a dead host, a dropped route) is found.
+struct HeartbeatOptions {
+  /// How often the connection is checked.
+  std::chrono::milliseconds interval{5'000};
+  /// How long an answer may take before the connection counts as dropped
+  /// (also the limit of a reconnect's handshake).
+  std::chrono::milliseconds timeout{5'000};
+};
+
+/// The state of a Database's connection.
+enum class ConnectionState {
+  connecting,    ///< opening the first connection
+  connected,     ///< calls run
+  reconnecting,  ///< the connection dropped; calls wait for it (to their deadline)
+  disconnected,  ///< closed, or lost for good: calls fail with ConnectionException
+};
+
+/// A listener of Database::on_state_change(). Move-only; destroying it
+/// removes the listener, as unsubscribe() does.
+class Subscription {
+ public:
+  Subscription() = default;
+  explicit Subscription(std::function<void()> remove) : remove_(std::move(remove)) {}
+  Subscription(Subscription&& other) noexcept : remove_(std::exchange(other.remove_, nullptr)) {}
+  Subscription& operator=(Subscription&& other) noexcept {
+    if (this != &other) {
+      unsubscribe();
+      remove_ = std::exchange(other.remove_, nullptr);
+    }
+    return *this;
+  }
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ~Subscription() { unsubscribe(); }
+
+  /// Removes the listener: once this returns it is not running (unless
+  /// this is called from the listener itself) and is never called again.
+  /// Doing it again does nothing.
+  void unsubscribe() noexcept {
+    if (auto remove = std::exchange(remove_, nullptr)) remove();
+  }
+
+ private:
+  std::function<void()> remove_;
+};
+
 struct ConnectOptions {
   /// The namespace and database to use, when given.
   ///@{
@@ -139,6 +208,11 @@ struct ConnectOptions {
   /// LiveQueryOverflowException: a consumer that falls behind learns it,
   /// instead of missing notifications unawares or letting memory grow.
   std::size_t live_query_buffer = 1024;
+  /// Servers over ws:// and wss:// only: how a dropped connection comes back.
+  ReconnectOptions reconnect;
+  /// Servers over ws:// and wss:// only: how a connection that stopped
+  /// answering is found.
+  HeartbeatOptions heartbeat;
 };
 
 /// One operation of Database::patch(), as JSON Patch (RFC 6902) has it; a
@@ -630,6 +704,22 @@ class Database {
   /// @throws std::logic_error at once on a moved-from Database.
   /// @throws DatabaseException when the engine fails to shut down cleanly.
   Future<void> close();
+
+  /// The state of this Database's connection, read at once. An embedded
+  /// datastore, and a server over HTTP (which keeps no connection), are
+  /// connected until closed. Sessions from new_session() share their
+  /// connection, and its state.
+  /// @throws std::logic_error on a moved-from Database.
+  ConnectionState state() const;
+
+  /// Calls `listener` with each change of state() from now on, in order,
+  /// one at a time, on a library thread: it must not block, and what it
+  /// throws is dropped. Over ws:// and wss:// it hears a drop (reconnecting),
+  /// the connection back (connected), and the end (disconnected); elsewhere
+  /// only the end, at close(). Keep the Subscription: destroying it removes
+  /// the listener.
+  /// @throws std::logic_error on a moved-from Database.
+  [[nodiscard]] Subscription on_state_change(std::function<void(ConnectionState)> listener);
 
  private:
   explicit Database(std::shared_ptr<detail::DatabaseShared> shared);

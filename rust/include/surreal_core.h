@@ -175,6 +175,17 @@ typedef struct SurrealDatabase SurrealDatabase;
 typedef struct SurrealResponse SurrealResponse;
 
 /**
+ * A state listener, from [`surreal_db_watch_state`].
+ */
+typedef struct SurrealWatch SurrealWatch;
+
+/**
+ * Receives each change of a connection's state (a [`State`] as an int). It
+ * runs on a library thread, must return quickly, and must not unwind.
+ */
+typedef void (*StateListener)(void *context, int32_t state);
+
+/**
  * Receives a live query's notifications, one call at a time, in order, on
  * a thread of the library's runtime: `notification` is a CBOR array
  * `[action, record, data, id]`: action 0 create, 1 update, 2 delete, 3
@@ -321,6 +332,42 @@ int32_t surreal_db_use_db(const SurrealDatabase *db, const char *name);
  * `db` is NULL or a live handle not used by any other thread any more.
  */
 int32_t surreal_db_close(SurrealDatabase *db);
+
+/**
+ * The state of the connection `db` runs on: 0 connecting, 1 connected, 2
+ * reconnecting (a dropped WebSocket connection), 3 disconnected (closed,
+ * or the connection is lost for good). A datastore this library opened,
+ * and an HTTP server, are connected until closed. A negative status on
+ * error.
+ *
+ * # Safety
+ * `db` is NULL or a live handle.
+ */
+int32_t surreal_db_state(const SurrealDatabase *db);
+
+/**
+ * Calls `listener(context, state)` at each change of the state of `db`'s
+ * connection (the codes of [`surreal_db_state`]), in order, one at a time,
+ * on a library thread; it must return quickly and must not unwind. Every
+ * session over one connection sees its changes. `*watch` receives the
+ * listener's handle: [`surreal_watch_free`] removes it. The handle may
+ * outlive `db`.
+ *
+ * # Safety
+ * `db` is NULL or a live handle; `watch` is NULL or writable; `context` may
+ * be used from library threads until the watch is freed.
+ */
+int32_t surreal_db_watch_state(const SurrealDatabase *db, StateListener listener, void *context, SurrealWatch **watch);
+
+/**
+ * Removes a state listener and frees its handle: when this returns, the
+ * listener is not running (unless this is called from it) and is never
+ * called again. NULL is accepted.
+ *
+ * # Safety
+ * `watch` is NULL or a handle from [`surreal_db_watch_state`], freed once.
+ */
+void surreal_watch_free(SurrealWatch *watch);
 
 /**
  * Runs SurrealQL. `bindings_json` is NULL or a JSON object of variables

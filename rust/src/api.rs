@@ -8,6 +8,7 @@
 use std::ffi::c_char;
 
 use std::ffi::c_void;
+use std::sync::Arc;
 
 use surrealdb::types::{ToSql, Value};
 use tokio_util::sync::CancellationToken;
@@ -24,6 +25,7 @@ use crate::log::SurrealLogHandler;
 use crate::operation::{ChunkSink, Operation};
 use crate::progress::ImportProgress;
 use crate::resource;
+use crate::rpc;
 use crate::response::SurrealResponse;
 use crate::runtime::block_on;
 use crate::strings::{borrow_optional_str, borrow_str, into_c_string};
@@ -322,6 +324,88 @@ pub unsafe extern "C" fn surreal_db_close(db: *mut SurrealDatabase) -> i32 {
         let db = unsafe { Box::from_raw(db) };
         block_on(db.close())?
     })
+}
+
+/// The state of the connection `db` runs on: 0 connecting, 1 connected, 2
+/// reconnecting (a dropped WebSocket connection), 3 disconnected (closed,
+/// or the connection is lost for good). A datastore this library opened,
+/// and an HTTP server, are connected until closed. A negative status on
+/// error.
+///
+/// # Safety
+/// `db` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_state(db: *const SurrealDatabase) -> i32 {
+    boundary_int(|| {
+        // SAFETY: the caller passes a live handle.
+        let db = unsafe { borrow(db, "db")? };
+        block_on(db.state()).map(|state| state as i32)
+    })
+}
+
+/// A state listener, from [`surreal_db_watch_state`].
+pub struct SurrealWatch {
+    listeners: Option<Arc<rpc::Listeners>>,
+    key: u64,
+}
+
+/// Calls `listener(context, state)` at each change of the state of `db`'s
+/// connection (the codes of [`surreal_db_state`]), in order, one at a time,
+/// on a library thread; it must return quickly and must not unwind. Every
+/// session over one connection sees its changes. `*watch` receives the
+/// listener's handle: [`surreal_watch_free`] removes it. The handle may
+/// outlive `db`.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `watch` is NULL or writable; `context` may
+/// be used from library threads until the watch is freed.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_db_watch_state(
+    db: *const SurrealDatabase,
+    listener: rpc::SurrealStateListener,
+    context: *mut c_void,
+    watch: *mut *mut SurrealWatch,
+) -> i32 {
+    boundary(|| {
+        // SAFETY: the caller passes a live handle.
+        let db = unsafe { borrow(db, "db")? };
+        if watch.is_null() {
+            return Err(FfiError::invalid_argument("watch must not be NULL"));
+        }
+        if listener.is_none() {
+            return Err(FfiError::invalid_argument("listener must not be NULL"));
+        }
+        let listeners = block_on(db.state_listeners())??;
+        let key = match &listeners {
+            Some(listeners) => listeners.add(listener, context).unwrap_or_default(),
+            None => 0,
+        };
+        let handle = Box::into_raw(Box::new(SurrealWatch { listeners, key }));
+        // SAFETY: checked non-NULL above; the caller's out-parameter.
+        unsafe { *watch = handle };
+        Ok(())
+    })
+}
+
+/// Removes a state listener and frees its handle: when this returns, the
+/// listener is not running (unless this is called from it) and is never
+/// called again. NULL is accepted.
+///
+/// # Safety
+/// `watch` is NULL or a handle from [`surreal_db_watch_state`], freed once.
+#[no_mangle]
+pub unsafe extern "C" fn surreal_watch_free(watch: *mut SurrealWatch) {
+    if watch.is_null() {
+        return;
+    }
+    let _ = boundary(|| {
+        // SAFETY: the caller hands over a handle from surreal_db_watch_state, once.
+        let watch = unsafe { Box::from_raw(watch) };
+        if let Some(listeners) = &watch.listeners {
+            listeners.remove(watch.key);
+        }
+        Ok(())
+    });
 }
 
 /// Runs SurrealQL. `bindings_json` is NULL or a JSON object of variables

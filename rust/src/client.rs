@@ -4,69 +4,77 @@
 //!
 //! The SDK gives both the same methods, with the engine as a type parameter;
 //! [`on_client!`] runs one generic expression on whichever this is, so that
-//! every operation is written once.
+//! every operation is written once. A WebSocket connection (`ws://`,
+//! `wss://`) is this crate's own RPC client instead (`rpc/`), which the
+//! macro's third arm names.
 
 use surrealdb::engine::any::Any;
 use surrealdb::engine::local::Db;
 use surrealdb::method::Transaction;
 use surrealdb::Surreal;
 
-/// A session's SDK handle. Cloning it makes a new session with the same
-/// state (namespace, database, authentication, parameters), as the SDK's
-/// own clone does.
-#[derive(Clone)]
+use crate::rpc;
+
+/// A session's handle.
 pub enum Client {
     Local(Surreal<Db>),
+    /// An HTTP connection, through the SDK.
     Remote(Surreal<Any>),
+    /// A WebSocket connection, through this crate's RPC client.
+    Rpc(rpc::Session),
 }
 
 /// An open transaction of a [`Client`].
 pub enum ClientTransaction {
     Local(Transaction<Db>),
     Remote(Transaction<Any>),
+    Rpc(rpc::Transaction),
 }
 
-/// `on_client!(client, db => expression)`: the expression with `db` bound to
-/// the `Surreal<Db>` or the `Surreal<Any>` inside `client` (a `Client` or a
-/// `ClientTransaction`, by value or by reference).
+/// `on_client!(client, db => expression, session => rpc_expression)`: the
+/// expression with `db` bound to the `Surreal<Db>` or the `Surreal<Any>`
+/// inside `client` (by value or by reference), or the second with `session`
+/// bound to its RPC session.
 macro_rules! on_client {
-    ($client:expr, $db:ident => $body:expr) => {
+    ($client:expr, $db:ident => $body:expr, $session:ident => $rpc:expr) => {
         match $client {
             $crate::client::Client::Local($db) => $body,
             $crate::client::Client::Remote($db) => $body,
+            $crate::client::Client::Rpc($session) => $rpc,
         }
     };
 }
 
-/// As [`on_client!`], for a [`ClientTransaction`].
-macro_rules! on_transaction {
-    ($transaction:expr, $tx:ident => $body:expr) => {
-        match $transaction {
-            $crate::client::ClientTransaction::Local($tx) => $body,
-            $crate::client::ClientTransaction::Remote($tx) => $body,
-        }
-    };
-}
-
-pub(crate) use {on_client, on_transaction};
+pub(crate) use on_client;
 
 impl Client {
-    /// Begins a transaction on a new session cloned from this one (the SDK's
-    /// begin consumes its handle).
+    /// Begins a transaction. Over the SDK, on a new session cloned from this
+    /// one (the SDK's begin consumes its handle).
     pub async fn begin(&self) -> surrealdb::Result<ClientTransaction> {
-        match self.clone() {
-            Client::Local(db) => db.begin().await.map(ClientTransaction::Local),
-            Client::Remote(db) => db.begin().await.map(ClientTransaction::Remote),
+        match self {
+            Client::Local(db) => db.clone().begin().await.map(ClientTransaction::Local),
+            Client::Remote(db) => db.clone().begin().await.map(ClientTransaction::Remote),
+            Client::Rpc(session) => session.begin().await.map(ClientTransaction::Rpc),
         }
     }
-}
 
-impl ClientTransaction {
-    pub async fn commit(self) -> surrealdb::Result<()> {
-        on_transaction!(self, tx => tx.commit().await.map(|_| ()))
-    }
-
-    pub async fn cancel(self) -> surrealdb::Result<()> {
-        on_transaction!(self, tx => tx.cancel().await.map(|_| ()))
+    /// Commits or cancels one of this session's transactions.
+    pub async fn finish(
+        &self,
+        transaction: ClientTransaction,
+        commit: bool,
+    ) -> surrealdb::Result<()> {
+        match (transaction, commit) {
+            (ClientTransaction::Local(tx), true) => tx.commit().await.map(|_| ()),
+            (ClientTransaction::Local(tx), false) => tx.cancel().await.map(|_| ()),
+            (ClientTransaction::Remote(tx), true) => tx.commit().await.map(|_| ()),
+            (ClientTransaction::Remote(tx), false) => tx.cancel().await.map(|_| ()),
+            (ClientTransaction::Rpc(tx), commit) => match self {
+                Client::Rpc(session) => session.finish(tx, commit).await,
+                _ => Err(surrealdb::Error::internal(
+                    "a server transaction finished on another kind of session".to_owned(),
+                )),
+            },
+        }
     }
 }

@@ -38,12 +38,12 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::cancel::SurrealCancel;
-use crate::client::{on_client, on_transaction, Client, ClientTransaction};
+use crate::client::{on_client, Client, ClientTransaction};
 use crate::error::{self, FfiError, FfiResult};
 use crate::live::{self, LiveHub};
-use crate::operation::{Operation, CONFLICT_ATTEMPTS};
+use crate::operation::{Auth, Operation, CONFLICT_ATTEMPTS};
 use crate::response::{is_conflict, is_unknown_live_query, sdk_error, SurrealResponse};
-use crate::{remote, runtime};
+use crate::{remote, rpc, runtime};
 
 /// Live-query notifications the datastore buffers before its writers wait,
 /// as the SDK's own engine sets it up.
@@ -147,6 +147,11 @@ pub struct Options {
     /// The options given that only a datastore this crate opens takes (a
     /// server has its own settings), for a remote endpoint to refuse.
     datastore_only: Vec<String>,
+    /// How a WebSocket connection comes back after a drop, and how a drop
+    /// that closes nothing is found. Nothing else keeps a connection: a
+    /// datastore this crate opens has none, and HTTP opens one per call.
+    reconnect: rpc::ReconnectPolicy,
+    heartbeat: rpc::Heartbeat,
 }
 
 fn option_error(message: impl std::fmt::Display) -> FfiError {
@@ -180,6 +185,77 @@ enum Targets {
     All,
     Nothing,
     Some(Vec<String>),
+}
+
+/// `reconnect`: `{enabled, attempts, delay, max_delay, multiplier, jitter}`,
+/// each optional (absent: the default); `attempts` NONE or absent is no limit.
+fn reconnect_policy(value: Value) -> FfiResult<rpc::ReconnectPolicy> {
+    let Value::Object(object) = value else {
+        return Err(option_error("'reconnect' must be an object"));
+    };
+    let mut policy = rpc::ReconnectPolicy::default();
+    for (key, value) in object {
+        let name = format!("reconnect.{key}");
+        match key.as_str() {
+            "enabled" => policy.enabled = option_bool(value, &name)?,
+            "attempts" => {
+                policy.attempts = match value {
+                    Value::None | Value::Null => None,
+                    Value::Number(number) => match number.to_int() {
+                        Some(attempts) if attempts >= 0 => Some(attempts.min(u32::MAX as i64) as u32),
+                        _ => return Err(option_error(format!("'{name}' must be a count, 0 or more"))),
+                    },
+                    _ => return Err(option_error(format!("'{name}' must be a count, or NONE for no limit"))),
+                }
+            }
+            "delay" => policy.delay = required_duration(value, &name)?,
+            "max_delay" => policy.max_delay = required_duration(value, &name)?,
+            "multiplier" => policy.multiplier = option_number(value, &name, 1.0, 1_000.0)?,
+            "jitter" => policy.jitter = option_number(value, &name, 0.0, 1.0)?,
+            other => return Err(option_error(format!("unknown option 'reconnect.{other}'"))),
+        }
+    }
+    if policy.max_delay < policy.delay {
+        return Err(option_error("'reconnect.max_delay' is shorter than 'reconnect.delay'"));
+    }
+    Ok(policy)
+}
+
+/// `heartbeat`: `{interval, timeout}`, durations above zero.
+fn heartbeat(value: Value) -> FfiResult<rpc::Heartbeat> {
+    let Value::Object(object) = value else {
+        return Err(option_error("'heartbeat' must be an object"));
+    };
+    let mut heartbeat = rpc::Heartbeat::default();
+    for (key, value) in object {
+        let name = format!("heartbeat.{key}");
+        let duration = required_duration(value, &name)?;
+        if duration.is_zero() {
+            return Err(option_error(format!("'{name}' must be longer than zero")));
+        }
+        match key.as_str() {
+            "interval" => heartbeat.interval = duration,
+            "timeout" => heartbeat.timeout = duration,
+            other => return Err(option_error(format!("unknown option 'heartbeat.{other}'"))),
+        }
+    }
+    Ok(heartbeat)
+}
+
+fn required_duration(value: Value, key: &str) -> FfiResult<Duration> {
+    option_duration(value, key)?.ok_or_else(|| option_error(format!("'{key}' must be a duration")))
+}
+
+/// A number from `low` to `high`.
+fn option_number(value: Value, key: &str, low: f64, high: f64) -> FfiResult<f64> {
+    let number = match value {
+        Value::Number(number) => number.to_f64(),
+        _ => None,
+    };
+    match number {
+        Some(number) if (low..=high).contains(&number) => Ok(number),
+        _ => Err(option_error(format!("'{key}' must be a number from {low} to {high}"))),
+    }
 }
 
 fn option_targets(value: Value, key: &str) -> FfiResult<Targets> {
@@ -230,7 +306,7 @@ impl Options {
         let mut options = Options::default();
         let mut caps = Capabilities::new();
         for (key, value) in object {
-            if !matches!(key.as_str(), "root" | "ca_file") {
+            if !matches!(key.as_str(), "root" | "ca_file" | "reconnect" | "heartbeat") {
                 options.datastore_only.push(key.clone());
             }
             match key.as_str() {
@@ -248,6 +324,8 @@ impl Options {
                     });
                 }
                 "ca_file" => options.ca_file = Some(option_string(value, &key)?.into()),
+                "reconnect" => options.reconnect = reconnect_policy(value)?,
+                "heartbeat" => options.heartbeat = heartbeat(value)?,
                 "query_timeout" => options.query_timeout = option_duration(value, &key)?,
                 "transaction_timeout" => {
                     options.transaction_timeout = option_duration(value, &key)?
@@ -318,8 +396,11 @@ enum Store {
         /// are off.
         notifications: Option<async_channel::Receiver<Notification>>,
     },
-    /// A connection to a SurrealDB server, which the SDK owns.
+    /// An HTTP connection to a SurrealDB server, which the SDK owns.
     Remote,
+    /// A WebSocket connection to a SurrealDB server, which this crate's RPC
+    /// client keeps.
+    Rpc(rpc::Link),
 }
 
 /// One open datastore (or server connection) and what every session over it
@@ -329,7 +410,8 @@ struct Engine {
     store: Store,
     /// A session that never runs anything: new sessions are clones of it,
     /// so they start fresh (no namespace, no authentication, no parameters).
-    pristine: Client,
+    /// None over WebSocket: the link makes new sessions itself.
+    pristine: Option<Client>,
     /// The subscribers of every live query, fed by the pump (live.rs), or
     /// for a server by one task per live query.
     live: Arc<LiveHub>,
@@ -372,14 +454,34 @@ impl Engine {
                  whose own settings (surreal start --help) apply"
             )));
         }
+        let live = Arc::new(LiveHub::default());
+        if endpoint.protocol() == Some("WebSocket") {
+            let connector = remote::tls_connector(url, options.ca_file.as_deref())
+                .map_err(|e| open_error(endpoint, e))?;
+            let link = rpc::Link::connect(
+                url,
+                connector,
+                options.reconnect.clone(),
+                options.heartbeat.clone(),
+                Arc::clone(&live),
+            )
+            .await?;
+            return Ok(Engine {
+                endpoint: endpoint.clone(),
+                store: Store::Rpc(link),
+                pristine: None,
+                live,
+                sessions: AtomicU64::new(0),
+            });
+        }
         let pristine = remote::connect(url, options.ca_file.as_deref())
             .await
             .map_err(|e| open_error(endpoint, e))?;
         Ok(Engine {
             endpoint: endpoint.clone(),
             store: Store::Remote,
-            pristine: Client::Remote(pristine),
-            live: Arc::new(LiveHub::default()),
+            pristine: Some(Client::Remote(pristine)),
+            live,
             sessions: AtomicU64::new(0),
         })
     }
@@ -438,7 +540,7 @@ impl Engine {
                     datastore,
                     notifications,
                 },
-                pristine: Client::Local(pristine),
+                pristine: Some(Client::Local(pristine)),
                 live,
                 sessions: AtomicU64::new(0),
             }),
@@ -475,10 +577,17 @@ impl Engine {
         )))
     }
 
-    /// A new session over this engine, cloned from the pristine one.
+    /// A new session over this engine: cloned from the pristine one, or
+    /// made by the link.
     fn session(self: &Arc<Self>) -> Connection {
+        let db = match (&self.store, &self.pristine) {
+            (Store::Rpc(link), _) => Client::Rpc(link.session()),
+            (_, Some(Client::Local(db))) => Client::Local(db.clone()),
+            (_, Some(Client::Remote(db))) => Client::Remote(db.clone()),
+            (_, _) => unreachable!("an engine without a link has a pristine SDK session"),
+        };
         Connection {
-            db: self.pristine.clone(),
+            db,
             engine: Arc::clone(self),
             serial: self.sessions.fetch_add(1, Ordering::Relaxed),
             transactions: Mutex::default(),
@@ -492,15 +601,22 @@ impl Engine {
             live,
             ..
         } = self;
-        let Store::Local {
-            datastore,
-            notifications,
-        } = store
-        else {
-            // A server connection closes with the SDK's last handle.
-            live.end_all();
-            drop(pristine);
-            return Ok(());
+        let (datastore, notifications) = match store {
+            Store::Local {
+                datastore,
+                notifications,
+            } => (datastore, notifications),
+            Store::Rpc(link) => {
+                link.close();
+                live.end_all();
+                return Ok(());
+            }
+            Store::Remote => {
+                // A server connection closes with the SDK's last handle.
+                live.end_all();
+                drop(pristine);
+                return Ok(());
+            }
         };
         // Every session has closed, and each ended its own live queries;
         // this ends any left, and stops the pump.
@@ -539,7 +655,7 @@ fn unknown_transaction() -> FfiError {
 const KILL: &str = "KILL $live";
 
 impl Connection {
-    /// Runs an operation; on a server, abandons it if the server dies.
+    /// Runs an operation.
     fn run(
         &self,
         operation: Operation,
@@ -547,9 +663,9 @@ impl Connection {
         match &self.engine.endpoint {
             // Boxed: a call over the network can afford the allocation, and
             // the local path's future stays half the size.
-            Endpoint::Remote(url) => Either::Left(Box::pin(async move {
+            Endpoint::Remote(_) => Either::Left(Box::pin(async move {
                 remote::check_sendable(&operation)?;
-                remote::watched(url, self.execute(operation)).await
+                self.execute(operation).await
             })),
             _ => Either::Right(self.execute(operation)),
         }
@@ -572,6 +688,9 @@ impl Connection {
             } => {
                 let sink = sink.ok_or_else(|| FfiError::internal("live: no sink"))?;
                 let attempts = if retry { CONFLICT_ATTEMPTS } else { 1 };
+                if let Client::Rpc(session) = &self.db {
+                    return self.start_rpc_live(session, sql, bindings, sink, attempts).await;
+                }
                 let mut attempt = 1;
                 loop {
                     match self.start_live(&sql, bindings.clone()).await {
@@ -598,11 +717,21 @@ impl Connection {
                 let slot = self.transaction(id)?;
                 let transaction = slot.lock().await;
                 let transaction = transaction.as_ref().ok_or_else(unknown_transaction)?;
-                on_transaction!(transaction, tx => operation.run_in(tx).await)
+                match (transaction, &self.db) {
+                    (ClientTransaction::Local(tx), _) => operation.run_in(tx).await,
+                    (ClientTransaction::Remote(tx), _) => operation.run_in(tx).await,
+                    (ClientTransaction::Rpc(tx), Client::Rpc(session)) => {
+                        operation.check_in_transaction()?;
+                        rpc::verbs::run_verb(session, *operation, Some(*tx)).await
+                    }
+                    (ClientTransaction::Rpc(_), _) => Err(unknown_transaction()),
+                }
             }
             operation => {
                 let changes_principal = operation.changes_principal();
-                let response = on_client!(&self.db, db => operation.run(db).await)?;
+                let response = on_client!(&self.db,
+                    db => operation.run(db).await,
+                    session => rpc::verbs::run(session, operation).await)?;
                 if changes_principal {
                     // A live query keeps the rights of whoever made it: none
                     // may outlive a sign-in as someone else, or a sign-out
@@ -644,13 +773,63 @@ impl Connection {
             .remove(&id)
             .ok_or_else(unknown_transaction)?;
         let transaction = slot.lock().await.take().ok_or_else(unknown_transaction)?;
-        let outcome = if commit {
-            transaction.commit().await
-        } else {
-            transaction.cancel().await
-        };
-        outcome.map_err(sdk_error)?;
+        self.db
+            .finish(transaction, commit)
+            .await
+            .map_err(sdk_error)?;
         Ok(SurrealResponse::single(Value::None))
+    }
+
+    /// Starts a live query over this crate's RPC client, which routes its
+    /// notifications (and starts it again after a reconnect).
+    async fn start_rpc_live(
+        &self,
+        session: &rpc::Session,
+        sql: String,
+        bindings: Option<Value>,
+        sink: live::Sink,
+        attempts: usize,
+    ) -> FfiResult<SurrealResponse> {
+        let sink = rpc::PendingSink::new(sink);
+        let mut attempt = 1;
+        loop {
+            let results = session
+                .live(sql.clone(), bindings.clone(), sink.clone())
+                .await
+                .map_err(sdk_error)?;
+            let failure = results.iter().find_map(|result| result.result.as_ref().err());
+            let started: Vec<Uuid> = results
+                .iter()
+                .filter(|result| matches!(result.query_type, QueryType::Live))
+                .filter_map(|result| match &result.result {
+                    Ok(Value::Uuid(id)) => Some(id.into_inner()),
+                    _ => None,
+                })
+                .collect();
+            match (failure, started.as_slice()) {
+                (None, [id]) => return Ok(SurrealResponse::single(Value::Uuid((*id).into()))),
+                (Some(error), [])
+                    if attempt < attempts && is_conflict(error) =>
+                {
+                    attempt += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            // Not one live query: each started is killed, and the error says why.
+            for id in &started {
+                let _ = self.kill_in_engine(*id).await;
+            }
+            return Err(match failure {
+                Some(error) => sdk_error(error.clone()),
+                None if started.is_empty() => FfiError::invalid_argument(
+                    "live_query: the SurrealQL started no live query: it needs one LIVE SELECT statement",
+                ),
+                None => FfiError::invalid_argument(
+                    "live_query: the SurrealQL started more than one live query; give each its own call",
+                ),
+            });
+        }
     }
 
     /// Runs SurrealQL holding one `LIVE SELECT`; answers the live query's
@@ -673,6 +852,9 @@ impl Connection {
                 let (started, failure) = remote::start_live(db, sql, bindings).await;
                 let started = started.into_iter().map(|(id, s)| (id, Some(s))).collect();
                 (started, failure)
+            }
+            Client::Rpc(_) => {
+                return Err(FfiError::internal("live: a link's live queries start in start_rpc_live"))
             }
         };
         let failure = failure.or(match started.len() {
@@ -759,13 +941,16 @@ impl Connection {
     /// killed: over a server, the SDK sends a KILL of its own, unawaited,
     /// when the forwarding task drops its stream, and either may land first.
     async fn kill_in_engine(&self, id: Uuid) -> FfiResult<()> {
+        if let Client::Rpc(session) = &self.db {
+            return self.kill_on_server(session, id).await;
+        }
         let mut variables = Object::new();
         variables.insert("live".to_owned(), Value::Uuid(id.into()));
         let mut attempt = 1;
         loop {
             let query = on_client!(&self.db, db => {
                 db.query(KILL).bind(Value::Object(variables.clone())).stream_items()
-            });
+            }, _session => unreachable!("handled above"));
             let mut items = query.map_err(sdk_error)?;
             let mut failure = None;
             while let Some(item) = items.next().await {
@@ -778,6 +963,34 @@ impl Connection {
                 }
             }
             match failure {
+                Some(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
+                Some(error) if is_unknown_live_query(&error) => return Ok(()),
+                Some(error) => return Err(sdk_error(error)),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Kills a live query on the server, by the id it has there now: the
+    /// link forgets it first, so that it is not started again.
+    async fn kill_on_server(&self, session: &rpc::Session, id: Uuid) -> FfiResult<()> {
+        let server_id = match session.forget_live(id) {
+            rpc::Forgotten::Last(server_id) => server_id,
+            rpc::Forgotten::Shared => return Ok(()),
+            // Not one this link started (a KILL of another session's, say):
+            // the server says what it makes of it.
+            rpc::Forgotten::Unknown => id,
+        };
+        let mut variables = Object::new();
+        variables.insert("live".to_owned(), Value::Uuid(server_id.into()));
+        let bindings = Some(Value::Object(variables));
+        let mut attempt = 1;
+        loop {
+            let results = session
+                .query(KILL.to_owned(), bindings.clone(), None)
+                .await
+                .map_err(sdk_error)?;
+            match results.into_iter().find_map(|result| result.result.err()) {
                 Some(error) if attempt < CONFLICT_ATTEMPTS && is_conflict(&error) => attempt += 1,
                 Some(error) if is_unknown_live_query(&error) => return Ok(()),
                 Some(error) => return Err(sdk_error(error)),
@@ -803,11 +1016,15 @@ impl Connection {
         };
         for slot in open {
             if let Some(transaction) = slot.lock().await.take() {
-                let _ = transaction.cancel().await;
+                let _ = self.db.finish(transaction, false).await;
             }
         }
         let Connection { db, engine, .. } = self;
-        drop(db);
+        // Dropped here: the engine's close waits for the last reference.
+        match db {
+            Client::Rpc(session) => session.close().await,
+            other => drop(other),
+        }
         // Exactly one of the sessions closing at once gets the engine.
         match Arc::into_inner(engine) {
             Some(engine) => engine.close().await,
@@ -881,10 +1098,12 @@ impl SurrealDatabase {
             // closing it (below, when signing in fails) closes the engine.
             let session = Arc::new(Engine::open(&self.endpoint, &options).await?).session();
             if let Some(root) = options.root {
-                let signin = on_client!(&session.db, db => db.signin(root).await.map(|_| ()));
+                let signin = on_client!(&session.db,
+                    db => db.signin(root).await.map(|_| ()).map_err(sdk_error),
+                    rpc => rpc::verbs::run(rpc, Operation::Signin(Auth::Root(root))).await.map(|_| ()));
                 if let Err(error) = signin {
                     let _ = session.close().await;
-                    return Err(sdk_error(error));
+                    return Err(error);
                 }
             }
             *connection = Some(session);
@@ -908,13 +1127,17 @@ impl SurrealDatabase {
     pub async fn use_ns(&self, ns: &str) -> FfiResult<()> {
         let connection = self.connection.read().await;
         let db = &connection.as_ref().ok_or_else(not_connected)?.db;
-        on_client!(db, db => db.use_ns(ns).await.map(|_| ()).map_err(sdk_error))
+        on_client!(db,
+            db => db.use_ns(ns).await.map(|_| ()).map_err(sdk_error),
+            session => rpc::verbs::use_ns_db(session, Some(ns), None).await)
     }
 
     pub async fn use_db(&self, name: &str) -> FfiResult<()> {
         let connection = self.connection.read().await;
         let db = &connection.as_ref().ok_or_else(not_connected)?.db;
-        on_client!(db, db => db.use_db(name).await.map(|_| ()).map_err(sdk_error))
+        on_client!(db,
+            db => db.use_db(name).await.map(|_| ()).map_err(sdk_error),
+            session => rpc::verbs::use_ns_db(session, None, Some(name)).await)
     }
 
     /// Runs an operation and waits for it; triggering `cancel` drops it
@@ -960,6 +1183,29 @@ impl SurrealDatabase {
             .await
             .unwrap_or_else(|payload| Err(error::from_panic(&*payload)));
             done(outcome);
+        })
+    }
+
+    /// The state of the connection this session runs on. A datastore this
+    /// crate opened, or an HTTP server (no connection is kept), is connected
+    /// until closed.
+    pub async fn state(&self) -> rpc::State {
+        let connection = self.connection.read().await;
+        match connection.as_ref().map(|connection| &connection.engine.store) {
+            None => rpc::State::Disconnected,
+            Some(Store::Rpc(link)) => link.state(),
+            Some(_) => rpc::State::Connected,
+        }
+    }
+
+    /// The listeners of the state of this session's connection; None where
+    /// the state never changes but by closing (see [`Self::state`]).
+    pub async fn state_listeners(&self) -> FfiResult<Option<Arc<rpc::Listeners>>> {
+        let connection = self.connection.read().await;
+        let connection = connection.as_ref().ok_or_else(not_connected)?;
+        Ok(match &connection.engine.store {
+            Store::Rpc(link) => Some(link.listeners()),
+            _ => None,
         })
     }
 

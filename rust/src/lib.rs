@@ -24,6 +24,7 @@ pub mod operation;
 pub mod progress;
 pub mod remote;
 pub mod resource;
+pub mod rpc;
 pub mod response;
 pub mod runtime;
 pub mod strings;

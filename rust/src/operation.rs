@@ -33,8 +33,8 @@ pub const CONFLICT_ATTEMPTS: usize = 16;
 
 /// Relating two records. The statement is fixed text; the records, the edge
 /// table and the content are bound variables.
-const RELATE: &str = "RELATE ONLY $from->$edge->$to";
-const RELATE_CONTENT: &str = "RELATE ONLY $from->$edge->$to CONTENT $data";
+pub(crate) const RELATE: &str = "RELATE ONLY $from->$edge->$to";
+pub(crate) const RELATE_CONTENT: &str = "RELATE ONLY $from->$edge->$to CONTENT $data";
 
 /// Credentials, as SurrealDB's RPC `signin` takes them: `{user, pass}` for
 /// root, with `ns` for a namespace user, `ns` and `db` for a database user,
@@ -823,6 +823,13 @@ impl Operation {
         self,
         transaction: &Transaction<C>,
     ) -> FfiResult<SurrealResponse> {
+        self.check_in_transaction()?;
+        self.run_verb(transaction).await
+    }
+
+    /// Refuses what cannot run inside a transaction: all but the query and
+    /// record verbs.
+    pub fn check_in_transaction(&self) -> FfiResult<()> {
         match self {
             Operation::Query { .. }
             | Operation::Select(_)
@@ -834,7 +841,7 @@ impl Operation {
             | Operation::Merge(..)
             | Operation::Patch(..)
             | Operation::Delete(_)
-            | Operation::Relate { .. } => self.run_verb(transaction).await,
+            | Operation::Relate { .. } => Ok(()),
             other => Err(FfiError::invalid_argument(format!(
                 "{} cannot run inside a transaction: only query, select, create, insert, \
                  insert_relation, upsert, update, merge, patch, delete and relate can",
@@ -1129,6 +1136,13 @@ async fn run_function<C: Connection>(
     function: &str,
     args: Vec<Value>,
 ) -> FfiResult<Value> {
+    let (sql, bindings) = function_call(function, args)?;
+    let mut response = db.query(sql).bind(bindings).await.map_err(sdk_error)?;
+    response.take::<Value>(0).map_err(sdk_error)
+}
+
+/// The query that calls `function` with `args`, and its bindings.
+pub(crate) fn function_call(function: &str, args: Vec<Value>) -> FfiResult<(String, Value)> {
     let name = function_name(function)?;
     let mut bindings = Object::new();
     let mut params = Vec::with_capacity(args.len());
@@ -1137,13 +1151,7 @@ async fn run_function<C: Connection>(
         params.push(format!("${param}"));
         bindings.insert(param, arg);
     }
-    let sql = format!("RETURN {name}({})", params.join(", "));
-    let mut response = db
-        .query(sql)
-        .bind(Value::Object(bindings))
-        .await
-        .map_err(sdk_error)?;
-    response.take::<Value>(0).map_err(sdk_error)
+    Ok((format!("RETURN {name}({})", params.join(", ")), Value::Object(bindings)))
 }
 
 /// `function` when it is a SurrealQL function name: `::`-separated parts,
@@ -1174,7 +1182,7 @@ fn function_name(function: &str) -> FfiResult<&str> {
 /// The failure of signing in or up, or of a token: an authentication error
 /// whatever the engine's kind for it (it reports a bad token as a plain
 /// error), but for a lost connection. SurrealDB's messages name no secret.
-fn auth_error(error: surrealdb::Error) -> FfiError {
+pub(crate) fn auth_error(error: surrealdb::Error) -> FfiError {
     if error.is_connection() {
         return sdk_error(error);
     }
@@ -1223,7 +1231,7 @@ where
     }
 }
 
-fn is_missing_table(error: &surrealdb::Error) -> bool {
+pub(crate) fn is_missing_table(error: &surrealdb::Error) -> bool {
     matches!(error.not_found_details(), Some(NotFoundError::Table { .. }))
 }
 

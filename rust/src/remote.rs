@@ -8,13 +8,8 @@
 //! A `ca_file` connect option adds certificates to trust, for a server whose
 //! certificate a private authority signed.
 
-use std::future::Future;
 use std::ops::Bound;
 use std::path::Path;
-use std::pin::pin;
-use std::time::Duration;
-
-use futures::future::{select, Either};
 
 use surrealdb::engine::any::{self, Any};
 use surrealdb::method::QueryStream;
@@ -31,16 +26,28 @@ use crate::response::sdk_error;
 /// certificates and those in `ca_file`.
 pub async fn connect(url: &str, ca_file: Option<&Path>) -> Result<Surreal<Any>, String> {
     let mut config = Config::new();
-    if url.starts_with("wss://") || url.starts_with("https://") {
-        // Always OpenSSL: the SDK would otherwise leave the choice to its
-        // HTTP client, whose default is rustls with a built-in root store.
-        config = config.native_tls(connector(ca_file)?);
-    } else if ca_file.is_some() {
-        return Err("'ca_file' is for wss:// and https:// endpoints".to_owned());
+    // Always OpenSSL: the SDK would otherwise leave the choice to its
+    // HTTP client, whose default is rustls with a built-in root store.
+    if let Some(connector) = tls_connector(url, ca_file)? {
+        config = config.native_tls(connector);
     }
     any::connect((url, config))
         .await
         .map_err(|error| error.message().to_owned())
+}
+
+/// The TLS connector for `url`: None unless it is `wss://` or `https://`.
+pub fn tls_connector(
+    url: &str,
+    ca_file: Option<&Path>,
+) -> Result<Option<native_tls::TlsConnector>, String> {
+    if url.starts_with("wss://") || url.starts_with("https://") {
+        connector(ca_file).map(Some)
+    } else if ca_file.is_some() {
+        Err("'ca_file' is for wss:// and https:// endpoints".to_owned())
+    } else {
+        Ok(None)
+    }
 }
 
 /// An OpenSSL connector trusting the system's certificates, and those in
@@ -59,65 +66,6 @@ fn connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String>
         }
     }
     builder.build().map_err(|error| error.to_string())
-}
-
-/// How long a call on a server runs before its server is probed, and how
-/// often after that.
-const PROBE_AFTER: Duration = Duration::from_secs(2);
-/// How long a probe may take to connect.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// Runs `call` on a connection to the server at `url`, failing it with a
-/// connection error once the server no longer accepts connections.
-///
-/// The SDK's WebSocket client neither fails the requests in flight when
-/// its connection drops nor takes new ones while it reconnects: without
-/// this, a call on a dead server would wait until the server came back, or
-/// forever. A call that has run for PROBE_AFTER has its server's port
-/// probed (a TCP connect) every PROBE_AFTER; a refused or timed-out probe
-/// fails the call, within about PROBE_AFTER + PROBE_TIMEOUT of the server's
-/// death. A slow query on a live server is not disturbed. The SDK
-/// reconnects by itself when the server is back.
-pub async fn watched<T>(url: &str, call: impl Future<Output = FfiResult<T>>) -> FfiResult<T> {
-    let Some(address) = socket_address(url) else {
-        return call.await;
-    };
-    let probe = async move {
-        loop {
-            tokio::time::sleep(PROBE_AFTER).await;
-            let connect = tokio::net::TcpStream::connect(address.as_str());
-            match tokio::time::timeout(PROBE_TIMEOUT, connect).await {
-                Ok(Ok(_)) => continue,
-                Ok(Err(error)) => {
-                    return FfiError::connection(format!(
-                        "the server at {url} is unreachable ({error}); the call was abandoned"
-                    ))
-                }
-                Err(_) => {
-                    return FfiError::connection(format!(
-                        "the server at {url} did not accept a connection within {} s; \
-                         the call was abandoned",
-                        PROBE_TIMEOUT.as_secs()
-                    ))
-                }
-            }
-        }
-    };
-    match select(pin!(call), pin!(probe)).await {
-        Either::Left((outcome, _)) => outcome,
-        Either::Right((error, _)) => Err(error),
-    }
-}
-
-/// `host:port` of a server URL, with the scheme's default port.
-fn socket_address(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    let port = parsed.port_or_known_default()?;
-    Some(match parsed.host() {
-        Some(url::Host::Ipv6(_)) => format!("[{host}]:{port}"),
-        _ => format!("{host}:{port}"),
-    })
 }
 
 /// Runs SurrealQL holding `LIVE SELECT` statements on a server: answers

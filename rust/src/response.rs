@@ -93,6 +93,15 @@ impl SurrealResponse {
         Self { statements }
     }
 
+    /// The outcome of each statement, in order, as a server answered them.
+    pub fn from_statements(statements: Vec<Result<Value, surrealdb::Error>>) -> Self {
+        let statements = statements
+            .into_iter()
+            .map(|statement| statement.map_err(classify))
+            .collect();
+        Self { statements }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.statements.iter().any(Result::is_err)
     }

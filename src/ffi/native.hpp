@@ -26,6 +26,9 @@ namespace surreal::ffi {
 struct DatabaseCloser {
   void operator()(SurrealDatabase* db) const noexcept { surreal_db_close(db); }
 };
+struct WatchFreer {
+  void operator()(SurrealWatch* watch) const noexcept { surreal_watch_free(watch); }
+};
 struct ResponseFreer {
   void operator()(SurrealResponse* response) const noexcept { surreal_response_free(response); }
 };
@@ -38,6 +41,7 @@ struct StringFreer {
 
 /// Owns a native database; closing it shuts the datastore down.
 using DatabaseHandle = std::unique_ptr<SurrealDatabase, DatabaseCloser>;
+using WatchHandle = std::unique_ptr<SurrealWatch, WatchFreer>;
 /// Owns a native query or record-operation response.
 using ResponseHandle = std::unique_ptr<SurrealResponse, ResponseFreer>;
 /// Owns a native cancellation token: triggering it stops the operations

@@ -20,6 +20,8 @@
 
 namespace surreal::worker {
 
+class StateWatch;  // worker/state_watch.hpp
+
 /// Starts the native async runtime; the first command a worker runs.
 struct Initialize {};
 /// Opens the datastore at `endpoint` with `options` (an Object for
@@ -29,6 +31,8 @@ struct Connect {
   std::optional<std::string> ns;
   std::optional<std::string> db;
   Value options = {};
+  /// Where the connection's state goes, once connected (null: nowhere).
+  std::shared_ptr<StateWatch> state = nullptr;
 };
 /// Runs SurrealQL with `bindings` (an Object, or NONE for none) as its variables.
 struct Query {

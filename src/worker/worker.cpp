@@ -1,4 +1,5 @@
 #include "worker/worker.hpp"
+#include "worker/state_watch.hpp"
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -360,6 +361,7 @@ class Executor {
     ffi::check(surreal_db_connect(handle.get()));
     if (command.ns) ffi::check(surreal_db_use_ns(handle.get(), command.ns->c_str()));
     if (command.db) ffi::check(surreal_db_use_db(handle.get(), command.db->c_str()));
+    if (command.state) command.state->watch(handle.get());
     state_->handle = std::move(handle);
     return {};
   }

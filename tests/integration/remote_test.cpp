@@ -224,45 +224,7 @@ TEST(RemoteServerTest, NoServerIsAConnectionError) {
   }
 }
 
-/// The bound within which a call on a connection whose server died fails.
-constexpr auto kDeadServerBound = 15s;
-
-TEST(RemoteServerTest, ServerKilledMidCallFailsTheCallAndRestartReconnects) {
-  TestServer server;
-  Database db = get(Database::connect(server.url("ws"), root_options()));
-  get(db.create(RecordId("item", 1)));
-  Future<Response> sleeping = db.query("SLEEP 30s; RETURN 'slept'");
-  auto started = std::chrono::steady_clock::now();
-  server.kill();
-  std::optional<DatabaseException> failed = error_of(std::move(sleeping), 60s);
-  auto took = std::chrono::steady_clock::now() - started;
-  ASSERT_TRUE(failed) << "a call survived its server's death";
-  EXPECT_EQ(failed->code(), error_code::connection) << failed->what();
-  EXPECT_LT(took, kDeadServerBound);
-  // While it is down, calls fail too, within the same bound.
-  started = std::chrono::steady_clock::now();
-  EXPECT_THROW(get(db.query("RETURN 1"), 60s), ConnectionException);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, kDeadServerBound);
-
-  // The same server again (a fresh, empty store): the Database reconnects
-  // by itself, signed in again, and works. The first calls may still meet
-  // the old connection: at most 100 attempts over at most 30 s.
-  server.start();
-  std::optional<Value> answer;
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  for (int attempt = 0; attempt < 100 && !answer && std::chrono::steady_clock::now() < deadline;
-       ++attempt) {
-    try {
-      answer = get(db.query("RETURN 40 + 2"), 60s).take(0);
-    } catch (const ConnectionException&) {
-      std::this_thread::sleep_for(100ms);  // the SDK reconnects in the background
-    }
-  }
-  ASSERT_TRUE(answer) << "no reconnection within 30 s";
-  EXPECT_EQ(*answer, 42);
-  get(db.create(RecordId("item", 2)));
-  EXPECT_EQ(get(db.query("RETURN count(SELECT * FROM item)")).take(0), 1);
-}
+// A server killed and started again: reconnect_test.cpp.
 
 // -- TLS ----------------------------------------------------------------------
 

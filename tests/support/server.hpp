@@ -39,8 +39,10 @@ class TestServer {
   };
 
   /// Starts the server on a free loopback port; throws if it is not
-  /// accepting connections within 60 s.
-  explicit TestServer(std::optional<Tls> tls = std::nullopt) : tls_(std::move(tls)) {
+  /// accepting connections within 60 s. `store` is the server's: "memory",
+  /// or "surrealkv://DIR" for data that outlives a kill and a start.
+  explicit TestServer(std::optional<Tls> tls = std::nullopt, std::string store = "memory")
+      : tls_(std::move(tls)), store_(std::move(store)) {
     port_ = free_port();
     start();
   }
@@ -59,7 +61,8 @@ class TestServer {
   void kill() { end(SIGKILL); }
   /// SIGTERM, then SIGKILL if it has not gone within 10 s.
   void stop() { end(SIGTERM); }
-  /// Starts it again on the same port (with a fresh, empty store).
+  /// Starts it again on the same port (with a fresh, empty store in memory;
+  /// with the same data in a SurrealKV store).
   void start() {
     if (running()) return;
     std::vector<std::string> args = {SURREAL_TEST_SERVER_PATH, "start",
@@ -70,7 +73,7 @@ class TestServer {
     if (tls_) {
       args.insert(args.end(), {"--web-crt", tls_->certificate, "--web-key", tls_->key});
     }
-    args.emplace_back("memory");
+    args.push_back(store_);
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -152,6 +155,7 @@ class TestServer {
   }
 
   std::optional<Tls> tls_;
+  std::string store_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -1,0 +1,641 @@
+//! The task that owns a link's socket: it sends the requests, routes each
+//! answer to its caller and each notification to its live query, checks
+//! the connection with a heartbeat, and when the connection drops fails the
+//! calls in flight, reconnects as the policy says, restores the sessions
+//! and starts the live queries again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use surrealdb::types::{Action, Notification, Number, Value};
+use surrealdb::types::SurrealValue;
+use surrealdb_rpc::{DbResult, QueryType};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{sleep_until, timeout, Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
+
+use super::{
+    connection_error, encode_request, LiveRecord, LiveStart, Outgoing, Shared, State,
+};
+use crate::error::{FfiError, FfiResult};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Where the server is, and how to reach it.
+pub(super) struct Endpoint {
+    url: url::Url,
+    connector: Option<native_tls::TlsConnector>,
+}
+
+impl Endpoint {
+    pub fn new(url: &str, connector: Option<native_tls::TlsConnector>) -> FfiResult<Self> {
+        let url = url::Url::parse(url)
+            .and_then(|url| url.join("rpc"))
+            .map_err(|error| FfiError::invalid_argument(format!("'{url}': {error}")))?;
+        Ok(Self { url, connector })
+    }
+
+    /// Opens a WebSocket to the server's RPC endpoint, within `limit`.
+    pub async fn open(&self, limit: Duration) -> Result<Socket, String> {
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|error| error.to_string())?;
+        request
+            .headers_mut()
+            .insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("flatbuffers"));
+        let connector = self.connector.clone().map(Connector::NativeTls);
+        // Nagle's algorithm off: requests are small and answered one by one.
+        let open = tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
+        match timeout(limit, open).await {
+            Ok(Ok((socket, _))) => Ok(socket),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!(
+                "no WebSocket handshake within {} ms",
+                limit.as_millis()
+            )),
+        }
+    }
+}
+
+/// Why serving a connection ended.
+enum Ended {
+    /// The link was closed: the driver ends.
+    Closed,
+    /// The connection dropped, for this reason.
+    Lost(String),
+}
+
+/// A call on the wire, waiting for its answer.
+struct Pending {
+    reply: tokio::sync::oneshot::Sender<surrealdb::Result<DbResult>>,
+    /// A `query`: its answer is one result per statement.
+    query: bool,
+    live: Option<LiveStart>,
+}
+
+/// Runs the link until it is closed, or its connection is lost for good.
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    endpoint: Endpoint,
+    socket: Socket,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+) {
+    let mut socket = Some(socket);
+    let final_reason = loop {
+        let Some(open) = socket.take() else {
+            break None;
+        };
+        match serve(&shared, open, &mut queue).await {
+            Ended::Closed => break None,
+            Ended::Lost(reason) => {
+                if !shared.policy.enabled {
+                    break Some(format!("{reason}; reconnecting is off"));
+                }
+                shared.set_state(State::Reconnecting, Some(reason.clone()));
+                match reconnect(&shared, &endpoint, &reason).await {
+                    Ok(new) => {
+                        socket = Some(new);
+                        shared.set_state(State::Connected, None);
+                    }
+                    Err(reason) => break reason,
+                }
+            }
+        }
+    };
+    shared.set_state(State::Disconnected, final_reason.clone());
+    // Whatever was queued meanwhile fails, and so does all that comes later
+    // (the channel closes with this receiver).
+    queue.close();
+    let message = match &final_reason {
+        Some(reason) => format!("the connection to {} is closed: {reason}", shared.url),
+        None => format!("the connection to {} is closed", shared.url),
+    };
+    while let Ok(outgoing) = queue.try_recv() {
+        let _ = outgoing.reply.send(Err(connection_error(message.clone())));
+    }
+    shared.hub.end_all();
+}
+
+/// Opens the connection again, as the policy says, and restores the
+/// sessions and live queries on it. Err(None) when the link was closed
+/// meanwhile; Err(Some(reason)) when the attempts are spent.
+async fn reconnect(
+    shared: &Shared,
+    endpoint: &Endpoint,
+    lost: &str,
+) -> Result<Socket, Option<String>> {
+    let policy = &shared.policy;
+    let mut attempt = 0u32;
+    let mut last = lost.to_owned();
+    loop {
+        if policy.attempts.is_some_and(|attempts| attempt >= attempts) {
+            return Err(Some(format!(
+                "{lost}; {attempt} reconnect attempt{} failed (the last: {last})",
+                if attempt == 1 { "" } else { "s" }
+            )));
+        }
+        let wait = policy.delay(attempt);
+        attempt += 1;
+        tokio::select! {
+            _ = shared.closed.cancelled() => return Err(None),
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let opened = tokio::select! {
+            _ = shared.closed.cancelled() => return Err(None),
+            opened = endpoint.open(shared.heartbeat.timeout) => opened,
+        };
+        match opened {
+            Ok(mut socket) => match restore(shared, &mut socket).await {
+                Ok(()) => return Ok(socket),
+                Err(reason) => last = reason,
+            },
+            Err(reason) => last = reason,
+        }
+    }
+}
+
+/// Serves one connection: until it is lost, or the link is closed.
+async fn serve(
+    shared: &Shared,
+    socket: Socket,
+    queue: &mut mpsc::UnboundedReceiver<Outgoing>,
+) -> Ended {
+    let generation = shared.status.borrow().generation;
+    let (mut sink, mut stream) = socket.split();
+    let mut pending: HashMap<i64, Pending> = HashMap::new();
+    let heartbeat = shared.heartbeat.clone();
+    let mut ticks = tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // The heartbeat in flight: its request id and its deadline.
+    let mut beat: Option<(i64, Instant)> = None;
+    let ended = loop {
+        let deadline = beat.map(|(_, deadline)| deadline);
+        tokio::select! {
+            biased;
+            _ = shared.closed.cancelled() => {
+                let _ = timeout(heartbeat.timeout, sink.send(Message::Close(None))).await;
+                break Ended::Closed;
+            }
+            message = stream.next() => match message {
+                Some(Ok(Message::Binary(bytes))) => {
+                    let unclaimed = dispatch(shared, &mut pending, &bytes);
+                    if unclaimed.is_some() && unclaimed == beat.map(|(id, _)| id) {
+                        beat = None;
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    break Ended::Lost(match frame {
+                        Some(frame) if !frame.reason.is_empty() => {
+                            format!("the server closed the connection ({})", frame.reason)
+                        }
+                        _ => "the server closed the connection".to_owned(),
+                    })
+                }
+                Some(Ok(_)) => {} // pings are answered by tungstenite; text is not ours
+                Some(Err(error)) => break Ended::Lost(error.to_string()),
+                None => break Ended::Lost("the server closed the connection".to_owned()),
+            },
+            outgoing = queue.recv() => {
+                let Some(first) = outgoing else { break Ended::Closed };
+                // Whatever else is queued goes in the same write.
+                let mut batch = vec![first];
+                while batch.len() < 256 {
+                    match queue.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(reason) = write(&mut sink, &mut pending, batch, generation, shared, &heartbeat).await {
+                    break Ended::Lost(reason);
+                }
+            }
+            _ = ticks.tick(), if beat.is_none() => {
+                let id = shared.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Ok(ping) = encode_request(id, "ping", Vec::new(), None, None) else { continue };
+                match timeout(heartbeat.timeout, sink.send(Message::Binary(ping.into()))).await {
+                    Ok(Ok(())) => beat = Some((id, Instant::now() + heartbeat.timeout)),
+                    Ok(Err(error)) => break Ended::Lost(error.to_string()),
+                    Err(_) => break Ended::Lost(stalled(&heartbeat)),
+                }
+            }
+            _ = async { sleep_until(deadline.unwrap_or_else(Instant::now)).await }, if deadline.is_some() => {
+                break Ended::Lost(format!(
+                    "the server did not answer a heartbeat within {} ms",
+                    heartbeat.timeout.as_millis()
+                ));
+            }
+        }
+    };
+    let message = match &ended {
+        Ended::Closed => format!("the connection to {} was closed", shared.url),
+        Ended::Lost(reason) => format!(
+            "the connection to {} was lost ({reason}) while the call was in flight: \
+             its outcome is unknown, and a write may or may not have been applied",
+            shared.url
+        ),
+    };
+    for (_, call) in pending.drain() {
+        let _ = call.reply.send(Err(connection_error(message.clone())));
+    }
+    ended
+}
+
+fn stalled(heartbeat: &super::Heartbeat) -> String {
+    format!(
+        "the server took no data for {} ms",
+        heartbeat.timeout.as_millis()
+    )
+}
+
+/// Sends a batch of requests, registering each as pending first.
+async fn write(
+    sink: &mut futures::stream::SplitSink<Socket, Message>,
+    pending: &mut HashMap<i64, Pending>,
+    batch: Vec<Outgoing>,
+    generation: u64,
+    shared: &Shared,
+    heartbeat: &super::Heartbeat,
+) -> Result<(), String> {
+    let mut any = false;
+    for outgoing in batch {
+        if outgoing.generation.is_some_and(|began| began != generation) {
+            let _ = outgoing.reply.send(Err(transaction_lost(&shared.url)));
+            continue;
+        }
+        pending.insert(
+            outgoing.id,
+            Pending {
+                reply: outgoing.reply,
+                query: outgoing.query,
+                live: outgoing.live,
+            },
+        );
+        if let Err(error) = sink.feed(Message::Binary(outgoing.message.into())).await {
+            return Err(error.to_string());
+        }
+        any = true;
+    }
+    if any {
+        match timeout(heartbeat.timeout, sink.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(error.to_string()),
+            Err(_) => return Err(stalled(heartbeat)),
+        }
+    }
+    Ok(())
+}
+
+/// A call inside a transaction whose connection is gone.
+pub(super) fn transaction_lost(url: &str) -> surrealdb::Error {
+    connection_error(format!(
+        "the connection to {url} was lost since the transaction began: the server has \
+         discarded it, and nothing of it was committed"
+    ))
+}
+
+/// A message from the server.
+enum Incoming {
+    /// The answer to request `id`: its result, or its error.
+    Answer(i64, surrealdb::Result<Value>),
+    Notification(Notification),
+    /// Not for anyone (an answer without an id, or undecodable).
+    Other,
+}
+
+/// Decodes a message. Not through `surrealdb_rpc::db_response_from_bytes`,
+/// which refuses a KILLED notification and takes any answer that is an
+/// object with `id` and `action` fields (a record, say) for a notification.
+fn decode(bytes: &[u8]) -> Incoming {
+    let Ok(Value::Object(mut message)) = surrealdb::types::decode::<Value>(bytes) else {
+        return Incoming::Other;
+    };
+    match message.remove("id") {
+        Some(Value::Number(Number::Int(id))) => {
+            let answer = match message.remove("error") {
+                Some(error) => Err(surrealdb::Error::from_value(error).unwrap_or_else(|error| {
+                    surrealdb::Error::internal(format!("undecodable error from the server: {error}"))
+                })),
+                None => Ok(message.remove("result").unwrap_or_default()),
+            };
+            Incoming::Answer(id, answer)
+        }
+        Some(_) => Incoming::Other,
+        None => match message.remove("result").and_then(notification) {
+            Some(notification) => Incoming::Notification(notification),
+            None => Incoming::Other,
+        },
+    }
+}
+
+/// A live query's notification: `{id, action, record, result}`.
+fn notification(value: Value) -> Option<Notification> {
+    let Value::Object(mut object) = value else {
+        return None;
+    };
+    let Some(Value::Uuid(id)) = object.remove("id") else {
+        return None;
+    };
+    let action = match object.remove("action") {
+        Some(Value::String(action)) => match action.as_str() {
+            "CREATE" => Action::Create,
+            "UPDATE" => Action::Update,
+            "DELETE" => Action::Delete,
+            "KILLED" => Action::Killed,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Notification::new(
+        id,
+        None,
+        action,
+        object.remove("record").unwrap_or_default(),
+        object.remove("result").unwrap_or_default(),
+    ))
+}
+
+/// A query's answer: one result per statement.
+fn query_results(value: Value) -> surrealdb::Result<Vec<surrealdb_rpc::QueryResult>> {
+    let Value::Array(results) = value else {
+        return Err(surrealdb::Error::internal(
+            "the server answered a query with something other than its results".to_owned(),
+        ));
+    };
+    results
+        .into_iter()
+        .map(surrealdb_rpc::QueryResult::from_value)
+        .collect()
+}
+
+/// Routes one message: an answer to its caller, a notification to its live
+/// query's subscriber. Answers the id of an answer nobody waits for.
+fn dispatch(shared: &Shared, pending: &mut HashMap<i64, Pending>, bytes: &[u8]) -> Option<i64> {
+    match decode(bytes) {
+        Incoming::Answer(id, answer) => {
+            let Some(call) = pending.remove(&id) else {
+                return Some(id);
+            };
+            let result = match answer {
+                Err(error) => Err(error),
+                Ok(value) if call.query => query_results(value).map(|results| {
+                    if let Some(start) = call.live {
+                        register_live(shared, start, &results);
+                    }
+                    DbResult::Query(results)
+                }),
+                Ok(value) => Ok(DbResult::Other(value)),
+            };
+            let _ = call.reply.send(result);
+            None
+        }
+        Incoming::Notification(notification) => {
+            notify(shared, notification);
+            None
+        }
+        Incoming::Other => None,
+    }
+}
+
+/// The id of the one live query `results` started, if exactly one did.
+fn started_live(results: &[surrealdb_rpc::QueryResult]) -> Option<Uuid> {
+    let mut started = results.iter().filter_map(|result| match (&result.result, result.query_type) {
+        (Ok(Value::Uuid(id)), QueryType::Live) => Some(id.into_inner()),
+        _ => None,
+    });
+    let first = started.next()?;
+    started.next().is_none().then_some(first)
+}
+
+/// Subscribes the sink of a live query that just started, before any of its
+/// notifications can be read. If the SurrealQL did not start exactly one,
+/// the sink is dropped (its subscriber ends) and the caller reports it.
+fn register_live(shared: &Shared, start: LiveStart, results: &[surrealdb_rpc::QueryResult]) {
+    let Some(id) = started_live(results) else {
+        return;
+    };
+    let Some(sink) = start.sink.take() else {
+        return;
+    };
+    let restartable = is_live_alone(&start.sql);
+    {
+        let mut lives = shared.lives();
+        lives.routes.insert(id, id);
+        lives.records.insert(
+            id,
+            LiveRecord {
+                session: start.session,
+                sql: start.sql,
+                bindings: start.bindings,
+                server_id: id,
+                restartable,
+                subscribers: vec![id],
+            },
+        );
+    }
+    shared.hub.subscribe(id, start.serial, sink);
+}
+
+/// Hands a notification to its subscriber, under the id the subscriber
+/// knows. The server's notifications carry the record's id, which the
+/// subscriber gets as it is.
+fn notify(shared: &Shared, notification: Notification) {
+    let server_id = notification.id.into_inner();
+    let subscribers = {
+        let mut lives = shared.lives();
+        let Some(key) = lives.routes.get(&server_id).copied() else {
+            return;
+        };
+        let subscribers = match lives.records.get(&key) {
+            Some(record) => record.subscribers.clone(),
+            None => return,
+        };
+        if matches!(notification.action, Action::Killed) {
+            lives.routes.remove(&server_id);
+            lives.records.remove(&key);
+        }
+        subscribers
+    };
+    deliver_to(shared, &subscribers, notification.action, notification.record, notification.result);
+}
+
+/// Hands one notification to each of `subscribers`, under its own id.
+fn deliver_to(shared: &Shared, subscribers: &[Uuid], action: Action, record: Value, result: Value) {
+    let Some((last, others)) = subscribers.split_last() else {
+        return;
+    };
+    for id in others {
+        let copy = Notification::new((*id).into(), None, action, record.clone(), result.clone());
+        shared.hub.deliver(copy);
+    }
+    shared
+        .hub
+        .deliver(Notification::new((*last).into(), None, action, record, result));
+}
+
+/// Whether `sql` is one statement (a LIVE SELECT, when it starts a live
+/// query): running it again runs nothing else again.
+pub(super) fn is_live_alone(sql: &str) -> bool {
+    surrealdb_syn::parse(sql).is_ok_and(|ast| ast.expressions.len() == 1)
+}
+
+/// One request on a connection being restored, and its answer; whatever
+/// else arrives meanwhile is not for anyone yet.
+async fn exchange(
+    shared: &Shared,
+    socket: &mut Socket,
+    method: &str,
+    params: Vec<Value>,
+    session: Uuid,
+) -> Result<surrealdb::Result<DbResult>, String> {
+    let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+    let id = shared.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let message = encode_request(id, method, params, Some(session), None)
+        .map_err(|error| error.message().to_owned())?;
+    match timeout(limit, socket.send(Message::Binary(message.into()))).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return Err(error.to_string()),
+        Err(_) => return Err(stalled(&shared.heartbeat)),
+    }
+    let deadline = Instant::now() + limit;
+    loop {
+        let message = match tokio::time::timeout_at(deadline, socket.next()).await {
+            Err(_) => {
+                return Err(format!(
+                    "the server did not answer '{method}' within {} ms while the connection was restored",
+                    limit.as_millis()
+                ))
+            }
+            Ok(None) => return Err("the server closed the connection".to_owned()),
+            Ok(Some(Err(error))) => return Err(error.to_string()),
+            Ok(Some(Ok(message))) => message,
+        };
+        let Message::Binary(bytes) = message else {
+            continue;
+        };
+        if let Incoming::Answer(answer, outcome) = decode(&bytes) {
+            if answer == id {
+                return Ok(outcome.and_then(|value| match method {
+                    "query" => query_results(value).map(DbResult::Query),
+                    _ => Ok(DbResult::Other(value)),
+                }));
+            }
+        }
+    }
+}
+
+/// Restores every session on a new connection, then starts every live
+/// query again. Err: the connection failed meanwhile.
+async fn restore(shared: &Shared, socket: &mut Socket) -> Result<(), String> {
+    let sessions: Vec<_> = shared.sessions().values().cloned().collect();
+    let generation = shared.status.borrow().generation + 1;
+    for record in sessions {
+        let mut replay = record.replay();
+        while let Some((method, params)) = replay.next_step() {
+            let outcome = exchange(shared, socket, method, params, record.id).await?;
+            replay.answer(outcome);
+        }
+        record.restored(replay, generation);
+    }
+    restart_lives(shared, socket).await
+}
+
+/// Starts each live query again, on its session; one that cannot start ends,
+/// and its subscriber is told why.
+async fn restart_lives(shared: &Shared, socket: &mut Socket) -> Result<(), String> {
+    let lives: Vec<(Uuid, Uuid, String, Option<Value>, bool)> = shared
+        .lives()
+        .records
+        .iter()
+        .map(|(client_id, record)| {
+            (
+                *client_id,
+                record.session,
+                record.sql.clone(),
+                record.bindings.clone(),
+                record.restartable,
+            )
+        })
+        .collect();
+    for (client_id, session, sql, bindings, restartable) in lives {
+        let failure = if !restartable {
+            Some(
+                "the live query ended when its connection was lost: its SurrealQL holds more \
+                 than the LIVE statement, which would run again"
+                    .to_owned(),
+            )
+        } else if let Some(error) = session_lost(shared, session) {
+            Some(format!(
+                "the live query ended when its connection was lost: its session could not be \
+                 restored ({})",
+                error.message()
+            ))
+        } else {
+            let params = vec![Value::String(sql), bindings.unwrap_or(Value::None)];
+            match exchange(shared, socket, "query", params, session).await? {
+                Ok(DbResult::Query(results)) => match started_live(&results) {
+                    Some(server_id) => {
+                        let mut lives = shared.lives();
+                        if let Some(record) = lives.records.get_mut(&client_id) {
+                            let old = std::mem::replace(&mut record.server_id, server_id);
+                            lives.routes.remove(&old);
+                            lives.routes.insert(server_id, client_id);
+                        }
+                        None
+                    }
+                    None => Some(restart_error(&results)),
+                },
+                Ok(_) => Some("the server's answer started no live query".to_owned()),
+                Err(error) => Some(format!(
+                    "the live query could not be started again after a reconnect: {}",
+                    error.message()
+                )),
+            }
+        };
+        if let Some(message) = failure {
+            end_live(shared, client_id, message);
+        }
+    }
+    Ok(())
+}
+
+/// Why a session's authentication could not be restored, if it could not.
+fn session_lost(shared: &Shared, session: Uuid) -> Option<surrealdb::Error> {
+    let record = shared.sessions().get(&session).cloned();
+    record.and_then(|record| record.lost())
+}
+
+fn restart_error(results: &[surrealdb_rpc::QueryResult]) -> String {
+    let cause = results.iter().find_map(|result| result.result.as_ref().err());
+    match cause {
+        Some(error) => format!(
+            "the live query could not be started again after a reconnect: {}",
+            error.message()
+        ),
+        None => "the live query could not be started again after a reconnect".to_owned(),
+    }
+}
+
+/// Ends a live query the link can no longer keep: its subscriber gets the
+/// reason as an error notification, then its end.
+fn end_live(shared: &Shared, key: Uuid, message: String) {
+    let subscribers = {
+        let mut lives = shared.lives();
+        let Some(record) = lives.records.remove(&key) else {
+            return;
+        };
+        lives.routes.remove(&record.server_id);
+        record.subscribers
+    };
+    deliver_to(shared, &subscribers, Action::Error, Value::None, Value::String(message));
+    deliver_to(shared, &subscribers, Action::Killed, Value::None, Value::None);
+}

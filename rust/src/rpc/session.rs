@@ -1,0 +1,474 @@
+//! The sessions of a link: what each has set (namespace, database,
+//! authentication, variables), kept so that a new connection can be made to
+//! look like the old one, and the calls that run on one.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use surrealdb::types::Value;
+use surrealdb_rpc::{DbResult, QueryResult, QueryType};
+use uuid::Uuid;
+
+use super::{Forgotten, Link, LiveStart, PendingSink};
+
+/// How a session is authenticated, as it can be done again.
+#[derive(Clone, Default)]
+enum Auth {
+    #[default]
+    None,
+    /// Signed in (or up) with these credentials: signing in again with them
+    /// gives a fresh token.
+    Credentials(Value),
+    /// Authenticated with a token; with a refresh token, an expired access
+    /// token is renewed through it.
+    Token { access: Value, refresh: Option<Value> },
+}
+
+#[derive(Clone, Default)]
+struct SessionState {
+    namespace: Option<String>,
+    database: Option<String>,
+    auth: Auth,
+    variables: BTreeMap<String, Value>,
+    /// Why the session's authentication could not be restored after a
+    /// reconnect: its calls fail with it until it signs in again.
+    lost: Option<surrealdb::Error>,
+    /// The connection it was last set up on (0: none yet).
+    attached: u64,
+}
+
+/// A session's record in its link.
+pub(super) struct SessionRecord {
+    pub id: Uuid,
+    state: Mutex<SessionState>,
+    /// Held while the session is attached to a new connection, so that two
+    /// calls do not both do it.
+    attaching: tokio::sync::Mutex<()>,
+}
+
+impl SessionRecord {
+    fn state(&self) -> MutexGuard<'_, SessionState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn lost(&self) -> Option<surrealdb::Error> {
+        self.state().lost.clone()
+    }
+
+    /// The requests that make a new connection's session this one.
+    pub fn replay(&self) -> Replay {
+        let state = self.state().clone();
+        let mut steps = VecDeque::new();
+        steps.push_back(Step::Attach);
+        if state.namespace.is_some() || state.database.is_some() {
+            steps.push_back(Step::Use);
+        }
+        if !matches!(state.auth, Auth::None) {
+            steps.push_back(Step::Auth);
+        }
+        for name in state.variables.keys() {
+            steps.push_back(Step::Let(name.clone()));
+        }
+        Replay {
+            state,
+            steps,
+            current: None,
+            lost: None,
+        }
+    }
+
+    /// Keeps what a replay learnt: a renewed token, or that the
+    /// authentication is lost.
+    pub fn restored(&self, replay: Replay, generation: u64) {
+        let mut state = self.state();
+        if matches!(state.auth, Auth::Token { .. }) {
+            state.auth = replay.state.auth;
+        }
+        state.lost = replay.lost;
+        state.attached = generation;
+    }
+}
+
+#[derive(Clone)]
+enum Step {
+    Attach,
+    Use,
+    Auth,
+    Refresh,
+    Let(String),
+}
+
+/// Replaying one session, a request at a time.
+pub(super) struct Replay {
+    state: SessionState,
+    steps: VecDeque<Step>,
+    current: Option<Step>,
+    lost: Option<surrealdb::Error>,
+}
+
+impl Replay {
+    /// The next request: its method and parameters.
+    pub fn next_step(&mut self) -> Option<(&'static str, Vec<Value>)> {
+        let step = self.steps.pop_front()?;
+        let request = match &step {
+            Step::Attach => ("attach", Vec::new()),
+            Step::Use => (
+                "use",
+                vec![
+                    self.state.namespace.clone().map_or(Value::None, Value::String),
+                    self.state.database.clone().map_or(Value::None, Value::String),
+                ],
+            ),
+            Step::Auth => match &self.state.auth {
+                Auth::Credentials(credentials) => ("signin", vec![credentials.clone()]),
+                Auth::Token { access, .. } => ("authenticate", vec![access.clone()]),
+                Auth::None => ("ping", Vec::new()),
+            },
+            Step::Refresh => match &self.state.auth {
+                Auth::Token {
+                    access,
+                    refresh: Some(refresh),
+                } => ("refresh", vec![token_object(access.clone(), refresh.clone())]),
+                _ => ("ping", Vec::new()),
+            },
+            Step::Let(name) => (
+                "let",
+                vec![
+                    Value::String(name.clone()),
+                    self.state.variables.get(name).cloned().unwrap_or_default(),
+                ],
+            ),
+        };
+        self.current = Some(step);
+        Some(request)
+    }
+
+    /// The answer to the last request.
+    pub fn answer(&mut self, outcome: surrealdb::Result<DbResult>) {
+        let step = self.current.take();
+        match (step, outcome) {
+            (Some(Step::Auth), Err(error)) => {
+                if matches!(self.state.auth, Auth::Token { refresh: Some(_), .. }) {
+                    self.steps.push_front(Step::Refresh);
+                } else {
+                    self.lose(&error);
+                }
+            }
+            (Some(Step::Refresh), Ok(DbResult::Other(tokens))) => {
+                if let Some((access, refresh)) = tokens_of(tokens) {
+                    self.state.auth = Auth::Token { access, refresh };
+                }
+            }
+            (Some(Step::Refresh), Err(error)) => self.lose(&error),
+            (Some(Step::Attach | Step::Use), Err(error)) => self.lose(&error),
+            _ => {}
+        }
+    }
+
+    fn lose(&mut self, error: &surrealdb::Error) {
+        if self.lost.is_none() {
+            self.lost = Some(surrealdb::Error::not_allowed(
+                format!(
+                    "the session's authentication could not be restored after the connection \
+                     was lost and opened again ({}); sign in again",
+                    error.message()
+                ),
+                None,
+            ));
+        }
+    }
+}
+
+/// `{access, refresh}`.
+fn token_object(access: Value, refresh: Value) -> Value {
+    let mut object = surrealdb::types::Object::new();
+    object.insert("access".to_owned(), access);
+    object.insert("refresh".to_owned(), refresh);
+    Value::Object(object)
+}
+
+/// The access and refresh tokens of a server's answer: a string (access
+/// only), or `{access, refresh}`.
+pub(super) fn tokens_of(value: Value) -> Option<(Value, Option<Value>)> {
+    match value {
+        Value::String(access) => Some((Value::String(access), None)),
+        Value::Object(mut object) => {
+            let access = object.remove("access")?;
+            let refresh = object.remove("refresh").filter(|value| !value.is_nullish());
+            Some((access, refresh))
+        }
+        _ => None,
+    }
+}
+
+/// A transaction of a session: its id on the server, and the connection it
+/// began on (it is gone with that connection).
+#[derive(Clone, Copy)]
+pub struct Transaction {
+    id: Uuid,
+    generation: u64,
+}
+
+/// One session over a link.
+pub struct Session {
+    link: Link,
+    record: Arc<SessionRecord>,
+    serial: u64,
+}
+
+impl Session {
+    pub(super) fn new(link: Link) -> Self {
+        let record = Arc::new(SessionRecord {
+            id: Uuid::new_v4(),
+            state: Mutex::default(),
+            attaching: tokio::sync::Mutex::new(()),
+        });
+        link.shared
+            .sessions()
+            .insert(record.id, Arc::clone(&record));
+        let serial = link
+            .shared
+            .serials
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self {
+            link,
+            record,
+            serial,
+        }
+    }
+
+    /// This session's number in the live hub.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    pub fn link(&self) -> &Link {
+        &self.link
+    }
+
+    /// Waits for the connection, and sets this session up on it if it is
+    /// new to it. Answers which connection it is.
+    async fn ready(&self, check_lost: bool) -> surrealdb::Result<u64> {
+        let generation = self.link.connected().await?;
+        if check_lost {
+            if let Some(error) = self.record.lost() {
+                return Err(error);
+            }
+        }
+        if self.record.state().attached != generation {
+            let _attaching = self.record.attaching.lock().await;
+            if self.record.state().attached != generation {
+                self.link
+                    .send("attach", Vec::new(), self.record.id, None, None)
+                    .await?;
+                self.record.state().attached = generation;
+            }
+        }
+        Ok(generation)
+    }
+
+    /// Runs one RPC method on this session.
+    pub async fn call(&self, method: &str, params: Vec<Value>) -> surrealdb::Result<DbResult> {
+        // Signing in again is how a session whose authentication was lost
+        // recovers, so that alone is let through.
+        let recovers = matches!(method, "signin" | "signup" | "authenticate" | "invalidate");
+        self.ready(!recovers).await?;
+        self.link.send(method, params, self.record.id, None, None).await
+    }
+
+    /// Runs SurrealQL, in a transaction or not: one result per statement.
+    pub async fn query(
+        &self,
+        sql: String,
+        bindings: Option<Value>,
+        transaction: Option<Transaction>,
+    ) -> surrealdb::Result<Vec<QueryResult>> {
+        let params = vec![Value::String(sql), bindings.unwrap_or(Value::None)];
+        let answer = match transaction {
+            None => self.call("query", params).await?,
+            Some(transaction) => {
+                self.ready(true).await?;
+                let txn = Some((transaction.id, transaction.generation));
+                self.link
+                    .send("query", params, self.record.id, txn, None)
+                    .await?
+            }
+        };
+        match answer {
+            DbResult::Query(results) => Ok(results),
+            _ => Err(surrealdb::Error::internal(
+                "the server answered a query with something other than its results".to_owned(),
+            )),
+        }
+    }
+
+    /// Begins a transaction on the server.
+    pub async fn begin(&self) -> surrealdb::Result<Transaction> {
+        let generation = self.ready(true).await?;
+        match self.link.send("begin", Vec::new(), self.record.id, None, None).await? {
+            DbResult::Other(Value::Uuid(id)) => Ok(Transaction {
+                id: id.into_inner(),
+                generation,
+            }),
+            _ => Err(surrealdb::Error::internal(
+                "the server answered begin without a transaction id".to_owned(),
+            )),
+        }
+    }
+
+    /// Commits or cancels a transaction.
+    pub async fn finish(&self, transaction: Transaction, commit: bool) -> surrealdb::Result<()> {
+        self.ready(true).await?;
+        let method = if commit { "commit" } else { "cancel" };
+        let params = vec![Value::Uuid(transaction.id.into())];
+        let txn = Some((transaction.id, transaction.generation));
+        // Sent with the transaction's connection, so that it is refused, not
+        // sent, on another (the `txn` field is ignored by these methods).
+        self.link
+            .send(method, params, self.record.id, txn, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Starts a live query: runs `sql` (which must hold one LIVE SELECT), and
+    /// routes its notifications to `sink`, under the id answered, from now
+    /// on and after any reconnect.
+    pub async fn live(
+        &self,
+        sql: String,
+        bindings: Option<Value>,
+        sink: PendingSink,
+    ) -> surrealdb::Result<Vec<QueryResult>> {
+        self.ready(true).await?;
+        if let Some(id) = self.share_live(&sql, &bindings, &sink) {
+            return Ok(vec![QueryResult {
+                time: std::time::Duration::ZERO,
+                result: Ok(Value::Uuid(id.into())),
+                query_type: QueryType::Live,
+            }]);
+        }
+        let params = vec![Value::String(sql.clone()), bindings.clone().unwrap_or(Value::None)];
+        let start = LiveStart {
+            session: self.record.id,
+            serial: self.serial,
+            sql,
+            bindings,
+            sink,
+        };
+        match self
+            .link
+            .send("query", params, self.record.id, None, Some(start))
+            .await?
+        {
+            DbResult::Query(results) => Ok(results),
+            _ => Err(surrealdb::Error::internal(
+                "the server answered a live query with something other than its results".to_owned(),
+            )),
+        }
+    }
+
+    /// Subscribes `sink` to a live query of this session with the same
+    /// SurrealQL and bindings, if there is one; answers the subscriber's id.
+    fn share_live(&self, sql: &str, bindings: &Option<Value>, sink: &PendingSink) -> Option<Uuid> {
+        if !super::driver::is_live_alone(sql) {
+            return None;
+        }
+        let mut lives = self.link.shared.lives();
+        let record = lives.records.values_mut().find(|record| {
+            record.restartable
+                && record.session == self.record.id
+                && record.sql == sql
+                && record.bindings == *bindings
+        })?;
+        let sink = sink.take()?;
+        let id = Uuid::new_v4();
+        record.subscribers.push(id);
+        // Under the lock, so that no notification comes between.
+        self.link.shared.hub.subscribe(id, self.serial, sink);
+        Some(id)
+    }
+
+    /// Forgets a subscriber of a live query: the live query is no longer
+    /// started again after a reconnect once it has none.
+    pub fn forget_live(&self, id: Uuid) -> Forgotten {
+        let mut lives = self.link.shared.lives();
+        let Some((&key, record)) = lives
+            .records
+            .iter_mut()
+            .find(|(_, record)| record.subscribers.contains(&id))
+        else {
+            return Forgotten::Unknown;
+        };
+        record.subscribers.retain(|subscriber| *subscriber != id);
+        if !record.subscribers.is_empty() {
+            return Forgotten::Shared;
+        }
+        let server_id = record.server_id;
+        lives.records.remove(&key);
+        lives.routes.remove(&server_id);
+        Forgotten::Last(server_id)
+    }
+
+    pub fn used(&self, namespace: Option<String>, database: Option<String>) {
+        let mut state = self.record.state();
+        if namespace.is_some() {
+            state.namespace = namespace;
+        }
+        if database.is_some() {
+            state.database = database;
+        }
+    }
+
+    pub fn signed_in(&self, credentials: Value) {
+        let mut state = self.record.state();
+        state.auth = Auth::Credentials(credentials);
+        state.lost = None;
+    }
+
+    pub fn authenticated(&self, access: Value, refresh: Option<Value>) {
+        let mut state = self.record.state();
+        state.auth = Auth::Token { access, refresh };
+        state.lost = None;
+    }
+
+    pub fn invalidated(&self) {
+        let mut state = self.record.state();
+        state.auth = Auth::None;
+        state.lost = None;
+    }
+
+    pub fn set(&self, name: String, value: Value) {
+        self.record.state().variables.insert(name, value);
+    }
+
+    pub fn unset(&self, name: &str) {
+        self.record.state().variables.remove(name);
+    }
+
+    /// Ends the session on the server; its live queries end with it.
+    pub async fn close(self) {
+        self.link.shared.sessions().remove(&self.record.id);
+        {
+            let mut lives = self.link.shared.lives();
+            let ended: Vec<(Uuid, Uuid)> = lives
+                .records
+                .iter()
+                .filter(|(_, record)| record.session == self.record.id)
+                .map(|(key, record)| (*key, record.server_id))
+                .collect();
+            for (key, server_id) in ended {
+                lives.records.remove(&key);
+                lives.routes.remove(&server_id);
+            }
+        }
+        if self.record.state().attached != 0
+            && self.link.state() == super::State::Connected
+        {
+            let _ = self
+                .link
+                .send("detach", Vec::new(), self.record.id, None, None)
+                .await;
+        }
+    }
+}
+

@@ -1,0 +1,288 @@
+// Connections that survive (ws://): a server killed and started again, a
+// network path that stops forwarding without closing, reconnecting turned
+// off, and attempts that run out. What each does to the calls in flight, to
+// the calls made meanwhile, to the sessions and to the live queries.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/get.hpp"
+#include "support/server.hpp"
+#include "support/tcp_proxy.hpp"
+#include "support/temp_dir.hpp"
+#include "surreal/surreal.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace surreal;
+using test_support::get;
+using test_support::TcpProxy;
+using test_support::TestServer;
+
+/// Every state a Database's listener heard, in order.
+class StateLog {
+ public:
+  explicit StateLog(Database& db)
+      : subscription_(db.on_state_change([this](ConnectionState state) {
+          const std::lock_guard lock(mutex_);
+          states_.push_back(state);
+          changed_.notify_all();
+        })) {}
+
+  /// Waits up to `limit` for `state` to be heard after the `from`th state;
+  /// answers its index, or nullopt.
+  std::optional<std::size_t> wait_for(ConnectionState state, std::size_t from,
+                                      std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex_);
+    std::optional<std::size_t> found;
+    changed_.wait_for(lock, limit, [&] {
+      for (std::size_t i = from; i < states_.size(); ++i) {
+        if (states_[i] == state) {
+          found = i;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+  std::vector<ConnectionState> states() {
+    const std::lock_guard lock(mutex_);
+    return states_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<ConnectionState> states_;
+  Subscription subscription_;  // last: removed before the rest goes
+};
+
+ConnectOptions options_for_tests() {
+  ConnectOptions options;
+  options.ns = "test";
+  options.db = "test";
+  options.root = auth::Root{TestServer::user, TestServer::pass};
+  options.reconnect.delay = 50ms;
+  options.reconnect.max_delay = 500ms;
+  // Slow enough that no heartbeat goes out during call_in_flight().
+  options.heartbeat.interval = 60s;
+  options.heartbeat.timeout = 1s;
+  return options;
+}
+
+/// Waits, at most `limit`, until `condition` holds, checking every 10 ms.
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds limit = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+/// Starts a call that stays on the server (it sleeps), and returns once it
+/// has left the client: the proxy has passed on at least a request's worth
+/// of bytes to the server since. Nothing else the client sends is that
+/// large meanwhile: the tests' heartbeat is slower, and the pongs that
+/// answer the server's pings are a few bytes each.
+Future<Response> call_in_flight(Database& db, const TcpProxy& proxy) {
+  constexpr std::uint64_t kRequestBytes = 40;  // the request encodes 26 characters of SurrealQL, and more
+  const std::uint64_t before = proxy.bytes_to_server();
+  Future<Response> sleeping = db.query("SLEEP 60s; RETURN 'slept'");
+  (void)sleeping.wait_for(0ms);  // a timed wait starts the call (see Future)
+  EXPECT_TRUE(eventually([&] { return proxy.bytes_to_server() >= before + kRequestBytes; }))
+      << "the call never left the client";
+  return sleeping;
+}
+
+/// The exception a call ended with, and how long it took to end from `since`.
+template <typename T>
+std::pair<std::optional<ConnectionException>, std::chrono::steady_clock::duration> outcome(
+    Future<T>&& future, std::chrono::steady_clock::time_point since) {
+  std::optional<ConnectionException> error;
+  try {
+    (void)get(std::move(future), 120s);
+  } catch (const ConnectionException& e) {
+    error = e;
+  }
+  return {error, std::chrono::steady_clock::now() - since};
+}
+
+TEST(ReconnectTest, ServerKilledAndStartedAgainThreeTimes) {
+  test_support::TempDir dir;
+  TestServer server(std::nullopt, "surrealkv://" + std::string(dir / "store"));
+  TcpProxy proxy(server.port());
+  Database db = get(Database::connect(proxy.url("ws"), options_for_tests()));
+  StateLog log(db);
+  EXPECT_EQ(db.state(), ConnectionState::connected);
+
+  // A second session with its own database and variable; the first's
+  // variable; a live query.
+  Database other = get(db.new_session());
+  get(other.signin(auth::Root{TestServer::user, TestServer::pass}));
+  get(other.use_namespace("test"));
+  get(other.use_database("other"));
+  get(db.set("greeting", "hello"));
+  get(other.set("greeting", "bonjour"));
+  get(db.query("DEFINE TABLE item SCHEMALESS"));
+  LiveQuery live = get(db.live("item"));
+  Database observer = get(db.new_session());
+  get(observer.signin(auth::Root{TestServer::user, TestServer::pass}));
+  get(observer.use_namespace("test"));
+  get(observer.use_database("test"));
+
+  std::size_t heard = 0;
+  for (int round = 1; round <= 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    Future<Response> in_flight = call_in_flight(db, proxy);
+
+    const auto killed = std::chrono::steady_clock::now();
+    server.kill();
+    auto [error, took] = outcome(std::move(in_flight), killed);
+    ASSERT_TRUE(error) << "a call in flight survived its server's death";
+    EXPECT_LT(took, 2s) << "a call in flight failed only after " << took.count() << " ns";
+    EXPECT_NE(std::string(error->what()).find("outcome is unknown"), std::string::npos)
+        << error->what();
+    auto reconnecting = log.wait_for(ConnectionState::reconnecting, heard, 10s);
+    ASSERT_TRUE(reconnecting) << "no reconnecting state after the kill";
+
+    server.start();
+    auto connected = log.wait_for(ConnectionState::connected, *reconnecting + 1, 30s);
+    ASSERT_TRUE(connected) << "not connected again within 30 s";
+    heard = *connected + 1;
+    EXPECT_EQ(db.state(), ConnectionState::connected);
+
+    // Each session is as it was.
+    EXPECT_EQ(get(db.query("RETURN [$greeting, session::db()]")).take(0),
+              Value(Array{Value("hello"), Value("test")}));
+    EXPECT_EQ(get(other.query("RETURN [$greeting, session::db()]")).take(0),
+              Value(Array{Value("bonjour"), Value("other")}));
+
+    // The live query goes on, with what was created after the restart.
+    const RecordId item("item", round);
+    get(observer.create(item));
+    std::optional<Notification> notification = get(live.next(), 30s);
+    ASSERT_TRUE(notification) << "the live query ended with the connection";
+    EXPECT_EQ(notification->action, Action::create);
+    EXPECT_EQ(notification->record, Value(item));
+    EXPECT_EQ(notification->query_id, live.id()) << "its id changed";
+  }
+}
+
+TEST(ReconnectTest, CallsMadeWhileReconnectingWaitForTheConnection) {
+  TestServer server;
+  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  StateLog log(db);
+  server.kill();
+  ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 10s));
+
+  // One with a deadline fails at it; one without waits for the server.
+  CallOptions brief;
+  brief.timeout = 300ms;
+  EXPECT_THROW(get(db.query("RETURN 1", {}, brief), 60s), TimeoutException);
+  Future<Response> waiting = db.query("RETURN 40 + 2");
+  server.start();
+  EXPECT_EQ(get(std::move(waiting), 60s).take(0), 42);
+}
+
+TEST(ReconnectTest, WithReconnectingOffCallsFailAtOnceAndTheStateIsDisconnected) {
+  TestServer server;
+  ConnectOptions options = options_for_tests();
+  options.reconnect.enabled = false;
+  Database db = get(Database::connect(server.url("ws"), options));
+  StateLog log(db);
+  server.kill();
+  ASSERT_TRUE(log.wait_for(ConnectionState::disconnected, 0, 10s));
+  EXPECT_EQ(db.state(), ConnectionState::disconnected);
+  server.start();
+  const auto since = std::chrono::steady_clock::now();
+  auto [error, took] = outcome(db.query("RETURN 1"), since);
+  ASSERT_TRUE(error);
+  EXPECT_LT(took, 1s);
+  EXPECT_NE(std::string(error->what()).find("reconnecting is off"), std::string::npos)
+      << error->what();
+}
+
+TEST(ReconnectTest, WhenTheAttemptsRunOutTheStateIsDisconnected) {
+  TestServer server;
+  ConnectOptions options = options_for_tests();
+  options.reconnect.attempts = 3;
+  Database db = get(Database::connect(server.url("ws"), options));
+  StateLog log(db);
+  server.kill();
+  ASSERT_TRUE(log.wait_for(ConnectionState::disconnected, 0, 30s));
+  const std::vector<ConnectionState> states = log.states();
+  EXPECT_EQ(states.front(), ConnectionState::reconnecting);
+  EXPECT_EQ(states.back(), ConnectionState::disconnected);
+  auto [error, took] = outcome(db.query("RETURN 1"), std::chrono::steady_clock::now());
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what()).find("3 reconnect attempts failed"), std::string::npos)
+      << error->what();
+}
+
+TEST(ReconnectTest, AHeartbeatFindsAPathThatStoppedAnsweringAndTheClientRecovers) {
+  TestServer server;
+  TcpProxy proxy(server.port());
+  ConnectOptions options = options_for_tests();
+  options.heartbeat.interval = 500ms;
+  Database db = get(Database::connect(proxy.url("ws"), options));
+  StateLog log(db);
+  get(db.query("DEFINE TABLE item SCHEMALESS"));
+  LiveQuery live = get(db.live("item"));
+  // Once it has left the client (the heartbeat's pings count too; one that
+  // overtakes it leaves it a moment later, long before the heartbeat's
+  // deadline).
+  const std::uint64_t before = proxy.bytes_to_server();
+  Future<Response> in_flight = db.query("SLEEP 30s");
+  (void)in_flight.wait_for(0ms);  // a timed wait starts the call (see Future)
+  ASSERT_TRUE(eventually([&] { return proxy.bytes_to_server() > before; }));
+
+  const auto silenced = std::chrono::steady_clock::now();
+  proxy.black_hole();
+  auto [error, took] = outcome(std::move(in_flight), silenced);
+  ASSERT_TRUE(error) << "the call outlived a connection that stopped answering";
+  // The heartbeat's interval and timeout (0.5 s + 1 s), with room for a
+  // loaded machine.
+  EXPECT_LT(took, 5s);
+  ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 1s));
+
+  proxy.resume();
+  ASSERT_TRUE(log.wait_for(ConnectionState::connected, 1, 30s));
+  get(db.create(RecordId("item", 1)));
+  std::optional<Notification> notification = get(live.next(), 30s);
+  ASSERT_TRUE(notification);
+  EXPECT_EQ(notification->record, Value(RecordId("item", 1)));
+}
+
+TEST(ReconnectTest, AnUnsubscribedListenerHearsNothingMore) {
+  TestServer server;
+  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  StateLog log(db);
+  std::atomic<int> calls = 0;
+  Subscription subscription = db.on_state_change([&](ConnectionState) { ++calls; });
+  subscription.unsubscribe();
+  server.kill();
+  ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 10s));
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(ReconnectTest, AnEmbeddedDatabaseIsConnectedUntilClosed) {
+  Database db = get(Database::connect("mem://"));
+  EXPECT_EQ(db.state(), ConnectionState::connected);
+  std::vector<ConnectionState> heard;
+  Subscription subscription = db.on_state_change([&](ConnectionState s) { heard.push_back(s); });
+  get(db.close());
+  EXPECT_EQ(db.state(), ConnectionState::disconnected);
+  EXPECT_EQ(heard, std::vector<ConnectionState>{ConnectionState::disconnected});
+}
+
+}  // namespace
