@@ -94,17 +94,6 @@ struct Capabilities {
   ///@}
 };
 
-/// How to open a Database (Database::connect).
-///
-/// For a server (ws://, wss://, http://, https://) only ns, db, root,
-/// ca_file, timeout and live_query_buffer apply: capabilities and the
-/// engine's timeouts are the server's own settings (`surreal start`), and
-/// connecting with them set fails with a DatabaseException
-/// (error_code::invalid_argument).
-///
-/// SurrealDB 3 has no datastore-wide strict mode: a database is strict when
-/// it is defined so (`DEFINE DATABASE app STRICT`), which a user with the
-/// right to do so runs as a query.
 /// How a dropped server connection (ws://, wss://) is opened again. A
 /// datastore this library opens has no connection to drop, and HTTP opens
 /// one per call: they ignore it.
@@ -148,9 +137,14 @@ enum class ConnectionState {
 /// removes the listener, as unsubscribe() does.
 class Subscription {
  public:
+  /// Listens to nothing.
   Subscription() = default;
+  /// Listens until `remove` is called (once: by unsubscribe() or the
+  /// destructor). Made by Database::on_state_change().
   explicit Subscription(std::function<void()> remove) : remove_(std::move(remove)) {}
+  /// Takes over `other`'s listener; `other` listens to nothing.
   Subscription(Subscription&& other) noexcept : remove_(std::exchange(other.remove_, nullptr)) {}
+  /// Removes this one's listener, then takes over `other`'s.
   Subscription& operator=(Subscription&& other) noexcept {
     if (this != &other) {
       unsubscribe();
@@ -173,6 +167,17 @@ class Subscription {
   std::function<void()> remove_;
 };
 
+/// How to open a Database (Database::connect).
+///
+/// For a server (ws://, wss://, http://, https://) only ns, db, root,
+/// ca_file, timeout, live_query_buffer, reconnect and heartbeat apply: capabilities and the
+/// engine's timeouts are the server's own settings (`surreal start`), and
+/// connecting with them set fails with a DatabaseException
+/// (error_code::invalid_argument).
+///
+/// SurrealDB 3 has no datastore-wide strict mode: a database is strict when
+/// it is defined so (`DEFINE DATABASE app STRICT`), which a user with the
+/// right to do so runs as a query.
 struct ConnectOptions {
   /// The namespace and database to use, when given.
   ///@{

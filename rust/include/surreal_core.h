@@ -183,7 +183,7 @@ typedef struct SurrealWatch SurrealWatch;
  * Receives each change of a connection's state (a [`State`] as an int). It
  * runs on a library thread, must return quickly, and must not unwind.
  */
-typedef void (*StateListener)(void *context, int32_t state);
+typedef void (*SurrealStateListener)(void *context, int32_t state);
 
 /**
  * Receives a live query's notifications, one call at a time, in order, on
@@ -357,7 +357,7 @@ int32_t surreal_db_state(const SurrealDatabase *db);
  * `db` is NULL or a live handle; `watch` is NULL or writable; `context` may
  * be used from library threads until the watch is freed.
  */
-int32_t surreal_db_watch_state(const SurrealDatabase *db, StateListener listener, void *context, SurrealWatch **watch);
+int32_t surreal_db_watch_state(const SurrealDatabase *db, SurrealStateListener listener, void *context, SurrealWatch **watch);
 
 /**
  * Removes a state listener and frees its handle: when this returns, the

@@ -25,8 +25,8 @@ use crate::log::SurrealLogHandler;
 use crate::operation::{ChunkSink, Operation};
 use crate::progress::ImportProgress;
 use crate::resource;
-use crate::rpc;
 use crate::response::SurrealResponse;
+use crate::rpc;
 use crate::runtime::block_on;
 use crate::strings::{borrow_optional_str, borrow_str, into_c_string};
 

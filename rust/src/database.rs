@@ -202,10 +202,20 @@ fn reconnect_policy(value: Value) -> FfiResult<rpc::ReconnectPolicy> {
                 policy.attempts = match value {
                     Value::None | Value::Null => None,
                     Value::Number(number) => match number.to_int() {
-                        Some(attempts) if attempts >= 0 => Some(attempts.min(u32::MAX as i64) as u32),
-                        _ => return Err(option_error(format!("'{name}' must be a count, 0 or more"))),
+                        Some(attempts) if attempts >= 0 => {
+                            Some(attempts.min(u32::MAX as i64) as u32)
+                        }
+                        _ => {
+                            return Err(option_error(format!(
+                                "'{name}' must be a count, 0 or more"
+                            )))
+                        }
                     },
-                    _ => return Err(option_error(format!("'{name}' must be a count, or NONE for no limit"))),
+                    _ => {
+                        return Err(option_error(format!(
+                            "'{name}' must be a count, or NONE for no limit"
+                        )))
+                    }
                 }
             }
             "delay" => policy.delay = required_duration(value, &name)?,
@@ -216,7 +226,9 @@ fn reconnect_policy(value: Value) -> FfiResult<rpc::ReconnectPolicy> {
         }
     }
     if policy.max_delay < policy.delay {
-        return Err(option_error("'reconnect.max_delay' is shorter than 'reconnect.delay'"));
+        return Err(option_error(
+            "'reconnect.max_delay' is shorter than 'reconnect.delay'",
+        ));
     }
     Ok(policy)
 }
@@ -254,7 +266,9 @@ fn option_number(value: Value, key: &str, low: f64, high: f64) -> FfiResult<f64>
     };
     match number {
         Some(number) if (low..=high).contains(&number) => Ok(number),
-        _ => Err(option_error(format!("'{key}' must be a number from {low} to {high}"))),
+        _ => Err(option_error(format!(
+            "'{key}' must be a number from {low} to {high}"
+        ))),
     }
 }
 
@@ -689,7 +703,9 @@ impl Connection {
                 let sink = sink.ok_or_else(|| FfiError::internal("live: no sink"))?;
                 let attempts = if retry { CONFLICT_ATTEMPTS } else { 1 };
                 if let Client::Rpc(session) = &self.db {
-                    return self.start_rpc_live(session, sql, bindings, sink, attempts).await;
+                    return self
+                        .start_rpc_live(session, sql, bindings, sink, attempts)
+                        .await;
                 }
                 let mut attempt = 1;
                 loop {
@@ -797,7 +813,9 @@ impl Connection {
                 .live(sql.clone(), bindings.clone(), sink.clone())
                 .await
                 .map_err(sdk_error)?;
-            let failure = results.iter().find_map(|result| result.result.as_ref().err());
+            let failure = results
+                .iter()
+                .find_map(|result| result.result.as_ref().err());
             let started: Vec<Uuid> = results
                 .iter()
                 .filter(|result| matches!(result.query_type, QueryType::Live))
@@ -808,9 +826,7 @@ impl Connection {
                 .collect();
             match (failure, started.as_slice()) {
                 (None, [id]) => return Ok(SurrealResponse::single(Value::Uuid((*id).into()))),
-                (Some(error), [])
-                    if attempt < attempts && is_conflict(error) =>
-                {
+                (Some(error), []) if attempt < attempts && is_conflict(error) => {
                     attempt += 1;
                     continue;
                 }
@@ -854,7 +870,9 @@ impl Connection {
                 (started, failure)
             }
             Client::Rpc(_) => {
-                return Err(FfiError::internal("live: a link's live queries start in start_rpc_live"))
+                return Err(FfiError::internal(
+                    "live: a link's live queries start in start_rpc_live",
+                ))
             }
         };
         let failure = failure.or(match started.len() {
@@ -1191,7 +1209,10 @@ impl SurrealDatabase {
     /// until closed.
     pub async fn state(&self) -> rpc::State {
         let connection = self.connection.read().await;
-        match connection.as_ref().map(|connection| &connection.engine.store) {
+        match connection
+            .as_ref()
+            .map(|connection| &connection.engine.store)
+        {
             None => rpc::State::Disconnected,
             Some(Store::Rpc(link)) => link.state(),
             Some(_) => rpc::State::Connected,

@@ -24,8 +24,8 @@ pub mod operation;
 pub mod progress;
 pub mod remote;
 pub mod resource;
-pub mod rpc;
 pub mod response;
+pub mod rpc;
 pub mod runtime;
 pub mod strings;
 

@@ -1151,7 +1151,10 @@ pub(crate) fn function_call(function: &str, args: Vec<Value>) -> FfiResult<(Stri
         params.push(format!("${param}"));
         bindings.insert(param, arg);
     }
-    Ok((format!("RETURN {name}({})", params.join(", ")), Value::Object(bindings)))
+    Ok((
+        format!("RETURN {name}({})", params.join(", ")),
+        Value::Object(bindings),
+    ))
 }
 
 /// `function` when it is a SurrealQL function name: `::`-separated parts,

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use surrealdb::types::{Action, Notification, Number, Value};
 use surrealdb::types::SurrealValue;
+use surrealdb::types::{Action, Notification, Number, Value};
 use surrealdb_rpc::{DbResult, QueryType};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -22,9 +22,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use uuid::Uuid;
 
-use super::{
-    connection_error, encode_request, LiveRecord, LiveStart, Outgoing, Shared, State,
-};
+use super::{connection_error, encode_request, LiveRecord, LiveStart, Outgoing, Shared, State};
 use crate::error::{FfiError, FfiResult};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -50,9 +48,10 @@ impl Endpoint {
             .as_str()
             .into_client_request()
             .map_err(|error| error.to_string())?;
-        request
-            .headers_mut()
-            .insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("flatbuffers"));
+        request.headers_mut().insert(
+            SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static("flatbuffers"),
+        );
         let connector = self.connector.clone().map(Connector::NativeTls);
         // Nagle's algorithm off: requests are small and answered one by one.
         let open = tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
@@ -174,7 +173,8 @@ async fn serve(
     let (mut sink, mut stream) = socket.split();
     let mut pending: HashMap<i64, Pending> = HashMap::new();
     let heartbeat = shared.heartbeat.clone();
-    let mut ticks = tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
+    let mut ticks =
+        tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // The heartbeat in flight: its request id and its deadline.
     let mut beat: Option<(i64, Instant)> = None;
@@ -323,7 +323,9 @@ fn decode(bytes: &[u8]) -> Incoming {
         Some(Value::Number(Number::Int(id))) => {
             let answer = match message.remove("error") {
                 Some(error) => Err(surrealdb::Error::from_value(error).unwrap_or_else(|error| {
-                    surrealdb::Error::internal(format!("undecodable error from the server: {error}"))
+                    surrealdb::Error::internal(format!(
+                        "undecodable error from the server: {error}"
+                    ))
                 })),
                 None => Ok(message.remove("result").unwrap_or_default()),
             };
@@ -408,10 +410,13 @@ fn dispatch(shared: &Shared, pending: &mut HashMap<i64, Pending>, bytes: &[u8]) 
 
 /// The id of the one live query `results` started, if exactly one did.
 fn started_live(results: &[surrealdb_rpc::QueryResult]) -> Option<Uuid> {
-    let mut started = results.iter().filter_map(|result| match (&result.result, result.query_type) {
-        (Ok(Value::Uuid(id)), QueryType::Live) => Some(id.into_inner()),
-        _ => None,
-    });
+    let mut started =
+        results
+            .iter()
+            .filter_map(|result| match (&result.result, result.query_type) {
+                (Ok(Value::Uuid(id)), QueryType::Live) => Some(id.into_inner()),
+                _ => None,
+            });
     let first = started.next()?;
     started.next().is_none().then_some(first)
 }
@@ -465,7 +470,13 @@ fn notify(shared: &Shared, notification: Notification) {
         }
         subscribers
     };
-    deliver_to(shared, &subscribers, notification.action, notification.record, notification.result);
+    deliver_to(
+        shared,
+        &subscribers,
+        notification.action,
+        notification.record,
+        notification.result,
+    );
 }
 
 /// Hands one notification to each of `subscribers`, under its own id.
@@ -477,9 +488,13 @@ fn deliver_to(shared: &Shared, subscribers: &[Uuid], action: Action, record: Val
         let copy = Notification::new((*id).into(), None, action, record.clone(), result.clone());
         shared.hub.deliver(copy);
     }
-    shared
-        .hub
-        .deliver(Notification::new((*last).into(), None, action, record, result));
+    shared.hub.deliver(Notification::new(
+        (*last).into(),
+        None,
+        action,
+        record,
+        result,
+    ));
 }
 
 /// Whether `sql` is one statement (a LIVE SELECT, when it starts a live
@@ -498,7 +513,9 @@ async fn exchange(
     session: Uuid,
 ) -> Result<surrealdb::Result<DbResult>, String> {
     let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
-    let id = shared.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = shared
+        .next_id
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let message = encode_request(id, method, params, Some(session), None)
         .map_err(|error| error.message().to_owned())?;
     match timeout(limit, socket.send(Message::Binary(message.into()))).await {
@@ -615,7 +632,9 @@ fn session_lost(shared: &Shared, session: Uuid) -> Option<surrealdb::Error> {
 }
 
 fn restart_error(results: &[surrealdb_rpc::QueryResult]) -> String {
-    let cause = results.iter().find_map(|result| result.result.as_ref().err());
+    let cause = results
+        .iter()
+        .find_map(|result| result.result.as_ref().err());
     match cause {
         Some(error) => format!(
             "the live query could not be started again after a reconnect: {}",
@@ -636,6 +655,18 @@ fn end_live(shared: &Shared, key: Uuid, message: String) {
         lives.routes.remove(&record.server_id);
         record.subscribers
     };
-    deliver_to(shared, &subscribers, Action::Error, Value::None, Value::String(message));
-    deliver_to(shared, &subscribers, Action::Killed, Value::None, Value::None);
+    deliver_to(
+        shared,
+        &subscribers,
+        Action::Error,
+        Value::None,
+        Value::String(message),
+    );
+    deliver_to(
+        shared,
+        &subscribers,
+        Action::Killed,
+        Value::None,
+        Value::None,
+    );
 }

@@ -54,8 +54,8 @@ use crate::live::{LiveHub, Sink};
 use crate::runtime;
 
 pub use listeners::{Listeners, SurrealStateListener};
-pub use session::{Session, Transaction};
 use session::SessionRecord;
+pub use session::{Session, Transaction};
 
 /// The state of a connection, as the C ABI numbers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +230,11 @@ struct Shared {
     listeners: Arc<Listeners>,
     sessions: Mutex<HashMap<Uuid, Arc<SessionRecord>>>,
     lives: Mutex<Lives>,
+    /// Held while a live query that may be shared starts, so that the same
+    /// one started many times at once is started on the server once (and
+    /// the starts of different ones, which write the same table catalog,
+    /// do not conflict).
+    live_starts: tokio::sync::Mutex<()>,
     hub: Arc<LiveHub>,
     next_id: AtomicI64,
     /// Cancelled when the last handle closes: the driver ends.
@@ -302,6 +307,7 @@ impl Link {
             listeners: Arc::default(),
             sessions: Mutex::default(),
             lives: Mutex::default(),
+            live_starts: tokio::sync::Mutex::new(()),
             hub,
             next_id: AtomicI64::new(1),
             closed: CancellationToken::new(),
@@ -313,12 +319,7 @@ impl Link {
             .map_err(|reason| FfiError::connection(format!("cannot open {url}: {reason}")))?;
         let (requests, queue) = mpsc::unbounded_channel();
         shared.set_state(State::Connected, None);
-        runtime::spawn(driver::run(
-            Arc::clone(&shared),
-            endpoint,
-            socket,
-            queue,
-        ))?;
+        runtime::spawn(driver::run(Arc::clone(&shared), endpoint, socket, queue))?;
         Ok(Link { shared, requests })
     }
 
@@ -354,7 +355,11 @@ impl Link {
                         return Err(connection_error(format!(
                             "the connection to {} is closed{}",
                             self.shared.url,
-                            if reason.is_empty() { String::new() } else { format!(": {reason}") }
+                            if reason.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {reason}")
+                            }
                         )));
                     }
                     State::Connecting | State::Reconnecting => {}

@@ -21,7 +21,10 @@ enum Auth {
     Credentials(Value),
     /// Authenticated with a token; with a refresh token, an expired access
     /// token is renewed through it.
-    Token { access: Value, refresh: Option<Value> },
+    Token {
+        access: Value,
+        refresh: Option<Value>,
+    },
 }
 
 #[derive(Clone, Default)]
@@ -115,8 +118,14 @@ impl Replay {
             Step::Use => (
                 "use",
                 vec![
-                    self.state.namespace.clone().map_or(Value::None, Value::String),
-                    self.state.database.clone().map_or(Value::None, Value::String),
+                    self.state
+                        .namespace
+                        .clone()
+                        .map_or(Value::None, Value::String),
+                    self.state
+                        .database
+                        .clone()
+                        .map_or(Value::None, Value::String),
                 ],
             ),
             Step::Auth => match &self.state.auth {
@@ -128,7 +137,10 @@ impl Replay {
                 Auth::Token {
                     access,
                     refresh: Some(refresh),
-                } => ("refresh", vec![token_object(access.clone(), refresh.clone())]),
+                } => (
+                    "refresh",
+                    vec![token_object(access.clone(), refresh.clone())],
+                ),
                 _ => ("ping", Vec::new()),
             },
             Step::Let(name) => (
@@ -148,7 +160,13 @@ impl Replay {
         let step = self.current.take();
         match (step, outcome) {
             (Some(Step::Auth), Err(error)) => {
-                if matches!(self.state.auth, Auth::Token { refresh: Some(_), .. }) {
+                if matches!(
+                    self.state.auth,
+                    Auth::Token {
+                        refresh: Some(_),
+                        ..
+                    }
+                ) {
                     self.steps.push_front(Step::Refresh);
                 } else {
                     self.lose(&error);
@@ -273,7 +291,9 @@ impl Session {
         // recovers, so that alone is let through.
         let recovers = matches!(method, "signin" | "signup" | "authenticate" | "invalidate");
         self.ready(!recovers).await?;
-        self.link.send(method, params, self.record.id, None, None).await
+        self.link
+            .send(method, params, self.record.id, None, None)
+            .await
     }
 
     /// Runs SurrealQL, in a transaction or not: one result per statement.
@@ -305,7 +325,11 @@ impl Session {
     /// Begins a transaction on the server.
     pub async fn begin(&self) -> surrealdb::Result<Transaction> {
         let generation = self.ready(true).await?;
-        match self.link.send("begin", Vec::new(), self.record.id, None, None).await? {
+        match self
+            .link
+            .send("begin", Vec::new(), self.record.id, None, None)
+            .await?
+        {
             DbResult::Other(Value::Uuid(id)) => Ok(Transaction {
                 id: id.into_inner(),
                 generation,
@@ -340,14 +364,25 @@ impl Session {
         sink: PendingSink,
     ) -> surrealdb::Result<Vec<QueryResult>> {
         self.ready(true).await?;
-        if let Some(id) = self.share_live(&sql, &bindings, &sink) {
+        let shareable = super::driver::is_live_alone(&sql);
+        let _starting = match shareable {
+            true => Some(self.link.shared.live_starts.lock().await),
+            false => None,
+        };
+        if let Some(id) = shareable
+            .then(|| self.share_live(&sql, &bindings, &sink))
+            .flatten()
+        {
             return Ok(vec![QueryResult {
                 time: std::time::Duration::ZERO,
                 result: Ok(Value::Uuid(id.into())),
                 query_type: QueryType::Live,
             }]);
         }
-        let params = vec![Value::String(sql.clone()), bindings.clone().unwrap_or(Value::None)];
+        let params = vec![
+            Value::String(sql.clone()),
+            bindings.clone().unwrap_or(Value::None),
+        ];
         let start = LiveStart {
             session: self.record.id,
             serial: self.serial,
@@ -370,9 +405,6 @@ impl Session {
     /// Subscribes `sink` to a live query of this session with the same
     /// SurrealQL and bindings, if there is one; answers the subscriber's id.
     fn share_live(&self, sql: &str, bindings: &Option<Value>, sink: &PendingSink) -> Option<Uuid> {
-        if !super::driver::is_live_alone(sql) {
-            return None;
-        }
         let mut lives = self.link.shared.lives();
         let record = lives.records.values_mut().find(|record| {
             record.restartable
@@ -461,9 +493,7 @@ impl Session {
                 lives.routes.remove(&server_id);
             }
         }
-        if self.record.state().attached != 0
-            && self.link.state() == super::State::Connected
-        {
+        if self.record.state().attached != 0 && self.link.state() == super::State::Connected {
             let _ = self
                 .link
                 .send("detach", Vec::new(), self.record.id, None, None)
@@ -471,4 +501,3 @@ impl Session {
         }
     }
 }
-

@@ -11,7 +11,9 @@ use surrealdb_rpc::{DbResult, QueryResult};
 
 use super::session::{tokens_of, Session, Transaction};
 use crate::error::{FfiError, FfiResult};
-use crate::operation::{auth_error, function_call, is_missing_table, Auth, Operation, CONFLICT_ATTEMPTS};
+use crate::operation::{
+    auth_error, function_call, is_missing_table, Auth, Operation, CONFLICT_ATTEMPTS,
+};
 use crate::response::{is_conflict, sdk_error, SurrealResponse};
 
 /// Runs an operation on a session (not one the session runs itself: see
@@ -62,9 +64,8 @@ pub async fn run(session: &Session, operation: Operation) -> FfiResult<SurrealRe
             object.insert("refresh".to_owned(), refresh);
             let answer = session.call("refresh", vec![Value::Object(object)]).await;
             let answer = other(answer).map_err(|e| auth_error_of(e))?;
-            let (access, refresh) = tokens_of(answer.clone()).ok_or_else(|| {
-                FfiError::internal("the server answered refresh without tokens")
-            })?;
+            let (access, refresh) = tokens_of(answer.clone())
+                .ok_or_else(|| FfiError::internal("the server answered refresh without tokens"))?;
             session.authenticated(access.clone(), refresh.clone());
             token_value(access, refresh)
         }
@@ -80,7 +81,11 @@ pub async fn run(session: &Session, operation: Operation) -> FfiResult<SurrealRe
             Value::None
         }
         Operation::Unset(name) => {
-            other(session.call("unset", vec![Value::String(name.clone())]).await)?;
+            other(
+                session
+                    .call("unset", vec![Value::String(name.clone())])
+                    .await,
+            )?;
             session.unset(&name);
             Value::None
         }
@@ -93,7 +98,10 @@ pub async fn run(session: &Session, operation: Operation) -> FfiResult<SurrealRe
             single(results).map_err(sdk_error)?
         }
         Operation::Query { sql, bindings } => {
-            let results = session.query(sql, bindings, None).await.map_err(sdk_error)?;
+            let results = session
+                .query(sql, bindings, None)
+                .await
+                .map_err(sdk_error)?;
             return Ok(response(results));
         }
         verb => return run_verb(session, verb, None).await,
@@ -133,7 +141,11 @@ pub async fn run_verb(
     let bindings = Some(Value::Object(variables));
     // Outside a transaction, a write that loses a conflict runs again
     // (inside one, the conflict is the transaction's).
-    let attempts = if transaction.is_none() { CONFLICT_ATTEMPTS } else { 1 };
+    let attempts = if transaction.is_none() {
+        CONFLICT_ATTEMPTS
+    } else {
+        1
+    };
     let mut attempt = 1;
     let value = loop {
         let outcome = session
@@ -177,15 +189,24 @@ fn statement(operation: Operation) -> FfiResult<(String, Object, Shape)> {
         }
         Operation::Create(resource, data) => {
             let what = bind(&mut variables, resource)?;
-            (with_content(&mut variables, format!("CREATE {what}"), data), Shape::Value)
+            (
+                with_content(&mut variables, format!("CREATE {what}"), data),
+                Shape::Value,
+            )
         }
         Operation::Upsert(resource, data) => {
             let what = bind(&mut variables, resource)?;
-            (with_content(&mut variables, format!("UPSERT {what}"), data), Shape::Value)
+            (
+                with_content(&mut variables, format!("UPSERT {what}"), data),
+                Shape::Value,
+            )
         }
         Operation::Update(resource, data) => {
             let what = bind(&mut variables, resource)?;
-            (with_content(&mut variables, format!("UPDATE {what}"), data), Shape::Value)
+            (
+                with_content(&mut variables, format!("UPDATE {what}"), data),
+                Shape::Value,
+            )
         }
         Operation::Merge(resource, data) => {
             let what = bind(&mut variables, resource)?;
@@ -196,7 +217,10 @@ fn statement(operation: Operation) -> FfiResult<(String, Object, Shape)> {
             let what = bind(&mut variables, resource)?;
             let patches: Vec<Value> = operations.into_iter().map(Value::from).collect();
             variables.insert("_patches".to_owned(), Value::Array(patches.into()));
-            (format!("UPDATE {what} PATCH $_patches RETURN AFTER"), Shape::Value)
+            (
+                format!("UPDATE {what} PATCH $_patches RETURN AFTER"),
+                Shape::Value,
+            )
         }
         Operation::Delete(resource) => {
             let what = bind(&mut variables, resource)?;
@@ -215,7 +239,10 @@ fn statement(operation: Operation) -> FfiResult<(String, Object, Shape)> {
         Operation::InsertRelation(table, data) => {
             variables.insert("_table".to_owned(), Value::Table(table.into()));
             variables.insert("_data".to_owned(), data);
-            ("INSERT RELATION INTO $_table $_data".to_owned(), Shape::Records)
+            (
+                "INSERT RELATION INTO $_table $_data".to_owned(),
+                Shape::Records,
+            )
         }
         Operation::Relate {
             from,
@@ -323,7 +350,11 @@ fn auth_error_of(error: FfiError) -> FfiError {
 fn tokens(answer: surrealdb::Result<DbResult>) -> FfiResult<Value> {
     let value = match answer.map_err(auth_error)? {
         DbResult::Other(value) => value,
-        _ => return Err(FfiError::internal("the server answered a sign-in without a token")),
+        _ => {
+            return Err(FfiError::internal(
+                "the server answered a sign-in without a token",
+            ))
+        }
     };
     let (access, refresh) = tokens_of(value)
         .ok_or_else(|| FfiError::internal("the server answered a sign-in without a token"))?;
