@@ -219,9 +219,10 @@ TEST(ReconnectTest, RecordUsersAndTheirTokensAreSignedInAgain) {
 
   server.kill();
   ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 10s));
-  // The access tokens last 1 s: waiting that long is the point (expired
-  // tokens are what the refresh token is for), not a race to hide.
-  std::this_thread::sleep_for(1500ms);
+  // The access tokens last 1 s, counted in whole seconds (a token issued at
+  // 10.9 s may last until 12 s): waiting 3 s is the point (expired tokens
+  // are what the refresh token is for), not a race to hide.
+  std::this_thread::sleep_for(3s);
   server.start();
   ASSERT_TRUE(log.wait_for(ConnectionState::connected, 1, 30s));
 
