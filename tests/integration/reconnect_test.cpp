@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/certificate.hpp"
 #include "support/get.hpp"
 #include "support/server.hpp"
 #include "support/tcp_proxy.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace surreal;
+using test_support::Certificate;
 using test_support::get;
 using test_support::TcpProxy;
 using test_support::TestServer;
@@ -284,6 +286,64 @@ TEST(ManyLiveQueries, AThousandStartedAtOnceAllWorkTwentyTimesInARow) {
     EXPECT_TRUE(log.states().empty()) << "the connection dropped";
     get(db.close());
   }
+}
+
+TEST(ReconnectTest, AnOpenTransactionFailsWithItsConnection) {
+  TestServer server;
+  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  StateLog log(db);
+  Transaction transaction = get(db.begin());
+  get(transaction.create(RecordId("item", 1)));
+  server.kill();
+  ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 10s));
+  server.start();
+  ASSERT_TRUE(log.wait_for(ConnectionState::connected, 1, 30s));
+  // The server has discarded it: its calls and its commit fail, and say so.
+  try {
+    (void)get(transaction.query("RETURN 1"));
+    ADD_FAILURE() << "a transaction outlived its connection";
+  } catch (const ConnectionException& e) {
+    EXPECT_NE(std::string(e.what()).find("nothing of it was committed"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(get(transaction.commit()), DatabaseException);
+  // The Database goes on, and a new transaction works.
+  Transaction again = get(db.begin());
+  get(again.create(RecordId("item", 2)));
+  get(again.commit());
+  EXPECT_EQ(get(db.query("SELECT VALUE id FROM item")).take(0), Value(Array{RecordId("item", 2)}));
+}
+
+TEST(ReconnectTest, OverTlsTooTheConnectionComesBack) {
+  Certificate certificate;
+  TestServer server(TestServer::Tls{certificate.certificate, certificate.key});
+  ConnectOptions options = options_for_tests();
+  options.ca_file = certificate.certificate;
+  Database db = get(Database::connect(server.url("wss"), options));
+  StateLog log(db);
+  get(db.set("greeting", "hello"));
+  get(db.query("DEFINE TABLE item SCHEMALESS"));
+  LiveQuery live = get(db.live("item"));
+  server.kill();
+  ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 10s));
+  server.start();
+  ASSERT_TRUE(log.wait_for(ConnectionState::connected, 1, 30s));
+  EXPECT_EQ(get(db.query("RETURN $greeting")).take(0), Value("hello"));
+  // A fresh store in memory, without the table: the live query could not
+  // start again, and it ends with the reason.
+  try {
+    (void)get(live.next(), 30s);
+    ADD_FAILURE() << "a live query on a table that is gone went on";
+  } catch (const QueryException& e) {
+    EXPECT_NE(std::string(e.what()).find("could not be started again"), std::string::npos)
+        << e.what();
+  }
+  get(db.query("DEFINE TABLE item SCHEMALESS"));
+  LiveQuery again = get(db.live("item"));
+  get(db.create(RecordId("item", 1)));
+  std::optional<Notification> created = get(again.next(), 30s);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->record, Value(RecordId("item", 1)));
 }
 
 TEST(ReconnectTest, CallsMadeWhileReconnectingWaitForTheConnection) {

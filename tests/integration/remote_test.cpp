@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/certificate.hpp"
 #include "support/get.hpp"
 #include "support/server.hpp"
 #include "support/temp_dir.hpp"
@@ -21,6 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace surreal;
+using test_support::Certificate;
 using test_support::get;
 using test_support::TestServer;
 
@@ -227,19 +229,6 @@ TEST(RemoteServerTest, NoServerIsAConnectionError) {
 // A server killed and started again: reconnect_test.cpp.
 
 // -- TLS ----------------------------------------------------------------------
-
-/// A self-signed certificate for 127.0.0.1, made with the openssl command.
-struct Certificate {
-  Certificate() {
-    std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
-                          " -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                          key + " -out " + certificate + " 2>/dev/null";
-    if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl req failed");
-  }
-  test_support::TempDir dir;
-  std::string certificate = dir / "cert.pem";
-  std::string key = dir / "key.pem";
-};
 
 TEST(RemoteTlsTest, WssAndHttpsWithTheServersCertificate) {
   Certificate cert;

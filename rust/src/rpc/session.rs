@@ -63,11 +63,14 @@ impl SessionRecord {
         let state = self.state().clone();
         let mut steps = VecDeque::new();
         steps.push_back(Step::Attach);
-        if state.namespace.is_some() || state.database.is_some() {
-            steps.push_back(Step::Use);
-        }
+        // Signed in first: a server defines a namespace or database that
+        // `use` names only for a session allowed to (a restarted server's
+        // fresh store has neither).
         if !matches!(state.auth, Auth::None) {
             steps.push_back(Step::Auth);
+        }
+        if state.namespace.is_some() || state.database.is_some() {
+            steps.push_back(Step::Use);
         }
         for name in state.variables.keys() {
             steps.push_back(Step::Let(name.clone()));
