@@ -33,8 +33,8 @@ pub const CONFLICT_ATTEMPTS: usize = 16;
 
 /// Relating two records. The statement is fixed text; the records, the edge
 /// table and the content are bound variables.
-pub(crate) const RELATE: &str = "RELATE ONLY $from->$edge->$to";
-pub(crate) const RELATE_CONTENT: &str = "RELATE ONLY $from->$edge->$to CONTENT $data";
+const RELATE: &str = "RELATE ONLY $from->$edge->$to";
+const RELATE_CONTENT: &str = "RELATE ONLY $from->$edge->$to CONTENT $data";
 
 /// Credentials, as SurrealDB's RPC `signin` takes them: `{user, pass}` for
 /// root, with `ns` for a namespace user, `ns` and `db` for a database user,
@@ -939,19 +939,7 @@ impl Operation {
                 to,
                 data,
             } => {
-                let sql = if data.is_none() {
-                    RELATE
-                } else {
-                    RELATE_CONTENT
-                };
-                let mut variables = Object::new();
-                variables.insert("from".to_owned(), from);
-                variables.insert(
-                    "edge".to_owned(),
-                    Value::Table(surrealdb::types::Table::new(edge)),
-                );
-                variables.insert("to".to_owned(), to);
-                variables.insert("data".to_owned(), data);
+                let (sql, variables) = relate_statement(from, edge, to, data);
                 let mut results = db
                     .query(sql.to_owned())
                     .bind(Value::Object(variables))
@@ -1139,6 +1127,30 @@ async fn run_function<C: Connection>(
     let (sql, bindings) = function_call(function, args)?;
     let mut response = db.query(sql).bind(bindings).await.map_err(sdk_error)?;
     response.take::<Value>(0).map_err(sdk_error)
+}
+
+/// The statement that relates `from` to `to` through `edge`, with `data`
+/// as its content unless NONE, and its variables.
+pub(crate) fn relate_statement(
+    from: Value,
+    edge: String,
+    to: Value,
+    data: Value,
+) -> (&'static str, Object) {
+    let sql = if data.is_none() {
+        RELATE
+    } else {
+        RELATE_CONTENT
+    };
+    let mut variables = Object::new();
+    variables.insert("from".to_owned(), from);
+    variables.insert(
+        "edge".to_owned(),
+        Value::Table(surrealdb::types::Table::new(edge)),
+    );
+    variables.insert("to".to_owned(), to);
+    variables.insert("data".to_owned(), data);
+    (sql, variables)
 }
 
 /// The query that calls `function` with `args`, and its bindings.

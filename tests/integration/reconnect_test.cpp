@@ -110,6 +110,17 @@ Future<Response> call_in_flight(Database& db, const TcpProxy& proxy) {
   return sleeping;
 }
 
+/// Creates `item` through `writer`, and checks that `live` hears it, under
+/// the id it was started with.
+void creates_and_hears(Database& writer, LiveQuery& live, const RecordId& item) {
+  get(writer.create(item));
+  std::optional<Notification> notification = get(live.next(), 30s);
+  ASSERT_TRUE(notification) << "the live query ended";
+  EXPECT_EQ(notification->action, Action::create);
+  EXPECT_EQ(notification->record, Value(item));
+  EXPECT_EQ(notification->query_id, live.id()) << "its id changed";
+}
+
 /// The exception a call ended with, and how long it took to end from `since`.
 template <typename T>
 std::pair<std::optional<ConnectionException>, std::chrono::steady_clock::duration> outcome(
@@ -174,13 +185,7 @@ TEST(ReconnectTest, ServerKilledAndStartedAgainThreeTimes) {
               Value(Array{Value("bonjour"), Value("other")}));
 
     // The live query goes on, with what was created after the restart.
-    const RecordId item("item", round);
-    get(observer.create(item));
-    std::optional<Notification> notification = get(live.next(), 30s);
-    ASSERT_TRUE(notification) << "the live query ended with the connection";
-    EXPECT_EQ(notification->action, Action::create);
-    EXPECT_EQ(notification->record, Value(item));
-    EXPECT_EQ(notification->query_id, live.id()) << "its id changed";
+    creates_and_hears(observer, live, RecordId("item", round));
   }
 }
 
@@ -340,10 +345,7 @@ TEST(ReconnectTest, OverTlsTooTheConnectionComesBack) {
   }
   get(db.query("DEFINE TABLE item SCHEMALESS"));
   LiveQuery again = get(db.live("item"));
-  get(db.create(RecordId("item", 1)));
-  std::optional<Notification> created = get(again.next(), 30s);
-  ASSERT_TRUE(created);
-  EXPECT_EQ(created->record, Value(RecordId("item", 1)));
+  creates_and_hears(db, again, RecordId("item", 1));
 }
 
 TEST(ReconnectTest, CallsMadeWhileReconnectingWaitForTheConnection) {
@@ -425,10 +427,7 @@ TEST(ReconnectTest, AHeartbeatFindsAPathThatStoppedAnsweringAndTheClientRecovers
 
   proxy.resume();
   ASSERT_TRUE(log.wait_for(ConnectionState::connected, 1, 30s));
-  get(db.create(RecordId("item", 1)));
-  std::optional<Notification> notification = get(live.next(), 30s);
-  ASSERT_TRUE(notification);
-  EXPECT_EQ(notification->record, Value(RecordId("item", 1)));
+  creates_and_hears(db, live, RecordId("item", 1));
 }
 
 TEST(ReconnectTest, AnUnsubscribedListenerHearsNothingMore) {

@@ -142,7 +142,7 @@ impl Replay {
                     refresh: Some(refresh),
                 } => (
                     "refresh",
-                    vec![token_object(access.clone(), refresh.clone())],
+                    vec![token_value(access.clone(), Some(refresh.clone()))],
                 ),
                 _ => ("ping", Vec::new()),
             },
@@ -200,11 +200,14 @@ impl Replay {
     }
 }
 
-/// `{access, refresh}`.
-fn token_object(access: Value, refresh: Value) -> Value {
+/// Tokens as a value: `{access, refresh}`, without `refresh` when there is
+/// none.
+pub(super) fn token_value(access: Value, refresh: Option<Value>) -> Value {
     let mut object = surrealdb::types::Object::new();
     object.insert("access".to_owned(), access);
-    object.insert("refresh".to_owned(), refresh);
+    if let Some(refresh) = refresh {
+        object.insert("refresh".to_owned(), refresh);
+    }
     Value::Object(object)
 }
 

@@ -9,10 +9,11 @@ use surrealdb::opt::Resource;
 use surrealdb::types::{Object, RecordId, RecordIdKey, SurrealValue, Value};
 use surrealdb_rpc::{DbResult, QueryResult};
 
-use super::session::{tokens_of, Session, Transaction};
+use super::session::{token_value, tokens_of, Session, Transaction};
 use crate::error::{FfiError, FfiResult};
 use crate::operation::{
-    auth_error, function_call, is_missing_table, Auth, Operation, CONFLICT_ATTEMPTS,
+    auth_error, function_call, is_missing_table, relate_statement, Auth, Operation,
+    CONFLICT_ATTEMPTS,
 };
 use crate::response::{is_conflict, sdk_error, SurrealResponse};
 
@@ -33,17 +34,17 @@ pub async fn run(session: &Session, operation: Operation) -> FfiResult<SurrealRe
         Operation::Signin(credentials) => {
             let credentials = credentials_value(credentials);
             let answer = session.call("signin", vec![credentials.clone()]).await;
-            let tokens = tokens(answer)?;
+            let (access, refresh) = tokens_answered(answer)?;
             session.signed_in(credentials);
-            tokens
+            token_value(access, refresh)
         }
         Operation::Signup(credentials) => {
             let credentials = credentials.into_value();
             let answer = session.call("signup", vec![credentials.clone()]).await;
-            let tokens = tokens(answer)?;
+            let (access, refresh) = tokens_answered(answer)?;
             // Signing in with the same credentials restores it.
             session.signed_in(credentials);
-            tokens
+            token_value(access, refresh)
         }
         Operation::Authenticate(token) => {
             let access = Value::String(token);
@@ -59,13 +60,9 @@ pub async fn run(session: &Session, operation: Operation) -> FfiResult<SurrealRe
                      (the access method issues one WITH REFRESH)",
                 ));
             };
-            let mut object = Object::new();
-            object.insert("access".to_owned(), access);
-            object.insert("refresh".to_owned(), refresh);
-            let answer = session.call("refresh", vec![Value::Object(object)]).await;
-            let answer = other(answer).map_err(|e| auth_error_of(e))?;
-            let (access, refresh) = tokens_of(answer.clone())
-                .ok_or_else(|| FfiError::internal("the server answered refresh without tokens"))?;
+            let tokens = token_value(access, Some(refresh));
+            let answer = session.call("refresh", vec![tokens]).await;
+            let (access, refresh) = tokens_answered(answer)?;
             session.authenticated(access.clone(), refresh.clone());
             token_value(access, refresh)
         }
@@ -135,7 +132,6 @@ pub async fn run_verb(
             .map_err(sdk_error)?;
         return Ok(response(results));
     }
-    let name = operation.name();
     let select = matches!(operation, Operation::Select(_));
     let (sql, variables, shape) = statement(operation)?;
     let bindings = Some(Value::Object(variables));
@@ -161,7 +157,6 @@ pub async fn run_verb(
             Ok(value) => break value,
         }
     };
-    let _ = name;
     Ok(SurrealResponse::single(match shape {
         Shape::Value => value,
         Shape::Records => match value {
@@ -250,15 +245,8 @@ fn statement(operation: Operation) -> FfiResult<(String, Object, Shape)> {
             to,
             data,
         } => {
-            let sql = if data.is_none() {
-                crate::operation::RELATE
-            } else {
-                crate::operation::RELATE_CONTENT
-            };
-            variables.insert("from".to_owned(), from);
-            variables.insert("edge".to_owned(), Value::Table(edge.into()));
-            variables.insert("to".to_owned(), to);
-            variables.insert("data".to_owned(), data);
+            let (sql, relate_variables) = relate_statement(from, edge, to, data);
+            variables = relate_variables;
             (sql.to_owned(), Shape::Value)
         }
         other => {
@@ -273,13 +261,13 @@ fn statement(operation: Operation) -> FfiResult<(String, Object, Shape)> {
 
 /// Binds a resource as the SDK does: answers the variable that names it.
 fn bind(variables: &mut Object, resource: Resource) -> FfiResult<&'static str> {
-    let (name, value) = match resource {
-        Resource::Table(table) => ("_table", Value::Table(table)),
-        Resource::RecordId(id) => ("_record_id", Value::RecordId(id)),
-        Resource::Object(object) => ("_object", Value::Object(object)),
-        Resource::Array(array) => ("_array", Value::Array(array.into())),
+    let (variable, value) = match resource {
+        Resource::Table(table) => ("$_table", Value::Table(table)),
+        Resource::RecordId(id) => ("$_record_id", Value::RecordId(id)),
+        Resource::Object(object) => ("$_object", Value::Object(object)),
+        Resource::Array(array) => ("$_array", Value::Array(array.into())),
         Resource::Range(range) => (
-            "_range",
+            "$_range",
             Value::RecordId(RecordId::new(
                 range.table,
                 RecordIdKey::Range(Box::new(range.range)),
@@ -291,14 +279,8 @@ fn bind(variables: &mut Object, resource: Resource) -> FfiResult<&'static str> {
             ))
         }
     };
-    variables.insert(name.to_owned(), value);
-    Ok(match name {
-        "_table" => "$_table",
-        "_record_id" => "$_record_id",
-        "_object" => "$_object",
-        "_array" => "$_array",
-        _ => "$_range",
-    })
+    variables.insert(variable[1..].to_owned(), value);
+    Ok(variable)
 }
 
 /// `statement CONTENT $_content`, or the statement alone when `data` is NONE.
@@ -336,38 +318,14 @@ fn other(answer: surrealdb::Result<DbResult>) -> FfiResult<Value> {
     }
 }
 
-fn auth_error_of(error: FfiError) -> FfiError {
-    if error.code == crate::error::SURREAL_ERR_CONNECTION {
-        return error;
+/// The access and refresh tokens a sign-in, sign-up or refresh answered;
+/// its failure as an authentication error.
+fn tokens_answered(answer: surrealdb::Result<DbResult>) -> FfiResult<(Value, Option<Value>)> {
+    let without = || FfiError::internal("the server answered without a token");
+    match answer.map_err(auth_error)? {
+        DbResult::Other(value) => tokens_of(value).ok_or_else(without),
+        _ => Err(without()),
     }
-    FfiError {
-        code: crate::error::SURREAL_ERR_AUTHENTICATION,
-        ..error
-    }
-}
-
-/// The tokens a sign-in or sign-up answered, as `{access, refresh}`.
-fn tokens(answer: surrealdb::Result<DbResult>) -> FfiResult<Value> {
-    let value = match answer.map_err(auth_error)? {
-        DbResult::Other(value) => value,
-        _ => {
-            return Err(FfiError::internal(
-                "the server answered a sign-in without a token",
-            ))
-        }
-    };
-    let (access, refresh) = tokens_of(value)
-        .ok_or_else(|| FfiError::internal("the server answered a sign-in without a token"))?;
-    Ok(token_value(access, refresh))
-}
-
-fn token_value(access: Value, refresh: Option<Value>) -> Value {
-    let mut object = Object::new();
-    object.insert("access".to_owned(), access);
-    if let Some(refresh) = refresh {
-        object.insert("refresh".to_owned(), refresh);
-    }
-    Value::Object(object)
 }
 
 /// Credentials as SurrealDB's `signin` takes them.
