@@ -2,11 +2,16 @@
 """Builds both benchmark harnesses in release mode and runs them back to back.
 
     python3 bench/run.py [--repeats N] [--scale F] [--mem W1,...] [--rocksdb W2,...]
-                         [--surrealkv W2,...] [--build-dir DIR] [--no-build]
-                         [--no-layers] [--no-node] [--node-peer DIR]
+                         [--surrealkv W2,...] [--remote R1,...] [--protocols ws,grpc]
+                         [--build-dir DIR] [--no-build] [--no-layers] [--no-node]
+                         [--node-peer DIR]
 
 Runs bench-cpp and bench-rust alternately, N times each, on mem:// (W1-W9),
-then on RocksDB (W2, W5, W8) and on SurrealKV (W2, W5, W8), and prints for
+then on RocksDB (W2, W5, W8) and on SurrealKV (W2, W5, W8), then the remote
+workloads (R1, R3, R6, R7) against a release surreal-test-server (memory
+store, root/root) that it starts on a free loopback port: over WebSocket and
+over gRPC, each harness through its own client (bench-rust through the
+SDK's engines). It prints for
 each workload the median ops/s of each side with the spread (min-max), the
 ratio C++/Rust of the medians, and the largest peak resident memory of each
 process; under the table, W9's latency from send to delivery (the medians of
@@ -25,22 +30,26 @@ workload: a line under the table gives its whole process's peak.
 
 With --no-build, the harnesses are taken from --build-dir as it was built:
 the Rust one from the cargo target directory and profile its CMake cache
-names (so a Debug build dir works too, for checking this script).
+names (so a Debug build dir works too, for checking this script), and the
+test server from the same place.
 """
 import argparse
+import contextlib
 import hashlib
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RESULT = re.compile(r"^(W\d) ops_per_s=([\d.]+) n=(\d+) engine=(\w+)"
+RESULT = re.compile(r"^([WR]\d) ops_per_s=([\d.]+) n=(\d+) engine=(\w+)"
                     r"(?: p50_us=([\d.]+) p99_us=([\d.]+))?$")
-PEAK = re.compile(r"^(W\d) peak_rss_kb=(\d+)$")
+PEAK = re.compile(r"^([WR]\d) peak_rss_kb=(\d+)$")
 NODE_PEER_FILES = ("bench.mjs", "package.json", "package-lock.json")
 NODE_PEER_CACHE = os.path.expanduser("~/.cache/surrealcpp/node-peer")
 MISSING = "—"
@@ -56,6 +65,12 @@ def build(build_dir, cargo_target_dir):
     jobs = os.environ.get("SURREALCPP_JOBS") or str(os.cpu_count() or 1)
     subprocess.run(["cmake", "--build", build_dir, "--parallel", jobs, "--target", "bench-cpp",
                     "bench-rust", "bench-layers"], check=True)
+    # The server of the remote workloads, in the same profile (the tests'
+    # CMake target for it is not part of a benchmark build).
+    profile = cache_entry(build_dir, "SURREALCPP_CARGO_PROFILE")
+    subprocess.run(["cargo", "build", "--locked", "--profile", profile, "-p",
+                    "surreal-test-server"], cwd=os.path.join(ROOT, "rust"), check=True,
+                   env=dict(os.environ, CARGO_TARGET_DIR=cargo_target_dir))
 
 
 def cache_entry(build_dir, name):
@@ -67,14 +82,55 @@ def cache_entry(build_dir, name):
     return None
 
 
-def rust_binary(build_dir):
-    """bench-rust where build_dir's build put it (cmake/RustCore.cmake's cargo profile)."""
+def rust_binary(build_dir, name="bench-rust"):
+    """A cargo binary where build_dir's build put it (cmake/RustCore.cmake's cargo profile)."""
     target_dir = cache_entry(build_dir, "SURREALCPP_CARGO_TARGET_DIR")
     profile = cache_entry(build_dir, "SURREALCPP_CARGO_PROFILE")
     if target_dir is None or profile is None:
         raise SystemExit("SURREALCPP_CARGO_TARGET_DIR or SURREALCPP_CARGO_PROFILE is not in "
                          "the CMake cache")
-    return os.path.join(target_dir, "debug" if profile == "dev" else profile, "bench-rust")
+    return os.path.join(target_dir, "debug" if profile == "dev" else profile, name)
+
+
+class Server:
+    """A surreal-test-server with a memory store on a free loopback port, for
+    the remote workloads; stopped on exit from the `with` block."""
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    def __enter__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen(
+            [self.binary, "start", "--bind", f"127.0.0.1:{self.port}", "--user", "root",
+             "--pass", "root", "memory"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise SystemExit(f"surreal-test-server exited:\n{self.log.read()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__()
+        raise SystemExit("surreal-test-server did not listen within 60 s")
+
+    def url(self, scheme):
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 def file_digest(path):
@@ -83,13 +139,17 @@ def file_digest(path):
 
 
 def node_peer_workloads(source):
-    """The workloads the Node peer in `source` knows: its bench.mjs's `ALL`."""
+    """The workloads the Node peer in `source` knows: its bench.mjs's `ALL`,
+    and the keys of its `REMOTE` (which it runs over WebSocket only)."""
     with open(os.path.join(source, "bench.mjs")) as script:
-        known = re.search(r"const ALL = \[([^\]]*)\]", script.read())
+        text = script.read()
+    known = re.search(r"const ALL = \[([^\]]*)\]", text)
     if known is None:
         raise SystemExit(f"no `const ALL = [...]` in {source}/bench.mjs: "
                          "which workloads does the Node peer run?")
-    return re.findall(r'"(W\d+)"', known[1])
+    remote = re.search(r"const REMOTE = \{([^}]*)\}", text)
+    return (re.findall(r'"(W\d+)"', known[1]),
+            re.findall(r"(R\d+):", remote[1]) if remote else [])
 
 
 def prepare_node_peer(source):
@@ -158,6 +218,10 @@ def main():
                         help="workloads on RocksDB ('' for none)")
     parser.add_argument("--surrealkv", default="W2,W5,W8",
                         help="workloads on SurrealKV ('' for none)")
+    parser.add_argument("--remote", default="R1,R3,R6,R7",
+                        help="workloads against a server ('' for none)")
+    parser.add_argument("--protocols", default="ws,grpc",
+                        help="the protocols the remote workloads run over")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-layers", action="store_true",
                         help="skip the per-layer cost breakdown (bench-layers) after the table")
@@ -177,15 +241,22 @@ def main():
         "C++": ([os.path.join(args.build_dir, "bench", "bench-cpp")], None),
         "Rust": ([rust_binary(args.build_dir)], None),
     }
-    plan = [(engine, workloads) for engine, workloads in
+    # (label, what the harness is given: an engine's name or a server's URL, workloads)
+    plan = [(engine, engine, workloads) for engine, workloads in
             (("mem", args.mem), ("rocksdb", args.rocksdb), ("surrealkv", args.surrealkv))
             if workloads]
-    node_knows = []
+    remote_labels = [protocol for protocol in args.protocols.split(",") if protocol]
+    node_knows = {}  # label -> the workloads the Node peer runs there
     if not args.no_node and shutil.which("node") and shutil.which("npm"):
         if not os.path.isfile(os.path.join(args.node_peer, "bench.mjs")):
             raise SystemExit(f"no Node peer in {args.node_peer} (--node-peer DIR, or --no-node)")
-        node_knows = node_peer_workloads(args.node_peer)
-        if any(w in node_knows for _, workloads in plan for w in workloads.split(",")):
+        local, remote = node_peer_workloads(args.node_peer)
+        node_knows = {label: local for label, _, _ in plan}
+        node_knows["ws"] = remote  # its own WebSocket engine; it has no gRPC
+        wanted = [(label, workloads) for label, _, workloads in plan]
+        wanted += [(label, args.remote) for label in remote_labels if args.remote]
+        if any(w in node_knows.get(label, []) for label, workloads in wanted
+               for w in workloads.split(",")):
             sides["Node"] = (["node", "bench.mjs"], prepare_node_peer(args.node_peer))
     elif not args.no_node:
         print("note: node (or npm) is not on PATH: no Node.js column", file=sys.stderr)
@@ -193,29 +264,35 @@ def main():
     peaks = {}  # (engine, workload, side) -> max kB
     latencies = {}  # (engine, workload, side) -> [(p50 µs, p99 µs)]
     process_peaks = {}  # (engine, side) -> max kB of the whole process
-    for repeat in range(args.repeats):
-        for engine, workloads in plan:
-            for side, (command, cwd) in sides.items():
-                if side == "Node":
-                    mine = ",".join(w for w in workloads.split(",") if w in node_knows)
-                    if not mine:
-                        continue
-                    command = command + [engine, mine]
-                else:
-                    mine = workloads
-                    command = command + [engine, mine, "--scale", str(args.scale)]
-                print(f"run {repeat + 1}/{args.repeats}: {side} {engine} {mine}",
-                      file=sys.stderr, flush=True)
-                got_rates, got_peaks, got_latencies, process_peak = run_once(command, cwd)
-                for workload, rate in got_rates.items():
-                    rates.setdefault((engine, workload, side), []).append(rate)
-                for workload, peak in got_peaks.items():
-                    key = (engine, workload, side)
-                    peaks[key] = max(peaks.get(key, 0), peak)
-                for workload, pair in got_latencies.items():
-                    latencies.setdefault((engine, workload, side), []).append(pair)
-                process_peaks[(engine, side)] = max(process_peaks.get((engine, side), 0),
-                                                    process_peak)
+    with contextlib.ExitStack() as stack:
+        if args.remote and remote_labels:
+            server = stack.enter_context(
+                Server(rust_binary(args.build_dir, "surreal-test-server")))
+            plan += [(label, server.url(label), args.remote) for label in remote_labels]
+        for repeat in range(args.repeats):
+            for engine, target, workloads in plan:
+                for side, (command, cwd) in sides.items():
+                    if side == "Node":
+                        mine = ",".join(w for w in workloads.split(",")
+                                        if w in node_knows.get(engine, []))
+                        if not mine:
+                            continue
+                        command = command + [target, mine]
+                    else:
+                        mine = workloads
+                        command = command + [target, mine, "--scale", str(args.scale)]
+                    print(f"run {repeat + 1}/{args.repeats}: {side} {engine} {mine}",
+                          file=sys.stderr, flush=True)
+                    got_rates, got_peaks, got_latencies, process_peak = run_once(command, cwd)
+                    for workload, rate in got_rates.items():
+                        rates.setdefault((engine, workload, side), []).append(rate)
+                    for workload, peak in got_peaks.items():
+                        key = (engine, workload, side)
+                        peaks[key] = max(peaks.get(key, 0), peak)
+                    for workload, pair in got_latencies.items():
+                        latencies.setdefault((engine, workload, side), []).append(pair)
+                    process_peaks[(engine, side)] = max(process_peaks.get((engine, side), 0),
+                                                        process_peak)
 
     print(f"\n{args.repeats} runs each, scale {args.scale}; medians (min-max) in ops/s, "
           "peak RSS in MiB")
@@ -228,7 +305,7 @@ def main():
     header = (["workload", "engine"] + list(sides) + [f"{a}/{b}" for a, b in ratios]
               + [f"{side} MiB" for side in memory_sides])
     rows = []
-    for engine, workloads in plan:
+    for engine, _, workloads in plan:
         for workload in workloads.split(","):
             cells = [workload, engine]
             medians = {}
@@ -250,7 +327,7 @@ def main():
     for row in [header] + rows:
         print("| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + " |")
 
-    for engine, workloads in plan:
+    for engine, _, workloads in plan:
         for workload in workloads.split(","):
             measured = [(side, latencies[(engine, workload, side)]) for side in sides
                         if (engine, workload, side) in latencies]
@@ -263,7 +340,7 @@ def main():
     if "Node" in sides:
         print("Node peer, peak RSS of its whole process (it reports none per workload): " +
               ", ".join(f"{engine} {process_peaks[(engine, 'Node')] / 1024:.0f} MiB"
-                        for engine, _ in plan if (engine, "Node") in process_peaks))
+                        for engine, _, _ in plan if (engine, "Node") in process_peaks))
 
     if not args.no_layers:
         print("\nWhere the time goes (bench-layers):", flush=True)

@@ -1,7 +1,14 @@
-// The benchmark workloads of shared/BENCH_WORKLOAD.md (v2) through the public
+// The benchmark workloads of shared/BENCH_WORKLOAD.md (v3) through the public
 // C++ API, materialising every result as a user would.
 //
 //   bench-cpp <mem|rocksdb|surrealkv> [W1,W2,...] [--scale F]
+//   bench-cpp <ws|grpc>://HOST:PORT [R1,R3,R6,R7] [--scale F]
+//
+// Given a server's URL, it runs the remote workloads: R1, R3, R6 and R7 are
+// W1, W3, W6 and W7 against the server, signed in as its root user
+// (SURREAL_USER and SURREAL_PASS, root/root by default), in an emptied
+// database `bench` of namespace `bench`; R3/R7's `person` records are created
+// as W2 does and R6's `item` rows as W5 does, untimed and unreported.
 //
 // Each workload prints `<id> ops_per_s=<f> n=<n> engine=<e>` on stdout (W9
 // adds ` p50_us=<f> p99_us=<f>`) and the process's peak resident memory so
@@ -35,6 +42,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -129,7 +137,54 @@ void select_random(surreal::Database& db, std::uint64_t seed, std::int64_t count
   }
 }
 
-void run(const std::string& engine, const std::set<std::string>& workloads, const Sizes& sizes) {
+/// The remote workloads (v3): each is the W workload of the same number, run
+/// against a server.
+const std::map<std::string, std::string> kRemote = {
+    {"R1", "W1"}, {"R3", "W3"}, {"R6", "W6"}, {"R7", "W7"}};
+
+/// The scheme of a server's URL (`ws`, `grpc`), or empty for an engine name.
+std::string remote_scheme(const std::string& engine) {
+  const auto end = engine.find("://");
+  return end == std::string::npos ? std::string() : engine.substr(0, end);
+}
+
+std::string environment_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : fallback;
+}
+
+/// Opens a server's emptied `bench` database, signed in as its root user.
+surreal::Database connect_server(const std::string& url) {
+  surreal::Database db = surreal::Database::connect(url).get();
+  db.signin(surreal::auth::Root{environment_or("SURREAL_USER", "root"),
+                                environment_or("SURREAL_PASS", "root")})
+      .get();
+  // A server keeps its data between runs: each starts from an empty
+  // database, as an embedded one does.
+  db.query(
+        "DEFINE NAMESPACE IF NOT EXISTS bench; USE NS bench; "
+        "REMOVE DATABASE IF EXISTS bench; DEFINE DATABASE bench;")
+      .get()
+      .check();
+  db.use_namespace("bench").get();
+  db.use_database("bench").get();
+  return db;
+}
+
+void run_workloads(surreal::Database& db, const std::string& engine,
+                   const std::set<std::string>& workloads, const Sizes& sizes,
+                   const std::map<std::string, std::string>& remote);
+
+/// `workloads` holds W names; for a server, `reported` maps those it reports
+/// to their R names (the others only make the rows the reported ones read).
+void run(const std::string& engine, const std::set<std::string>& workloads, const Sizes& sizes,
+         const std::map<std::string, std::string>& reported) {
+  const std::string scheme = remote_scheme(engine);
+  if (!scheme.empty()) {
+    surreal::Database db = connect_server(engine);
+    run_workloads(db, scheme, workloads, sizes, reported);
+    return;
+  }
   std::string dir;
   if (engine == "rocksdb" || engine == "surrealkv") {
     std::string pattern = (std::filesystem::temp_directory_path() / "bench-cpp-XXXXXX").string();
@@ -152,7 +207,20 @@ void run(const std::string& engine, const std::set<std::string>& workloads, cons
   const std::optional<std::string> path =
       dir.empty() ? std::nullopt : std::optional(dir + "/db");
   surreal::Database db = surreal::Database::connect(backend, path, "bench", "bench").get();
+  run_workloads(db, engine, workloads, sizes, {});
+}
+
+void run_workloads(surreal::Database& db, const std::string& engine,
+                   const std::set<std::string>& workloads, const Sizes& sizes,
+                   const std::map<std::string, std::string>& remote) {
   const auto wants = [&](const char* id) { return workloads.count(id) > 0; };
+  // A server's run reports its workloads under their R names, and not the
+  // ones that only make rows.
+  const auto report = [&](const std::string& id, std::int64_t ops, auto&&... rest) {
+    if (remote.empty()) return ::report(id, ops, rest...);
+    const auto name = remote.find(id);
+    if (name != remote.end()) ::report(name->second, ops, rest...);
+  };
 
   if (wants("W1")) {
     const auto start = Clock::now();
@@ -348,17 +416,36 @@ int main(int argc, char** argv) {
         for (std::string id; std::getline(list, id, ',');) workloads.insert(id);
       }
     }
+    const bool remote = !remote_scheme(engine).empty();
     if (workloads.empty()) {
-      workloads = engine == "mem"
+      workloads = remote ? std::set<std::string>{"R1", "R3", "R6", "R7"}
+                  : engine == "mem"
                       ? std::set<std::string>{"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"}
                       : std::set<std::string>{"W2", "W5", "W8"};
+    }
+    // A server's run takes the R names: internally each is its W workload,
+    // and the ones that make its rows run too (W2 for R3/R7, W5 for R6).
+    std::map<std::string, std::string> reported;
+    if (remote) {
+      std::set<std::string> local;
+      for (const std::string& id : workloads) {
+        const auto known = kRemote.find(id);
+        if (known == kRemote.end()) {
+          throw std::invalid_argument("unknown workload " + id + " for a server");
+        }
+        local.insert(known->second);
+        reported[known->second] = id;
+      }
+      if (local.count("W3") > 0 || local.count("W7") > 0) local.insert("W2");
+      if (local.count("W6") > 0) local.insert("W5");
+      workloads = std::move(local);
     }
     for (const std::string& id : workloads) {
       if (id.size() != 2 || id[0] != 'W' || id[1] < '1' || id[1] > '9') {
         throw std::invalid_argument("unknown workload " + id);
       }
     }
-    run(engine, workloads, Sizes::scaled(scale));
+    run(engine, workloads, Sizes::scaled(scale), reported);
   } catch (const std::exception& e) {
     std::cerr << "bench-cpp: " << e.what() << '\n';
     return 1;

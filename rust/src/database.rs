@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use futures::future::Either;
 use futures::{FutureExt, StreamExt};
 use surrealdb::engine::local::Db;
-use surrealdb::method::{QueryStream, StreamItem};
+use surrealdb::method::StreamItem;
 use surrealdb::opt::auth;
 use surrealdb::opt::capabilities::Capabilities;
 use surrealdb::types::{Notification, Object, Value};
@@ -717,12 +717,8 @@ impl Connection {
                             attempt += 1
                         }
                         Err(error) => return Err(error), // `sink` is dropped: its end is sent
-                        Ok((id, stream)) => {
-                            let ended = self.engine.live.subscribe(id, self.serial, sink);
-                            if let Some(stream) = stream {
-                                let hub = Arc::clone(&self.engine.live);
-                                runtime::spawn(live::forward(hub, id, stream, ended))?;
-                            }
+                        Ok(id) => {
+                            self.engine.live.subscribe(id, self.serial, sink);
                             return Ok(SurrealResponse::single(Value::Uuid(id.into())));
                         }
                     }
@@ -848,33 +844,19 @@ impl Connection {
         }
     }
 
-    /// Runs SurrealQL holding one `LIVE SELECT`; answers the live query's
-    /// id, for the caller to route its notifications, and over a server the
-    /// SDK's stream of them. Not cancelled part-way (see
-    /// SurrealDatabase::execute): a live query registered in the datastore
-    /// always gets its subscriber, so that it can be killed.
-    async fn start_live(
-        &self,
-        sql: &str,
-        bindings: Option<Value>,
-    ) -> FfiResult<(Uuid, Option<QueryStream<Value>>)> {
-        // Each started live query, with its stream over a server.
-        let (mut started, failure): (Vec<(Uuid, Option<QueryStream<Value>>)>, _) = match &self.db {
-            Client::Local(db) => {
-                let (ids, failure) = self.start_live_local(db, sql, bindings).await;
-                (ids.into_iter().map(|id| (id, None)).collect(), failure)
-            }
-            Client::Remote(db) => {
-                let (started, failure) = remote::start_live(db, sql, bindings).await;
-                let started = started.into_iter().map(|(id, s)| (id, Some(s))).collect();
-                (started, failure)
-            }
-            Client::Rpc(_) => {
-                return Err(FfiError::internal(
-                    "live: a link's live queries start in start_rpc_live",
-                ))
-            }
+    /// Runs SurrealQL holding one `LIVE SELECT` on a datastore; answers the
+    /// live query's id, for the caller to route its notifications. Not
+    /// cancelled part-way (see SurrealDatabase::execute): a live query
+    /// registered in the datastore always gets its subscriber, so that it
+    /// can be killed. (A server's live queries start in start_rpc_live; over
+    /// HTTP there are none: `Engine::lacks` refuses them.)
+    async fn start_live(&self, sql: &str, bindings: Option<Value>) -> FfiResult<Uuid> {
+        let Client::Local(db) = &self.db else {
+            return Err(FfiError::internal(
+                "live: only an embedded datastore's live queries start here",
+            ));
         };
+        let (mut started, failure) = self.start_live_local(db, sql, bindings).await;
         let failure = failure.or(match started.len() {
             1 => None,
             0 => Some(FfiError::invalid_argument(
@@ -885,9 +867,8 @@ impl Connection {
             )),
         });
         if let Some(error) = failure {
-            // Killed before answering (over a server, the SDK's own kill
-            // when a stream is dropped is not waited for).
-            for (id, _stream) in started {
+            // Killed before answering.
+            for id in started {
                 let _ = self.kill_in_engine(id).await;
             }
             return Err(error);

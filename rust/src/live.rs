@@ -28,8 +28,6 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use futures::StreamExt;
-use surrealdb::method::QueryStream;
 use surrealdb::types::{Action, Notification, Number, Value};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -225,48 +223,6 @@ pub async fn pump(hub: Arc<LiveHub>, notifications: async_channel::Receiver<Noti
         hub.deliver(notification);
     }
     hub.end_all();
-}
-
-/// Feeds the notifications of live query `id` on a server, as the SDK's
-/// stream gives them, to its subscriber, until either ends: the stream when
-/// the live query is killed or its connection lost, the subscriber when it
-/// is killed here (`ended`). Dropping the stream kills the live query on the
-/// server, if it still runs.
-pub async fn forward(
-    hub: Arc<LiveHub>,
-    id: Uuid,
-    mut stream: QueryStream<Value>,
-    ended: CancellationToken,
-) {
-    while let Some(Some(item)) = ended.run_until_cancelled(stream.next()).await {
-        hub.deliver(match item {
-            Ok(notification) => {
-                let record = match &notification.data {
-                    Value::Object(object) => object.get("id").cloned().unwrap_or_default(),
-                    _ => Value::None,
-                };
-                Notification::new(
-                    notification.query_id,
-                    None,
-                    notification.action,
-                    record,
-                    notification.data,
-                )
-            }
-            Err(error) => Notification::new(
-                id.into(),
-                None,
-                Action::Error,
-                Value::None,
-                Value::String(error.message().to_owned()),
-            ),
-        });
-    }
-    if !ended.is_cancelled() {
-        // The SDK ended the stream: the server killed the live query.
-        let killed = Notification::new(id.into(), None, Action::Killed, Value::None, Value::None);
-        hub.deliver(killed);
-    }
 }
 
 #[cfg(test)]

@@ -12,15 +12,12 @@ use std::ops::Bound;
 use std::path::Path;
 
 use surrealdb::engine::any::{self, Any};
-use surrealdb::method::QueryStream;
 use surrealdb::opt::{Config, Resource};
 use surrealdb::types::{RecordIdKey, Value};
 use surrealdb::Surreal;
-use uuid::Uuid;
 
 use crate::error::{FfiError, FfiResult};
 use crate::operation::Operation;
-use crate::response::sdk_error;
 
 /// Connects to the server at `url`. Over TLS, trusts the system's
 /// certificates and those in `ca_file`.
@@ -66,40 +63,6 @@ fn connector(ca_file: Option<&Path>) -> Result<native_tls::TlsConnector, String>
         }
     }
     builder.build().map_err(|error| error.to_string())
-}
-
-/// Runs SurrealQL holding `LIVE SELECT` statements on a server: answers
-/// the id and the SDK's stream of notifications (which the server sends over
-/// this connection only) of each live query that started, and the first
-/// failure.
-pub async fn start_live(
-    db: &Surreal<Any>,
-    sql: &str,
-    bindings: Option<Value>,
-) -> (Vec<(Uuid, QueryStream<Value>)>, Option<FfiError>) {
-    let mut query = db.query(sql.to_owned());
-    if let Some(bindings) = bindings {
-        query = query.bind(bindings);
-    }
-    let mut response = match query.await {
-        Ok(response) => response,
-        Err(error) => return (Vec::new(), Some(sdk_error(error))),
-    };
-    let mut failure = None;
-    let mut started = Vec::new();
-    for index in 0..response.num_statements() {
-        match response.take::<Value>(index) {
-            Err(error) => failure = failure.or(Some(sdk_error(error))),
-            // A LIVE statement answers its id, and has a stream.
-            Ok(Value::Uuid(id)) => {
-                if let Ok(stream) = response.stream::<Value>(index) {
-                    started.push((id.into_inner(), stream));
-                }
-            }
-            Ok(_) => {}
-        }
-    }
-    (started, failure)
 }
 
 /// Refuses, before it is sent, a value SurrealDB's wire format cannot carry:

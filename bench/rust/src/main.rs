@@ -1,7 +1,15 @@
-//! The benchmark workloads of shared/BENCH_WORKLOAD.md (v2), calling the
+//! The benchmark workloads of shared/BENCH_WORKLOAD.md (v3), calling the
 //! `surrealdb` crate directly: the physical limit for any binding.
 //!
 //!     bench-rust <mem|rocksdb|surrealkv> [W1,W2,...] [--scale F]
+//!     bench-rust <ws|grpc>://HOST:PORT [R1,R3,R6,R7] [--scale F]
+//!
+//! Given a server's URL, it runs the remote workloads through the SDK's
+//! WebSocket or gRPC engine: R1, R3, R6 and R7 are W1, W3, W6 and W7 against
+//! the server, signed in as its root user (SURREAL_USER and SURREAL_PASS,
+//! root/root by default), in an emptied database `bench` of namespace
+//! `bench`; R3/R7's `person` records are created as W2 does and R6's `item`
+//! rows as W5 does, untimed and unreported.
 //!
 //! Each workload prints `<id> ops_per_s=<f> n=<n> engine=<e>` on stdout (W9
 //! adds ` p50_us=<f> p99_us=<f>`) and its process's peak resident memory so
@@ -182,15 +190,63 @@ async fn select_random(db: &Surreal<Any>, seed: u64, count: i64, ids: i64) -> Re
     Ok(())
 }
 
+/// The remote workloads (v3): each is the W workload of the same number,
+/// run against a server.
+const REMOTE: [(&str, &str); 4] = [("R1", "W1"), ("R3", "W3"), ("R6", "W6"), ("R7", "W7")];
+
+/// The scheme of a server's URL (`ws`, `grpc`), or None for an engine name.
+fn remote_scheme(engine: &str) -> Option<&str> {
+    engine.split_once("://").map(|(scheme, _)| scheme)
+}
+
+/// Opens a server's emptied `bench` database, signed in as its root user.
+async fn connect_server(url: &str) -> Result<Surreal<Any>> {
+    let db = any::connect(url).await?;
+    db.signin(surrealdb::opt::auth::Root {
+        username: std::env::var("SURREAL_USER").unwrap_or_else(|_| "root".to_owned()),
+        password: std::env::var("SURREAL_PASS").unwrap_or_else(|_| "root".to_owned()),
+    })
+    .await?;
+    // A server keeps its data between runs: each starts from an empty
+    // database, as an embedded one does.
+    db.query(
+        "DEFINE NAMESPACE IF NOT EXISTS bench; USE NS bench; \
+         REMOVE DATABASE IF EXISTS bench; DEFINE DATABASE bench;",
+    )
+    .await?
+    .check()?;
+    Ok(db)
+}
+
 async fn run(engine: &str, dir: &Path, workloads: &[String], sizes: &Sizes) -> Result<()> {
-    let endpoint = match engine {
-        "mem" => "mem://".to_owned(),
-        "rocksdb" | "surrealkv" => format!("{engine}://{}", dir.join("db").display()),
-        other => return Err(format!("unsupported engine {other}").into()),
+    let db = match (engine, remote_scheme(engine)) {
+        (url, Some(_)) => connect_server(url).await?,
+        ("mem", None) => any::connect("mem://").await?,
+        ("rocksdb" | "surrealkv", None) => {
+            any::connect(format!("{engine}://{}", dir.join("db").display())).await?
+        }
+        (other, None) => return Err(format!("unsupported engine {other}").into()),
     };
-    let db = any::connect(endpoint).await?;
     db.use_ns("bench").use_db("bench").await?;
-    let wants = |id: &str| workloads.iter().any(|w| w == id);
+    // A server's run also runs, untimed, the workloads that make its rows.
+    let remote = remote_scheme(engine).is_some();
+    let reported = |id: &str| workloads.iter().any(|w| w == id);
+    let wants = |id: &str| {
+        reported(id)
+            || (remote && id == "W2" && (reported("W3") || reported("W7")))
+            || (remote && id == "W5" && reported("W6"))
+    };
+    let engine = remote_scheme(engine).unwrap_or(engine);
+    let report = |id: &str, ops: i64, seconds: f64, engine: &str| {
+        if !reported(id) {
+            return;
+        }
+        let name = match REMOTE.iter().find(|(_, w)| *w == id) {
+            Some((r, _)) if remote => *r,
+            _ => id,
+        };
+        report(name, ops, seconds, engine);
+    };
 
     if wants("W1") {
         let start = Instant::now();
@@ -368,8 +424,11 @@ fn main() -> Result<()> {
             workloads = Some(arg.split(',').map(str::to_owned).collect());
         }
     }
+    let remote = remote_scheme(&engine).is_some();
     let workloads = workloads.unwrap_or_else(|| {
-        let set: &[&str] = if engine == "mem" {
+        let set: &[&str] = if remote {
+            &["R1", "R3", "R6", "R7"]
+        } else if engine == "mem" {
             &["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"]
         } else {
             &["W2", "W5", "W8"]
@@ -377,9 +436,15 @@ fn main() -> Result<()> {
         set.iter().map(|w| (*w).to_owned()).collect()
     });
     const KNOWN: [&str; 9] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"];
-    if let Some(unknown) = workloads.iter().find(|w| !KNOWN.contains(&w.as_str())) {
-        return Err(format!("unknown workload {unknown}").into());
-    }
+    // A server's run takes the R names; internally each is its W workload.
+    let workloads = workloads
+        .into_iter()
+        .map(|id| match REMOTE.iter().find(|(r, _)| *r == id) {
+            Some((_, w)) if remote => Ok((*w).to_owned()),
+            _ if !remote && KNOWN.contains(&id.as_str()) => Ok(id),
+            _ => Err(format!("unknown workload {id} for {engine}")),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
