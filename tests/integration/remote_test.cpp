@@ -98,6 +98,21 @@ TEST_P(RemoteTest, RecordVerbsAndQueriesKeepEveryValue) {
   EXPECT_EQ(get(db.query("RETURN 1 + 1")).take(0), 2);
 }
 
+// A result travels in one WebSocket message of one frame: tungstenite's
+// default 16 MiB frame limit dropped the connection under a 100,000-row
+// SELECT (about 45 MB), where the SDK takes up to 64 MiB.
+TEST_P(RemoteTest, AResultLargerThanSixteenMebibytesArrivesWhole) {
+  Database db = connect();
+  // 40 strings of 1 MiB (SurrealDB makes no single string over 1 MiB).
+  const std::string mebibyte(std::size_t{1} << 20, 'x');
+  const Value texts = get(db.query("RETURN array::repeat($s, 40)", {{"s", mebibyte}})).take(0);
+  ASSERT_EQ(texts.size(), 40u);
+  for (const Value& text : texts.as_array()) EXPECT_EQ(text, mebibyte);
+  // The connection is the same one, and goes on.
+  EXPECT_EQ(get(db.query("RETURN 1 + 1")).take(0), 2);
+  EXPECT_EQ(db.state(), ConnectionState::connected);
+}
+
 // SurrealDB keeps durations up to 2^64 s, its wire format to 2^63 s; the
 // SDK's WebSocket router panics on a longer one, and the connection is gone.
 // The library refuses it before sending, and the connection goes on.

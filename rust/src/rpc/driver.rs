@@ -18,6 +18,7 @@ use tokio::time::{sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use uuid::Uuid;
@@ -54,7 +55,12 @@ impl Endpoint {
         );
         let connector = self.connector.clone().map(Connector::NativeTls);
         // Nagle's algorithm off: requests are small and answered one by one.
-        let open = tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
+        let open = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(socket_config()),
+            true,
+            connector,
+        );
         match timeout(limit, open).await {
             Ok(Ok((socket, _))) => Ok(socket),
             Ok(Err(error)) => Err(error.to_string()),
@@ -64,6 +70,19 @@ impl Endpoint {
             )),
         }
     }
+}
+
+/// The socket's buffers and limits: the SDK's defaults. A result travels in
+/// one message and one frame, so both take up to 64 MiB (tungstenite's own
+/// 16 MiB frame limit dropped the connection under a 100,000-row SELECT).
+fn socket_config() -> WebSocketConfig {
+    const LARGEST_MESSAGE: usize = 64 << 20;
+    WebSocketConfig::default()
+        .read_buffer_size(128 * 1024)
+        .write_buffer_size(128 * 1024)
+        .max_write_buffer_size(usize::MAX)
+        .max_message_size(Some(LARGEST_MESSAGE))
+        .max_frame_size(Some(LARGEST_MESSAGE))
 }
 
 /// Why serving a connection ended.
