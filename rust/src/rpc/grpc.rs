@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -58,12 +58,15 @@ use crate::error::{FfiError, FfiResult};
 
 type Client = SurrealDbServiceClient<Channel>;
 
-/// A connection lost: which one, and why.
+/// A connection lost: which one (its [`Conn::id`]), and why.
 type Lost = (u64, String);
 
 /// One connection to the server: a channel, and the sessions the server
 /// named on it.
 pub(super) struct Conn {
+    /// Which connection of the wire it is (each one opened counts one up,
+    /// failed restores included), for the reports of its drop.
+    id: u64,
     /// The link's generation while this connection is its.
     generation: u64,
     client: Client,
@@ -105,6 +108,7 @@ pub(super) struct Wire {
     endpoint: Endpoint,
     current: Mutex<Option<Arc<Conn>>>,
     lost: mpsc::UnboundedSender<Lost>,
+    opened: AtomicU64,
 }
 
 impl Wire {
@@ -158,6 +162,7 @@ impl Wire {
             endpoint,
             current: Mutex::new(None),
             lost,
+            opened: AtomicU64::new(0),
         });
         Ok((wire, drops))
     }
@@ -173,18 +178,19 @@ impl Wire {
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn);
     }
 
-    fn report(&self, generation: u64, reason: String) {
-        let _ = self.lost.send((generation, reason));
+    fn report(&self, conn: &Conn, reason: String) {
+        let _ = self.lost.send((conn.id, reason));
     }
 
     /// Opens a connection for generation `generation`, within `limit`, and
     /// reads the server's capabilities over it (which a server that does not
     /// speak gRPC fails).
     pub async fn open(&self, generation: u64, limit: Duration) -> Result<Arc<Conn>, String> {
+        let id = self.opened.fetch_add(1, Ordering::Relaxed);
         let connector = OneConnection {
             opened: Arc::default(),
             lost: self.lost.clone(),
-            generation,
+            id,
         };
         let opened = async {
             let channel = self
@@ -222,6 +228,7 @@ impl Wire {
             }
         };
         Ok(Arc::new(Conn {
+            id,
             generation,
             client,
             version,
@@ -239,7 +246,7 @@ impl Wire {
 struct OneConnection {
     opened: Arc<AtomicBool>,
     lost: mpsc::UnboundedSender<Lost>,
-    generation: u64,
+    id: u64,
 }
 
 impl Service<Uri> for OneConnection {
@@ -254,7 +261,7 @@ impl Service<Uri> for OneConnection {
     fn call(&mut self, uri: Uri) -> Self::Future {
         if self.opened.swap(true, Ordering::SeqCst) {
             let reason = "the connection to the server dropped".to_owned();
-            let _ = self.lost.send((self.generation, reason.clone()));
+            let _ = self.lost.send((self.id, reason.clone()));
             return Box::pin(async move {
                 Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
@@ -262,7 +269,7 @@ impl Service<Uri> for OneConnection {
                 ))
             });
         }
-        let lost = (self.lost.clone(), self.generation);
+        let lost = (self.lost.clone(), self.id);
         Box::pin(async move {
             let host = uri
                 .host()
@@ -296,8 +303,8 @@ pub(super) struct Watched {
 
 impl Watched {
     fn report(&mut self, reason: String) {
-        if let Some((lost, generation)) = self.lost.take() {
-            let _ = lost.send((generation, reason));
+        if let Some((lost, id)) = self.lost.take() {
+            let _ = lost.send((id, reason));
         }
     }
 
@@ -1084,14 +1091,14 @@ fn pump(
                 Ok(Some(response)) => response.frame,
                 Ok(None) => {
                     wire.report(
-                        conn.generation,
+                        &conn,
                         "a live query's subscription ended without a reason".to_owned(),
                     );
                     return;
                 }
                 Err(status) => match failed(status) {
                     Failure::Lost(reason) => {
-                        wire.report(conn.generation, reason);
+                        wire.report(&conn, reason);
                         return;
                     }
                     Failure::Error(error) => {
@@ -1190,7 +1197,7 @@ pub(super) async fn send(
             Ok(answer) => Ok(answer),
             Err(Failure::Error(error)) => Err(error),
             Err(Failure::Lost(reason)) => {
-                wire.report(conn.generation, reason.clone());
+                wire.report(&conn, reason.clone());
                 Err(in_flight(&shared.url, &reason))
             }
         },
@@ -1256,7 +1263,7 @@ async fn watch(shared: &Shared, conn: &Conn, drops: &mut mpsc::UnboundedReceiver
     loop {
         tokio::select! {
             dropped = drops.recv() => match dropped {
-                Some((generation, reason)) if generation == conn.generation => return reason,
+                Some((id, reason)) if id == conn.id => return reason,
                 Some(_) => {}
                 None => return "the link was closed".to_owned(),
             },
