@@ -1460,3 +1460,72 @@ async fn restart_lives(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(pairs: &[(&str, &str)]) -> Value {
+        let mut object = Object::new();
+        for (key, value) in pairs {
+            object.insert((*key).to_owned(), Value::String((*value).to_owned()));
+        }
+        Value::Object(object)
+    }
+
+    #[test]
+    fn credentials_become_the_access_method_they_name() {
+        let root = access_method(object(&[("user", "root"), ("pass", "secret")])).ok();
+        let Some(rpc::AccessMethod {
+            method: Some(rpc::access_method::Method::User(user)),
+        }) = root
+        else {
+            panic!("root credentials are a system user");
+        };
+        assert_eq!(
+            (user.username.as_str(), user.namespace.as_str()),
+            ("root", "")
+        );
+        let record = access_method(object(&[
+            ("ns", "n"),
+            ("db", "d"),
+            ("ac", "account"),
+            ("user", "ann"),
+        ]))
+        .ok();
+        let Some(rpc::AccessMethod {
+            method: Some(rpc::access_method::Method::Record(record)),
+        }) = record
+        else {
+            panic!("an access method without a key is record access");
+        };
+        assert_eq!(record.access, "account");
+        // `user` is one of its SIGNIN's variables, not a system user's name.
+        assert!(record
+            .variables
+            .is_some_and(|variables| variables.variables.iter().any(|pair| pair.key == "user")));
+    }
+
+    #[test]
+    fn tokens_are_answered_as_over_websocket() {
+        let access = |refresh: &str| rpc::Tokens {
+            access: "a".to_owned(),
+            refresh: refresh.to_owned(),
+            ..Default::default()
+        };
+        assert!(matches!(tokens_value(Some(access(""))), Ok(Value::String(a)) if a == "a"));
+        let Ok(Value::Object(both)) = tokens_value(Some(access("r"))) else {
+            panic!("access and refresh tokens are an object");
+        };
+        assert_eq!(both.get("refresh"), Some(&Value::String("r".to_owned())));
+    }
+
+    #[test]
+    fn a_status_from_the_transport_is_a_lost_connection_and_the_servers_is_not() {
+        let mut transport = tonic::Status::unavailable("connection reset");
+        transport.set_source(Arc::new(std::io::Error::other("connection reset")));
+        assert!(matches!(failed(transport), Failure::Lost(_)));
+        let sent = tonic::Status::permission_denied("no");
+        assert!(matches!(failed(sent), Failure::Error(error) if error.is_not_allowed()));
+    }
+}
