@@ -486,7 +486,32 @@ fn wire_error(error: proto::SurrealError) -> surrealdb::Error {
     }
 }
 
+/// How deep a value may nest to be carried: protobuf decoders (the
+/// server's, prost's) refuse a message nested 100 deep, and a request takes
+/// a few levels before its values.
+const MAX_NESTING: usize = 96;
+
+/// The protobuf messages a value nests: an array is a `Value` holding an
+/// `Array`, an object a `Value` holding an `Object` of `KeyValue`s; a leaf
+/// counts as two (some, a datetime say, are a message in their `Value`).
+fn nesting(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 2 + items.iter().map(nesting).max().unwrap_or(0),
+        Value::Object(fields) => 3 + fields.values().map(nesting).max().unwrap_or(0),
+        _ => 2,
+    }
+}
+
 fn proto_value(value: Value) -> Result<proto::Value, Failure> {
+    if nesting(&value) > MAX_NESTING {
+        return Err(Failure::Error(surrealdb::Error::validation(
+            "the value is nested deeper than SurrealDB's gRPC protocol carries (protobuf \
+             messages nest at most 100 deep, about 32 arrays and objects here); use ws:// or \
+             wss:// for it"
+                .to_owned(),
+            None,
+        )));
+    }
     proto::Value::try_from(value)
         .map_err(|error| Failure::Error(surrealdb::Error::serialization(error.to_string(), None)))
 }
@@ -1120,6 +1145,19 @@ fn pump(
                             return;
                         }
                     }
+                }
+                Some(rpc::subscribe_response::Frame::End(end))
+                    if end.reason == rpc::SubscribeEndReason::SessionClosed as i32 =>
+                {
+                    // Its session signed out, or was detached: the session
+                    // ends its live queries itself (database.rs), as over
+                    // WebSocket, where the server says nothing. It is not
+                    // started again.
+                    let mut lives = shared.lives();
+                    if let Some(key) = lives.routes.remove(&id) {
+                        lives.records.remove(&key);
+                    }
+                    return;
                 }
                 Some(rpc::subscribe_response::Frame::End(_)) => {
                     notify(
