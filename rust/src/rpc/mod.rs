@@ -433,8 +433,11 @@ impl Link {
     ) -> surrealdb::Result<DbResult> {
         let requests = match &self.transport {
             Transport::Socket(requests) => requests,
+            // Boxed: the gRPC call's future is large, and would otherwise
+            // be part of every call's (see database.rs's
+            // the_future_of_a_call_stays_small).
             Transport::Grpc(wire) => {
-                return grpc::send(self, wire, method, params, session, txn, live).await
+                return Box::pin(grpc::send(self, wire, method, params, session, txn, live)).await
             }
         };
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
