@@ -94,7 +94,8 @@ struct Capabilities {
   ///@}
 };
 
-/// How a dropped server connection (ws://, wss://) is opened again. A
+/// How a dropped server connection (ws://, wss://, grpc://, grpcs://) is
+/// opened again. A
 /// datastore this library opens has no connection to drop, and HTTP opens
 /// one per call: they ignore it.
 struct ReconnectOptions {
@@ -169,7 +170,7 @@ class Subscription {
 
 /// How to open a Database (Database::connect).
 ///
-/// For a server (ws://, wss://, http://, https://) only ns, db, root,
+/// For a server (ws://, wss://, grpc://, grpcs://, http://, https://) only ns, db, root,
 /// ca_file, timeout, live_query_buffer, reconnect and heartbeat apply: capabilities and the
 /// engine's timeouts are the server's own settings (`surreal start`), and
 /// connecting with them set fails with a DatabaseException
@@ -192,9 +193,10 @@ struct ConnectOptions {
   /// For a server: the Database signs in as this root user once connected
   /// (and again after the SDK reconnects); the server keeps its own users.
   std::optional<auth::Root> root;
-  /// wss:// and https:// only: a PEM file of certificates to trust besides
-  /// the system's store (for a server whose certificate a private authority
-  /// signed). TLS goes through the system's OpenSSL.
+  /// wss://, grpcs:// and https:// only: a PEM file of certificates to
+  /// trust besides the system's store (for a server whose certificate a
+  /// private authority signed). TLS goes through the system's OpenSSL,
+  /// except over grpcs://, where it is rustls (tonic's).
   std::optional<std::string> ca_file;
   /// What SurrealQL may do; embedded datastores only.
   Capabilities capabilities;
@@ -213,10 +215,11 @@ struct ConnectOptions {
   /// LiveQueryOverflowException: a consumer that falls behind learns it,
   /// instead of missing notifications unawares or letting memory grow.
   std::size_t live_query_buffer = 1024;
-  /// Servers over ws:// and wss:// only: how a dropped connection comes back.
+  /// Servers over ws://, wss://, grpc:// and grpcs:// only: how a dropped
+  /// connection comes back.
   ReconnectOptions reconnect;
-  /// Servers over ws:// and wss:// only: how a connection that stopped
-  /// answering is found.
+  /// Servers over ws://, wss://, grpc:// and grpcs:// only: how a
+  /// connection that stopped answering is found.
   HeartbeatOptions heartbeat;
 };
 
@@ -420,7 +423,8 @@ class Database {
                                        std::optional<std::string> db = std::nullopt);
   /// The same from an endpoint string: "mem://", `rocksdb://<path>`,
   /// `surrealkv://<path>` (with "?versioned=true" to keep history), or a
-  /// SurrealDB server: "ws://host:port", "wss://…", "http://…", "https://…".
+  /// SurrealDB server: "ws://host:port", "wss://…", "grpc://…", "grpcs://…",
+  /// "http://…", "https://…".
   /// @throws DatabaseException at once, in the rare case that the engine's
   /// runtime cannot start.
   /// @throws DatabaseException (error_code::invalid_argument) for an endpoint
@@ -719,7 +723,7 @@ class Database {
 
   /// Calls `listener` with each change of state() from now on, in order,
   /// one at a time, on a library thread: it must not block, and what it
-  /// throws is dropped. Over ws:// and wss:// it hears a drop (reconnecting),
+  /// throws is dropped. Over ws://, wss://, grpc:// and grpcs:// it hears a drop (reconnecting),
   /// the connection back (connected), and the end (disconnected); elsewhere
   /// only the end, at close(). Keep the Subscription: destroying it removes
   /// the listener.

@@ -335,7 +335,7 @@ int32_t surreal_db_close(SurrealDatabase *db);
 
 /**
  * The state of the connection `db` runs on: 0 connecting, 1 connected, 2
- * reconnecting (a dropped WebSocket connection), 3 disconnected (closed,
+ * reconnecting (a dropped WebSocket or gRPC connection), 3 disconnected (closed,
  * or the connection is lost for good). A datastore this library opened,
  * and an HTTP server, are connected until closed. A negative status on
  * error.

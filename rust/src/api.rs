@@ -327,7 +327,7 @@ pub unsafe extern "C" fn surreal_db_close(db: *mut SurrealDatabase) -> i32 {
 }
 
 /// The state of the connection `db` runs on: 0 connecting, 1 connected, 2
-/// reconnecting (a dropped WebSocket connection), 3 disconnected (closed,
+/// reconnecting (a dropped WebSocket or gRPC connection), 3 disconnected (closed,
 /// or the connection is lost for good). A datastore this library opened,
 /// and an HTTP server, are connected until closed. A negative status on
 /// error.

@@ -1,12 +1,13 @@
 //! The SDK handle a session runs on: over a datastore this crate opened
 //! (`mem://`, `rocksdb://`, `surrealkv://`), or over a connection to a
-//! SurrealDB server (`ws://`, `wss://`, `http://`, `https://`).
+//! SurrealDB server (`ws://`, `wss://`, `grpc://`, `grpcs://`, `http://`,
+//! `https://`).
 //!
 //! The SDK gives both the same methods, with the engine as a type parameter;
 //! [`on_client!`] runs one generic expression on whichever this is, so that
-//! every operation is written once. A WebSocket connection (`ws://`,
-//! `wss://`) is this crate's own RPC client instead (`rpc/`), which the
-//! macro's third arm names.
+//! every operation is written once. A WebSocket or gRPC connection (`ws://`,
+//! `wss://`, `grpc://`, `grpcs://`) is this crate's own RPC client instead
+//! (`rpc/`), which the macro's third arm names.
 
 use surrealdb::engine::any::Any;
 use surrealdb::engine::local::Db;
@@ -20,7 +21,7 @@ pub enum Client {
     Local(Surreal<Db>),
     /// An HTTP connection, through the SDK.
     Remote(Surreal<Any>),
-    /// A WebSocket connection, through this crate's RPC client.
+    /// A WebSocket or gRPC connection, through this crate's RPC client.
     Rpc(rpc::Session),
 }
 

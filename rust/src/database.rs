@@ -61,7 +61,8 @@ pub enum Endpoint {
     /// (`?versioned=true`), as the datastore builder takes it.
     RocksDb(String),
     SurrealKv(String),
-    /// A `ws://`, `wss://`, `http://` or `https://` URL, as the SDK takes it.
+    /// A `ws://`, `wss://`, `grpc://`, `grpcs://`, `http://` or `https://`
+    /// URL.
     Remote(String),
 }
 
@@ -69,6 +70,8 @@ pub enum Endpoint {
 const REMOTE_SCHEMES: &[(&str, &str)] = &[
     ("ws://", "WebSocket"),
     ("wss://", "WebSocket"),
+    ("grpc://", "gRPC"),
+    ("grpcs://", "gRPC"),
     ("http://", "HTTP"),
     ("https://", "HTTP"),
 ];
@@ -105,7 +108,7 @@ impl Endpoint {
         }
         Err(FfiError::invalid_argument(format!(
             "unsupported endpoint '{text}': use mem://, rocksdb://<path>, surrealkv://<path>, \
-             or a server's ws://, wss://, http:// or https:// address"
+             or a server's ws://, wss://, grpc://, grpcs://, http:// or https:// address"
         )))
     }
 
@@ -142,12 +145,12 @@ pub struct Options {
     transaction_timeout: Option<Duration>,
     capabilities: Capabilities,
     /// A PEM file of certificates to trust, besides the system's, for
-    /// `wss://` and `https://`.
+    /// `wss://`, `grpcs://` and `https://`.
     ca_file: Option<PathBuf>,
     /// The options given that only a datastore this crate opens takes (a
     /// server has its own settings), for a remote endpoint to refuse.
     datastore_only: Vec<String>,
-    /// How a WebSocket connection comes back after a drop, and how a drop
+    /// How a WebSocket or gRPC connection comes back after a drop, and how a drop
     /// that closes nothing is found. Nothing else keeps a connection: a
     /// datastore this crate opens has none, and HTTP opens one per call.
     reconnect: rpc::ReconnectPolicy,
@@ -412,8 +415,8 @@ enum Store {
     },
     /// An HTTP connection to a SurrealDB server, which the SDK owns.
     Remote,
-    /// A WebSocket connection to a SurrealDB server, which this crate's RPC
-    /// client keeps.
+    /// A WebSocket or gRPC connection to a SurrealDB server, which this
+    /// crate's RPC client keeps.
     Rpc(rpc::Link),
 }
 
@@ -424,7 +427,7 @@ struct Engine {
     store: Store,
     /// A session that never runs anything: new sessions are clones of it,
     /// so they start fresh (no namespace, no authentication, no parameters).
-    /// None over WebSocket: the link makes new sessions itself.
+    /// None over WebSocket and gRPC: the link makes new sessions itself.
     pristine: Option<Client>,
     /// The subscribers of every live query, fed by the pump (live.rs), or
     /// for a server by one task per live query.
@@ -488,6 +491,23 @@ impl Engine {
                 sessions: AtomicU64::new(0),
             });
         }
+        if endpoint.protocol() == Some("gRPC") {
+            let link = rpc::Link::connect_grpc(
+                url,
+                options.ca_file.as_deref(),
+                options.reconnect.clone(),
+                options.heartbeat.clone(),
+                Arc::clone(&live),
+            )
+            .await?;
+            return Ok(Engine {
+                endpoint: endpoint.clone(),
+                store: Store::Rpc(link),
+                pristine: None,
+                live,
+                sessions: AtomicU64::new(0),
+            });
+        }
         let pristine = remote::connect(url, options.ca_file.as_deref())
             .await
             .map_err(|e| open_error(endpoint, e))?;
@@ -503,7 +523,7 @@ impl Engine {
     async fn open_local(endpoint: &Endpoint, options: &Options) -> FfiResult<Self> {
         if options.ca_file.is_some() {
             return Err(option_error(format!(
-                "'ca_file' is for wss:// and https:// endpoints, not {}",
+                "'ca_file' is for wss://, grpcs:// and https:// endpoints, not {}",
                 endpoint.address()
             )));
         }
@@ -572,12 +592,18 @@ impl Engine {
     fn lacks(&self, operation: &Operation) -> Option<FfiError> {
         let message = match (self.endpoint.protocol(), operation) {
             (Some("HTTP"), Operation::Live { .. }) => {
-                "live queries need a WebSocket connection (ws:// or wss://): over HTTP the \
+                "live queries need a WebSocket or gRPC connection (ws://, wss://, grpc:// or \
+                 grpcs://): over HTTP the \
                  server has no way to send their notifications"
             }
             (Some("HTTP"), Operation::Begin) => {
-                "transactions need a WebSocket connection (ws:// or wss://): the SDK's HTTP \
+                "transactions need a WebSocket or gRPC connection (ws://, wss://, grpc:// or \
+                 grpcs://): the SDK's HTTP \
                  client cannot hold one open between requests"
+            }
+            (Some("gRPC"), Operation::Export(..) | Operation::Import(..)) => {
+                "export and import go over HTTP (http:// or https://): this library's gRPC \
+                 client does not carry them"
             }
             (Some("WebSocket"), Operation::Export(..) | Operation::Import(..)) => {
                 "export and import go over HTTP (http:// or https://): SurrealDB's WebSocket \
@@ -1258,6 +1284,9 @@ mod tests {
         let ws = Endpoint::parse("ws://127.0.0.1:8000").unwrap();
         assert_eq!(ws, Endpoint::Remote("ws://127.0.0.1:8000".into()));
         assert_eq!(ws.protocol(), Some("WebSocket"));
+        let grpc = Endpoint::parse("grpcs://db.example:8000").unwrap();
+        assert_eq!(grpc.protocol(), Some("gRPC"));
+        assert!(Endpoint::parse("grpc://").is_err());
         let https = Endpoint::parse("https://db.example.com").unwrap();
         assert_eq!(https.protocol(), Some("HTTP"));
         assert_eq!(Endpoint::Memory.protocol(), None);

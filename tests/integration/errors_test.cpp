@@ -2,7 +2,7 @@
 // has a class, every exception keeps kind, details and cause, and a query's
 // failed statements report the same exceptions through Response::check()
 // and take(). Every test runs on every datastore, and on a SurrealDB server
-// over WebSocket and HTTP.
+// over WebSocket, gRPC and HTTP.
 #include <gtest/gtest.h>
 
 #include <cstdint>

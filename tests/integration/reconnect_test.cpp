@@ -1,4 +1,4 @@
-// Connections that survive (ws://): a server killed and started again, a
+// Connections that survive (ws:// and grpc://, each test over both): a server killed and started again, a
 // network path that stops forwarding without closing, reconnecting turned
 // off, and attempts that run out. What each does to the calls in flight, to
 // the calls made meanwhile, to the sessions and to the live queries.
@@ -134,11 +134,20 @@ std::pair<std::optional<ConnectionException>, std::chrono::steady_clock::duratio
   return {error, std::chrono::steady_clock::now() - since};
 }
 
-TEST(ReconnectTest, ServerKilledAndStartedAgainThreeTimes) {
+/// The reconnect tests, over each protocol of the library's own RPC client.
+class ReconnectTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  /// "ws" or "grpc".
+  std::string scheme() const { return GetParam(); }
+  /// Its TLS scheme: "wss" or "grpcs".
+  std::string tls_scheme() const { return GetParam() + "s"; }
+};
+
+TEST_P(ReconnectTest, ServerKilledAndStartedAgainThreeTimes) {
   test_support::TempDir dir;
   TestServer server(std::nullopt, "surrealkv://" + std::string(dir / "store"));
   TcpProxy proxy(server.port());
-  Database db = get(Database::connect(proxy.url("ws"), options_for_tests()));
+  Database db = get(Database::connect(proxy.url(scheme()), options_for_tests()));
   StateLog log(db);
   EXPECT_EQ(db.state(), ConnectionState::connected);
 
@@ -189,10 +198,10 @@ TEST(ReconnectTest, ServerKilledAndStartedAgainThreeTimes) {
   }
 }
 
-TEST(ReconnectTest, RecordUsersAndTheirTokensAreSignedInAgain) {
+TEST_P(ReconnectTest, RecordUsersAndTheirTokensAreSignedInAgain) {
   test_support::TempDir dir;
   TestServer server(std::nullopt, "surrealkv://" + std::string(dir / "store"));
-  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  Database db = get(Database::connect(server.url(scheme()), options_for_tests()));
   StateLog log(db);
   get(db.query(R"(
     DEFINE ACCESS account ON DATABASE TYPE RECORD
@@ -293,9 +302,9 @@ TEST(ManyLiveQueries, AThousandStartedAtOnceAllWorkTwentyTimesInARow) {
   }
 }
 
-TEST(ReconnectTest, AnOpenTransactionFailsWithItsConnection) {
+TEST_P(ReconnectTest, AnOpenTransactionFailsWithItsConnection) {
   TestServer server;
-  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  Database db = get(Database::connect(server.url(scheme()), options_for_tests()));
   StateLog log(db);
   Transaction transaction = get(db.begin());
   get(transaction.create(RecordId("item", 1)));
@@ -319,12 +328,12 @@ TEST(ReconnectTest, AnOpenTransactionFailsWithItsConnection) {
   EXPECT_EQ(get(db.query("SELECT VALUE id FROM item")).take(0), Value(Array{RecordId("item", 2)}));
 }
 
-TEST(ReconnectTest, OverTlsTooTheConnectionComesBack) {
+TEST_P(ReconnectTest, OverTlsTooTheConnectionComesBack) {
   Certificate certificate;
   TestServer server(TestServer::Tls{certificate.certificate, certificate.key});
   ConnectOptions options = options_for_tests();
   options.ca_file = certificate.certificate;
-  Database db = get(Database::connect(server.url("wss"), options));
+  Database db = get(Database::connect(server.url(tls_scheme()), options));
   StateLog log(db);
   get(db.set("greeting", "hello"));
   get(db.query("DEFINE TABLE item SCHEMALESS"));
@@ -348,9 +357,9 @@ TEST(ReconnectTest, OverTlsTooTheConnectionComesBack) {
   creates_and_hears(db, again, RecordId("item", 1));
 }
 
-TEST(ReconnectTest, CallsMadeWhileReconnectingWaitForTheConnection) {
+TEST_P(ReconnectTest, CallsMadeWhileReconnectingWaitForTheConnection) {
   TestServer server;
-  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  Database db = get(Database::connect(server.url(scheme()), options_for_tests()));
   StateLog log(db);
   server.kill();
   ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, 0, 10s));
@@ -364,11 +373,11 @@ TEST(ReconnectTest, CallsMadeWhileReconnectingWaitForTheConnection) {
   EXPECT_EQ(get(std::move(waiting), 60s).take(0), 42);
 }
 
-TEST(ReconnectTest, WithReconnectingOffCallsFailAtOnceAndTheStateIsDisconnected) {
+TEST_P(ReconnectTest, WithReconnectingOffCallsFailAtOnceAndTheStateIsDisconnected) {
   TestServer server;
   ConnectOptions options = options_for_tests();
   options.reconnect.enabled = false;
-  Database db = get(Database::connect(server.url("ws"), options));
+  Database db = get(Database::connect(server.url(scheme()), options));
   StateLog log(db);
   server.kill();
   ASSERT_TRUE(log.wait_for(ConnectionState::disconnected, 0, 10s));
@@ -382,11 +391,11 @@ TEST(ReconnectTest, WithReconnectingOffCallsFailAtOnceAndTheStateIsDisconnected)
       << error->what();
 }
 
-TEST(ReconnectTest, WhenTheAttemptsRunOutTheStateIsDisconnected) {
+TEST_P(ReconnectTest, WhenTheAttemptsRunOutTheStateIsDisconnected) {
   TestServer server;
   ConnectOptions options = options_for_tests();
   options.reconnect.attempts = 3;
-  Database db = get(Database::connect(server.url("ws"), options));
+  Database db = get(Database::connect(server.url(scheme()), options));
   StateLog log(db);
   server.kill();
   ASSERT_TRUE(log.wait_for(ConnectionState::disconnected, 0, 30s));
@@ -399,12 +408,12 @@ TEST(ReconnectTest, WhenTheAttemptsRunOutTheStateIsDisconnected) {
       << error->what();
 }
 
-TEST(ReconnectTest, AHeartbeatFindsAPathThatStoppedAnsweringAndTheClientRecovers) {
+TEST_P(ReconnectTest, AHeartbeatFindsAPathThatStoppedAnsweringAndTheClientRecovers) {
   TestServer server;
   TcpProxy proxy(server.port());
   ConnectOptions options = options_for_tests();
   options.heartbeat.interval = 500ms;
-  Database db = get(Database::connect(proxy.url("ws"), options));
+  Database db = get(Database::connect(proxy.url(scheme()), options));
   StateLog log(db);
   get(db.query("DEFINE TABLE item SCHEMALESS"));
   LiveQuery live = get(db.live("item"));
@@ -430,9 +439,9 @@ TEST(ReconnectTest, AHeartbeatFindsAPathThatStoppedAnsweringAndTheClientRecovers
   creates_and_hears(db, live, RecordId("item", 1));
 }
 
-TEST(ReconnectTest, AnUnsubscribedListenerHearsNothingMore) {
+TEST_P(ReconnectTest, AnUnsubscribedListenerHearsNothingMore) {
   TestServer server;
-  Database db = get(Database::connect(server.url("ws"), options_for_tests()));
+  Database db = get(Database::connect(server.url(scheme()), options_for_tests()));
   StateLog log(db);
   std::atomic<int> calls = 0;
   Subscription subscription = db.on_state_change([&](ConnectionState) { ++calls; });
@@ -442,7 +451,7 @@ TEST(ReconnectTest, AnUnsubscribedListenerHearsNothingMore) {
   EXPECT_EQ(calls.load(), 0);
 }
 
-TEST(ReconnectTest, AnEmbeddedDatabaseIsConnectedUntilClosed) {
+TEST(EmbeddedStateTest, AnEmbeddedDatabaseIsConnectedUntilClosed) {
   Database db = get(Database::connect("mem://"));
   EXPECT_EQ(db.state(), ConnectionState::connected);
   std::vector<ConnectionState> heard;
@@ -451,5 +460,8 @@ TEST(ReconnectTest, AnEmbeddedDatabaseIsConnectedUntilClosed) {
   EXPECT_EQ(db.state(), ConnectionState::disconnected);
   EXPECT_EQ(heard, std::vector<ConnectionState>{ConnectionState::disconnected});
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, ReconnectTest, ::testing::Values("ws", "grpc"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The SDK's surface beyond the five verbs: record verbs, functions, engine
 // facts, parameters, sessions, authentication, export and import. Every test
-// runs on every datastore, and on a SurrealDB server over WebSocket.
+// runs on every datastore, and on a SurrealDB server over WebSocket and gRPC.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -414,8 +414,8 @@ TEST_P(SdkSurfaceTest, ABearerKeySignsInAsItsUser) {
 }
 
 TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
-  // Export and import go over HTTP, not over the server's WebSocket protocol.
-  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
+  // Export and import go over HTTP, not over WebSocket or gRPC.
+  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket or gRPC";
   Database db = connect();
   get(db.query(R"(
     DEFINE TABLE person SCHEMAFULL;
@@ -490,8 +490,8 @@ TEST_P(SdkSurfaceTest, ExportThenImportIsIdentical) {
 }
 
 TEST_P(SdkSurfaceTest, ExportOptionsChooseWhatIsExported) {
-  // Export and import go over HTTP, not over the server's WebSocket protocol.
-  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
+  // Export and import go over HTTP, not over WebSocket or gRPC.
+  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket or gRPC";
   Database db = connect();
   get(db.query("DEFINE FUNCTION fn::f() { RETURN 1; };"
                "CREATE a:1 SET v = 'alpha-record'; CREATE b:1 SET v = 'beta-record'"));
@@ -513,8 +513,8 @@ TEST_P(SdkSurfaceTest, ExportOptionsChooseWhatIsExported) {
 }
 
 TEST_P(SdkSurfaceTest, ExportAndImportFailuresAreClear) {
-  // Export and import go over HTTP, not over the server's WebSocket protocol.
-  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket";
+  // Export and import go over HTTP, not over WebSocket or gRPC.
+  if (remote() && !http()) GTEST_SKIP() << "export and import go over HTTP, not WebSocket or gRPC";
   Database db = connect();
   get(db.create(RecordId("a", 1)));
   // A sink that throws stops the export with its own exception.

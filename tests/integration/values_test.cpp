@@ -212,6 +212,26 @@ TEST_P(ValuesTest, RangesOfRecordIdsSelectThoseRecords) {
 TEST_P(ValuesTest, NestedAHundredDeep) {
   Database db = connect();
   const Value deep = nested(100);
+  if (remote() && GetParam().protocol == "grpc") {
+    // SurrealDB's gRPC protocol is protobuf, whose decoders (the server's
+    // and this library's) refuse a message nested 100 deep: about 32 levels
+    // of arrays and objects. A deeper value is refused before it is sent,
+    // saying so; the connection goes on.
+    for (auto* call : {+[](Database& d, const Value& v) { (void)get(d.query("RETURN $v", {{"v", v}})); },
+                       +[](Database& d, const Value& v) {
+                         (void)get(d.create(RecordId{"deep", 1}, Object{{"v", v}}));
+                       }}) {
+      try {
+        call(db, deep);
+        ADD_FAILURE() << "a value nested 100 deep went over gRPC";
+      } catch (const DatabaseException& e) {
+        EXPECT_NE(std::string(e.what()).find("gRPC protocol carries"), std::string::npos)
+            << e.what();
+      }
+    }
+    EXPECT_EQ(get(db.query("RETURN 1 + 1")).take(0), 2);
+    return;
+  }
   EXPECT_TRUE(identical(deep, get(db.query("RETURN $v", {{"v", deep}})).take(0)));
   get(db.create(RecordId{"deep", 1}, Object{{"v", deep}}));
   EXPECT_TRUE(identical(deep, get(db.select(RecordId{"deep", 1}))["v"]));

@@ -1,6 +1,6 @@
 // Where the parameterised suites run: the three datastores, and a SurrealDB
-// server over WebSocket (one server per test, so that every test starts
-// from an empty store).
+// server over WebSocket and gRPC (one server per test, so that every test
+// starts from an empty store).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ namespace surreal::test_support {
 /// test server over one protocol.
 struct Backend {
   std::optional<StorageBackend> store;  ///< none: the test server
-  std::string protocol = "ws";          ///< the server's: "ws" or "http"
+  std::string protocol = "ws";          ///< the server's: "ws", "grpc" or "http"
 };
 
 inline void PrintTo(const Backend& backend, std::ostream* out);
@@ -63,13 +63,14 @@ inline std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& 
 inline bool persists(StorageBackend backend) { return backend != StorageBackend::memory; }
 
 /// Memory, RocksDB, SurrealKV and, where the test server is built in, the
-/// server over WebSocket.
+/// server over WebSocket and over gRPC (the library's own RPC client carries
+/// both, and whatever one carries the other does).
 inline auto every_backend_and_server() {
   return ::testing::Values(Backend{StorageBackend::memory}, Backend{StorageBackend::rocksdb},
                            Backend{StorageBackend::surrealkv}
 #ifdef SURREAL_TEST_SERVER_PATH
                            ,
-                           Backend{std::nullopt, "ws"}
+                           Backend{std::nullopt, "ws"}, Backend{std::nullopt, "grpc"}
 #endif
   );
 }
@@ -81,14 +82,16 @@ inline auto every_backend_and_protocol() {
                            Backend{StorageBackend::surrealkv}
 #ifdef SURREAL_TEST_SERVER_PATH
                            ,
-                           Backend{std::nullopt, "ws"}, Backend{std::nullopt, "http"}
+                           Backend{std::nullopt, "ws"}, Backend{std::nullopt, "grpc"},
+                           Backend{std::nullopt, "http"}
 #endif
   );
 }
 
 inline std::string backend_label(const Backend& backend) {
   if (backend.store) return backend_label(*backend.store);
-  return backend.protocol == "ws" ? "Server" : "ServerHttp";
+  if (backend.protocol == "ws") return "Server";
+  return backend.protocol == "grpc" ? "ServerGrpc" : "ServerHttp";
 }
 
 inline void PrintTo(const Backend& backend, std::ostream* out) { *out << backend_label(backend); }

@@ -1,5 +1,7 @@
 // A self-signed certificate for 127.0.0.1, for a TestServer that serves
-// wss:// and https://, made with the openssl command.
+// wss://, grpcs:// and https://, made with the openssl command. Not a CA
+// (openssl's default for -x509 is CA:TRUE): rustls, grpcs://'s TLS, refuses
+// a CA certificate as a server's own, where OpenSSL takes either.
 #pragma once
 
 #include <cstdlib>
@@ -13,7 +15,8 @@ namespace surreal::test_support {
 struct Certificate {
   Certificate() {
     std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
-                          " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                          " -addext subjectAltName=IP:127.0.0.1"
+                          " -addext basicConstraints=critical,CA:FALSE -keyout " +
                           key + " -out " + certificate + " 2>/dev/null";
     if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl req failed");
   }

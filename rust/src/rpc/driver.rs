@@ -428,7 +428,7 @@ fn dispatch(shared: &Shared, pending: &mut HashMap<i64, Pending>, bytes: &[u8]) 
 }
 
 /// The id of the one live query `results` started, if exactly one did.
-fn started_live(results: &[surrealdb_rpc::QueryResult]) -> Option<Uuid> {
+pub(super) fn started_live(results: &[surrealdb_rpc::QueryResult]) -> Option<Uuid> {
     let mut started =
         results
             .iter()
@@ -443,7 +443,11 @@ fn started_live(results: &[surrealdb_rpc::QueryResult]) -> Option<Uuid> {
 /// Subscribes the sink of a live query that just started, before any of its
 /// notifications can be read. If the SurrealQL did not start exactly one,
 /// the sink is dropped (its subscriber ends) and the caller reports it.
-fn register_live(shared: &Shared, start: LiveStart, results: &[surrealdb_rpc::QueryResult]) {
+pub(super) fn register_live(
+    shared: &Shared,
+    start: LiveStart,
+    results: &[surrealdb_rpc::QueryResult],
+) {
     let Some(id) = started_live(results) else {
         return;
     };
@@ -472,7 +476,7 @@ fn register_live(shared: &Shared, start: LiveStart, results: &[surrealdb_rpc::Qu
 /// Hands a notification to its subscriber, under the id the subscriber
 /// knows. The server's notifications carry the record's id, which the
 /// subscriber gets as it is.
-fn notify(shared: &Shared, notification: Notification) {
+pub(super) fn notify(shared: &Shared, notification: Notification) {
     let server_id = notification.id.into_inner();
     let subscribers = {
         let mut lives = shared.lives();
@@ -645,12 +649,12 @@ async fn restart_lives(shared: &Shared, socket: &mut Socket) -> Result<(), Strin
 }
 
 /// Why a session's authentication could not be restored, if it could not.
-fn session_lost(shared: &Shared, session: Uuid) -> Option<surrealdb::Error> {
+pub(super) fn session_lost(shared: &Shared, session: Uuid) -> Option<surrealdb::Error> {
     let record = shared.sessions().get(&session).cloned();
     record.and_then(|record| record.lost())
 }
 
-fn restart_error(results: &[surrealdb_rpc::QueryResult]) -> String {
+pub(super) fn restart_error(results: &[surrealdb_rpc::QueryResult]) -> String {
     let cause = results
         .iter()
         .find_map(|result| result.result.as_ref().err());
@@ -665,7 +669,7 @@ fn restart_error(results: &[surrealdb_rpc::QueryResult]) -> String {
 
 /// Ends a live query the link can no longer keep: its subscriber gets the
 /// reason as an error notification, then its end.
-fn end_live(shared: &Shared, key: Uuid, message: String) {
+pub(super) fn end_live(shared: &Shared, key: Uuid, message: String) {
     let subscribers = {
         let mut lives = shared.lives();
         let Some(record) = lives.records.remove(&key) else {

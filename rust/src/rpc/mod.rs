@@ -1,5 +1,6 @@
-//! A client for SurrealDB's RPC protocol over WebSocket (`ws://`, `wss://`),
-//! written for connections that must survive: the SDK's own WebSocket client
+//! A client for SurrealDB's RPC protocol over WebSocket (`ws://`, `wss://`)
+//! and gRPC (`grpc://`, `grpcs://`, in `grpc.rs`: the same rules, with a
+//! typed call for each request), written for connections that must survive: the SDK's own WebSocket client
 //! neither fails the calls in flight when its socket drops nor tells anyone
 //! it is reconnecting, retries at a fixed second, pings without waiting for
 //! an answer, and ends every live query on a reconnect.
@@ -34,6 +35,7 @@
 //! with `surrealdb_rpc`'s own decoder.
 
 mod driver;
+mod grpc;
 mod listeners;
 mod session;
 pub mod verbs;
@@ -244,6 +246,33 @@ struct Shared {
 }
 
 impl Shared {
+    fn new(
+        url: &str,
+        policy: ReconnectPolicy,
+        heartbeat: Heartbeat,
+        hub: Arc<LiveHub>,
+    ) -> Arc<Shared> {
+        let (status, _) = watch::channel(Status {
+            state: State::Connecting,
+            generation: 0,
+            reason: None,
+        });
+        Arc::new(Shared {
+            url: url.to_owned(),
+            policy,
+            heartbeat,
+            status,
+            listeners: Arc::default(),
+            sessions: Mutex::default(),
+            lives: Mutex::default(),
+            live_starts: tokio::sync::Mutex::new(()),
+            hub,
+            next_id: AtomicI64::new(1),
+            closed: CancellationToken::new(),
+            serials: AtomicU64::new(0),
+        })
+    }
+
     fn sessions(&self) -> MutexGuard<'_, HashMap<Uuid, Arc<SessionRecord>>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -274,12 +303,21 @@ fn connection_error(message: String) -> surrealdb::Error {
     surrealdb::Error::connection(message, ConnectionError::ConnectionFailed)
 }
 
+/// How a link reaches its server.
+#[derive(Clone)]
+enum Transport {
+    /// A WebSocket, which the driver owns: requests go through its queue.
+    Socket(mpsc::UnboundedSender<Outgoing>),
+    /// SurrealDB's gRPC service (`grpc.rs`).
+    Grpc(Arc<grpc::Wire>),
+}
+
 /// One server connection, shared by its sessions. Closing the last handle
 /// ends the driver and closes the socket.
 #[derive(Clone)]
 pub struct Link {
     shared: Arc<Shared>,
-    requests: mpsc::UnboundedSender<Outgoing>,
+    transport: Transport,
 }
 
 impl Link {
@@ -294,25 +332,7 @@ impl Link {
         hub: Arc<LiveHub>,
     ) -> FfiResult<Link> {
         let endpoint = driver::Endpoint::new(url, connector)?;
-        let (status, _) = watch::channel(Status {
-            state: State::Connecting,
-            generation: 0,
-            reason: None,
-        });
-        let shared = Arc::new(Shared {
-            url: url.to_owned(),
-            policy,
-            heartbeat,
-            status,
-            listeners: Arc::default(),
-            sessions: Mutex::default(),
-            lives: Mutex::default(),
-            live_starts: tokio::sync::Mutex::new(()),
-            hub,
-            next_id: AtomicI64::new(1),
-            closed: CancellationToken::new(),
-            serials: AtomicU64::new(0),
-        });
+        let shared = Shared::new(url, policy, heartbeat, hub);
         let socket = endpoint
             .open(shared.heartbeat.timeout)
             .await
@@ -320,7 +340,35 @@ impl Link {
         let (requests, queue) = mpsc::unbounded_channel();
         shared.set_state(State::Connected, None);
         runtime::spawn(driver::run(Arc::clone(&shared), endpoint, socket, queue))?;
-        Ok(Link { shared, requests })
+        Ok(Link {
+            shared,
+            transport: Transport::Socket(requests),
+        })
+    }
+
+    /// Connects to the server at `url` (`grpc://` or `grpcs://`), as
+    /// [`Link::connect`] does; `ca_file` adds certificate authorities to the
+    /// system's for `grpcs://`.
+    pub async fn connect_grpc(
+        url: &str,
+        ca_file: Option<&std::path::Path>,
+        policy: ReconnectPolicy,
+        heartbeat: Heartbeat,
+        hub: Arc<LiveHub>,
+    ) -> FfiResult<Link> {
+        let (wire, drops) = grpc::Wire::new(url, ca_file, &heartbeat)?;
+        let shared = Shared::new(url, policy, heartbeat, hub);
+        let conn = wire
+            .open(1, shared.heartbeat.timeout)
+            .await
+            .map_err(|reason| FfiError::connection(format!("cannot open {url}: {reason}")))?;
+        wire.install(conn);
+        shared.set_state(State::Connected, None);
+        runtime::spawn(grpc::run(Arc::clone(&shared), Arc::clone(&wire), drops))?;
+        Ok(Link {
+            shared,
+            transport: Transport::Grpc(wire),
+        })
     }
 
     pub fn state(&self) -> State {
@@ -383,6 +431,15 @@ impl Link {
         txn: Option<(Uuid, u64)>,
         live: Option<LiveStart>,
     ) -> surrealdb::Result<DbResult> {
+        let requests = match &self.transport {
+            Transport::Socket(requests) => requests,
+            // Boxed: the gRPC call's future is large, and would otherwise
+            // be part of every call's (see database.rs's
+            // the_future_of_a_call_stays_small).
+            Transport::Grpc(wire) => {
+                return Box::pin(grpc::send(self, wire, method, params, session, txn, live)).await
+            }
+        };
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let message = encode_request(id, method, params, Some(session), txn.map(|(id, _)| id))?;
         let (reply, answer) = oneshot::channel();
@@ -394,7 +451,7 @@ impl Link {
             generation: txn.map(|(_, generation)| generation),
             live,
         };
-        if self.requests.send(outgoing).is_err() {
+        if requests.send(outgoing).is_err() {
             return Err(connection_error(format!(
                 "the connection to {} is closed",
                 self.shared.url
