@@ -472,49 +472,44 @@ impl Engine {
             )));
         }
         let live = Arc::new(LiveHub::default());
-        if endpoint.protocol() == Some("WebSocket") {
-            let connector = remote::tls_connector(url, options.ca_file.as_deref())
-                .map_err(|e| open_error(endpoint, e))?;
-            let link = rpc::Link::connect(
-                url,
-                connector,
-                options.reconnect.clone(),
-                options.heartbeat.clone(),
-                Arc::clone(&live),
-            )
-            .await?;
-            return Ok(Engine {
-                endpoint: endpoint.clone(),
-                store: Store::Rpc(link),
-                pristine: None,
-                live,
-                sessions: AtomicU64::new(0),
-            });
-        }
-        if endpoint.protocol() == Some("gRPC") {
-            let link = rpc::Link::connect_grpc(
-                url,
-                options.ca_file.as_deref(),
-                options.reconnect.clone(),
-                options.heartbeat.clone(),
-                Arc::clone(&live),
-            )
-            .await?;
-            return Ok(Engine {
-                endpoint: endpoint.clone(),
-                store: Store::Rpc(link),
-                pristine: None,
-                live,
-                sessions: AtomicU64::new(0),
-            });
-        }
-        let pristine = remote::connect(url, options.ca_file.as_deref())
-            .await
-            .map_err(|e| open_error(endpoint, e))?;
+        // WebSocket and gRPC: this library's own RPC client (rpc/); HTTP:
+        // the SDK's.
+        let (store, pristine) = match endpoint.protocol() {
+            Some("WebSocket") => {
+                let connector = remote::tls_connector(url, options.ca_file.as_deref())
+                    .map_err(|e| open_error(endpoint, e))?;
+                let link = rpc::Link::connect(
+                    url,
+                    connector,
+                    options.reconnect.clone(),
+                    options.heartbeat.clone(),
+                    Arc::clone(&live),
+                )
+                .await?;
+                (Store::Rpc(link), None)
+            }
+            Some("gRPC") => {
+                let link = rpc::Link::connect_grpc(
+                    url,
+                    options.ca_file.as_deref(),
+                    options.reconnect.clone(),
+                    options.heartbeat.clone(),
+                    Arc::clone(&live),
+                )
+                .await?;
+                (Store::Rpc(link), None)
+            }
+            _ => {
+                let client = remote::connect(url, options.ca_file.as_deref())
+                    .await
+                    .map_err(|e| open_error(endpoint, e))?;
+                (Store::Remote, Some(Client::Remote(client)))
+            }
+        };
         Ok(Engine {
             endpoint: endpoint.clone(),
-            store: Store::Remote,
-            pristine: Some(Client::Remote(pristine)),
+            store,
+            pristine,
             live,
             sessions: AtomicU64::new(0),
         })

@@ -1,19 +1,26 @@
-//! The task that owns a link's socket: it sends the requests, routes each
-//! answer to its caller and each notification to its live query, checks
-//! the connection with a heartbeat, and when the connection drops fails the
+//! The task that serves a link's socket: it reads it, routing each answer
+//! to its caller and each notification to its live query, checks the
+//! connection with a heartbeat, and when the connection drops fails the
 //! calls in flight, reconnects as the policy says, restores the sessions
 //! and starts the live queries again.
+//!
+//! A call writes its own request, on its caller's thread, to the connection
+//! being served ([`Current`]): handing it to the driver instead cost a wake
+//! of a runtime thread, and its sleep after, for every call. Only while
+//! there is no connection (reconnecting) do requests wait in the driver's
+//! queue, which it sends first on the next one.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use surrealdb::types::SurrealValue;
 use surrealdb::types::{Action, Notification, Number, Value};
 use surrealdb_rpc::{DbResult, QueryType};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::time::{sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL;
@@ -72,13 +79,15 @@ impl Endpoint {
     }
 }
 
-/// The socket's buffers and limits: the SDK's defaults. A result travels in
+/// The socket's buffers and limits: the SDK's, but for a read buffer of
+/// 32 KiB instead of 128 (tungstenite zeroes the whole read buffer before
+/// every read, which was 5% of a small call's time). A result travels in
 /// one message and one frame, so both take up to 64 MiB (tungstenite's own
 /// 16 MiB frame limit dropped the connection under a 100,000-row SELECT).
 fn socket_config() -> WebSocketConfig {
     const LARGEST_MESSAGE: usize = 64 << 20;
     WebSocketConfig::default()
-        .read_buffer_size(128 * 1024)
+        .read_buffer_size(32 * 1024)
         .write_buffer_size(128 * 1024)
         .max_write_buffer_size(usize::MAX)
         .max_message_size(Some(LARGEST_MESSAGE))
@@ -101,11 +110,191 @@ struct Pending {
     live: Option<LiveStart>,
 }
 
+/// The connection the driver serves, if it serves one now.
+#[derive(Default)]
+pub(super) struct Current(Mutex<Option<Arc<Connection>>>);
+
+impl Current {
+    fn get(&self) -> Option<Arc<Connection>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, connection: Option<Arc<Connection>>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = connection;
+    }
+}
+
+/// One open WebSocket: its write half, which the callers and the driver
+/// share, and the calls in flight on it.
+pub(super) struct Connection {
+    sink: tokio::sync::Mutex<SplitSink<Socket, Message>>,
+    /// The calls waiting for their answer. None once the connection has
+    /// ended and failed them: nothing is registered on it after that.
+    pending: Mutex<Option<HashMap<i64, Pending>>>,
+    /// Which connection of the link it is (see `Status::generation`).
+    generation: u64,
+    /// Why a caller's write failed; the driver then ends the connection.
+    failure: Mutex<Option<String>>,
+    failed: Notify,
+}
+
+impl Connection {
+    fn new(sink: SplitSink<Socket, Message>, generation: u64) -> Self {
+        Self {
+            sink: tokio::sync::Mutex::new(sink),
+            pending: Mutex::new(Some(HashMap::new())),
+            generation,
+            failure: Mutex::new(None),
+            failed: Notify::new(),
+        }
+    }
+
+    fn pending(&self) -> MutexGuard<'_, Option<HashMap<i64, Pending>>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn has_failed(&self) -> bool {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Reports that the connection failed under a write; the driver ends it.
+    fn fail(&self, reason: String) {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(reason);
+        self.failed.notify_one();
+    }
+
+    /// Waits until a write has failed, and says why.
+    async fn failed(&self) -> String {
+        loop {
+            self.failed.notified().await;
+            if let Some(reason) = self
+                .failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+            {
+                return reason;
+            }
+        }
+    }
+
+    /// Writes `messages` and flushes them, under `sink`, this connection's
+    /// (locked). The heartbeat's timeout bounds the writing, not the wait
+    /// for the lock.
+    async fn write(
+        &self,
+        mut sink: tokio::sync::MutexGuard<'_, SplitSink<Socket, Message>>,
+        messages: Vec<Message>,
+        heartbeat: &super::Heartbeat,
+    ) -> Result<(), String> {
+        if self.has_failed() {
+            // Its calls have failed (or will) with the connection.
+            return Ok(());
+        }
+        let written = timeout(heartbeat.timeout, async {
+            for message in messages {
+                sink.feed(message).await?;
+            }
+            sink.flush().await
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(stalled(heartbeat)),
+        }
+    }
+
+    /// Registers the calls of `batch` and writes their requests; answers
+    /// the ones it did not register (the connection has ended: they wait
+    /// for the next). A call of a transaction begun on another connection
+    /// fails at once.
+    async fn send(
+        &self,
+        shared: &Shared,
+        sink: tokio::sync::MutexGuard<'_, SplitSink<Socket, Message>>,
+        batch: Vec<Outgoing>,
+    ) -> Result<Vec<Outgoing>, String> {
+        let mut messages = Vec::with_capacity(batch.len());
+        {
+            let mut guard = self.pending();
+            let Some(pending) = guard.as_mut() else {
+                return Ok(batch);
+            };
+            for outgoing in batch {
+                if outgoing
+                    .generation
+                    .is_some_and(|began| began != self.generation)
+                {
+                    let _ = outgoing.reply.send(Err(transaction_lost(&shared.url)));
+                    continue;
+                }
+                pending.insert(
+                    outgoing.id,
+                    Pending {
+                        reply: outgoing.reply,
+                        query: outgoing.query,
+                        live: outgoing.live,
+                    },
+                );
+                messages.push(Message::Binary(outgoing.message.into()));
+            }
+        }
+        if !messages.is_empty() {
+            self.write(sink, messages, &shared.heartbeat).await?;
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// Sends a request: on the connection being served, from the caller's own
+/// task, or through the driver's queue when there is none or another
+/// caller is writing (waiting for that writer would put this caller's
+/// thread to sleep and cost a wake; the driver sends what queued up meanwhile in
+/// one write). Its answer comes through `outgoing.reply`.
+pub(super) async fn send(
+    shared: &Shared,
+    current: &Current,
+    queue: &mpsc::UnboundedSender<Outgoing>,
+    outgoing: Outgoing,
+) -> surrealdb::Result<()> {
+    let unsent = match current.get() {
+        Some(connection) => match connection.sink.try_lock() {
+            Ok(sink) => match connection.send(shared, sink, vec![outgoing]).await {
+                Ok(unsent) => unsent,
+                Err(reason) => {
+                    // Its call fails with the others in flight.
+                    connection.fail(reason);
+                    Vec::new()
+                }
+            },
+            Err(_) => vec![outgoing],
+        },
+        None => vec![outgoing],
+    };
+    for outgoing in unsent {
+        if queue.send(outgoing).is_err() {
+            return Err(connection_error(format!(
+                "the connection to {} is closed",
+                shared.url
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Runs the link until it is closed, or its connection is lost for good.
 pub(super) async fn run(
     shared: Arc<Shared>,
     endpoint: Endpoint,
     socket: Socket,
+    current: Arc<Current>,
     mut queue: mpsc::UnboundedReceiver<Outgoing>,
 ) {
     let mut socket = Some(socket);
@@ -113,7 +302,7 @@ pub(super) async fn run(
         let Some(open) = socket.take() else {
             break None;
         };
-        match serve(&shared, open, &mut queue).await {
+        match serve(&shared, open, &current, &mut queue).await {
             Ended::Closed => break None,
             Ended::Lost(reason) => {
                 if !shared.policy.enabled {
@@ -186,11 +375,13 @@ async fn reconnect(
 async fn serve(
     shared: &Shared,
     socket: Socket,
+    current: &Current,
     queue: &mut mpsc::UnboundedReceiver<Outgoing>,
 ) -> Ended {
     let generation = shared.status.borrow().generation;
-    let (mut sink, mut stream) = socket.split();
-    let mut pending: HashMap<i64, Pending> = HashMap::new();
+    let (sink, mut stream) = socket.split();
+    let connection = Arc::new(Connection::new(sink, generation));
+    current.set(Some(Arc::clone(&connection)));
     let heartbeat = shared.heartbeat.clone();
     let mut ticks =
         tokio::time::interval_at(Instant::now() + heartbeat.interval, heartbeat.interval);
@@ -202,12 +393,14 @@ async fn serve(
         tokio::select! {
             biased;
             _ = shared.closed.cancelled() => {
-                let _ = timeout(heartbeat.timeout, sink.send(Message::Close(None))).await;
+                let sink = connection.sink.lock().await;
+                let _ = connection.write(sink, vec![Message::Close(None)], &heartbeat).await;
                 break Ended::Closed;
             }
+            reason = connection.failed() => break Ended::Lost(reason),
             message = stream.next() => match message {
                 Some(Ok(Message::Binary(bytes))) => {
-                    let unclaimed = dispatch(shared, &mut pending, &bytes);
+                    let unclaimed = dispatch(shared, &connection, &bytes);
                     if unclaimed.is_some() && unclaimed == beat.map(|(id, _)| id) {
                         beat = None;
                     }
@@ -234,17 +427,20 @@ async fn serve(
                         Err(_) => break,
                     }
                 }
-                if let Err(reason) = write(&mut sink, &mut pending, batch, generation, shared, &heartbeat).await {
-                    break Ended::Lost(reason);
+                let sink = connection.sink.lock().await;
+                match connection.send(shared, sink, batch).await {
+                    // It serves no other connection: its own is served.
+                    Ok(unsent) => debug_assert!(unsent.is_empty()),
+                    Err(reason) => break Ended::Lost(reason),
                 }
             }
             _ = ticks.tick(), if beat.is_none() => {
                 let id = shared.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Ok(ping) = encode_request(id, "ping", Vec::new(), None, None) else { continue };
-                match timeout(heartbeat.timeout, sink.send(Message::Binary(ping.into()))).await {
-                    Ok(Ok(())) => beat = Some((id, Instant::now() + heartbeat.timeout)),
-                    Ok(Err(error)) => break Ended::Lost(error.to_string()),
-                    Err(_) => break Ended::Lost(stalled(&heartbeat)),
+                let sink = connection.sink.lock().await;
+                match connection.write(sink, vec![Message::Binary(ping.into())], &heartbeat).await {
+                    Ok(()) => beat = Some((id, Instant::now() + heartbeat.timeout)),
+                    Err(reason) => break Ended::Lost(reason),
                 }
             }
             _ = async { sleep_until(deadline.unwrap_or_else(Instant::now)).await }, if deadline.is_some() => {
@@ -255,6 +451,10 @@ async fn serve(
             }
         }
     };
+    current.set(None);
+    // No call is registered on it from here on: those that come wait in the
+    // queue for the next connection.
+    let pending = connection.pending().take().unwrap_or_default();
     let message = match &ended {
         Ended::Closed => format!("the connection to {} was closed", shared.url),
         Ended::Lost(reason) => format!(
@@ -263,7 +463,7 @@ async fn serve(
             shared.url
         ),
     };
-    for (_, call) in pending.drain() {
+    for (_, call) in pending {
         let _ = call.reply.send(Err(connection_error(message.clone())));
     }
     ended
@@ -274,44 +474,6 @@ fn stalled(heartbeat: &super::Heartbeat) -> String {
         "the server took no data for {} ms",
         heartbeat.timeout.as_millis()
     )
-}
-
-/// Sends a batch of requests, registering each as pending first.
-async fn write(
-    sink: &mut futures::stream::SplitSink<Socket, Message>,
-    pending: &mut HashMap<i64, Pending>,
-    batch: Vec<Outgoing>,
-    generation: u64,
-    shared: &Shared,
-    heartbeat: &super::Heartbeat,
-) -> Result<(), String> {
-    let mut any = false;
-    for outgoing in batch {
-        if outgoing.generation.is_some_and(|began| began != generation) {
-            let _ = outgoing.reply.send(Err(transaction_lost(&shared.url)));
-            continue;
-        }
-        pending.insert(
-            outgoing.id,
-            Pending {
-                reply: outgoing.reply,
-                query: outgoing.query,
-                live: outgoing.live,
-            },
-        );
-        if let Err(error) = sink.feed(Message::Binary(outgoing.message.into())).await {
-            return Err(error.to_string());
-        }
-        any = true;
-    }
-    if any {
-        match timeout(heartbeat.timeout, sink.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(error.to_string()),
-            Err(_) => return Err(stalled(heartbeat)),
-        }
-    }
-    Ok(())
 }
 
 /// A call inside a transaction whose connection is gone.
@@ -400,10 +562,14 @@ fn query_results(value: Value) -> surrealdb::Result<Vec<surrealdb_rpc::QueryResu
 
 /// Routes one message: an answer to its caller, a notification to its live
 /// query's subscriber. Answers the id of an answer nobody waits for.
-fn dispatch(shared: &Shared, pending: &mut HashMap<i64, Pending>, bytes: &[u8]) -> Option<i64> {
+fn dispatch(shared: &Shared, connection: &Connection, bytes: &[u8]) -> Option<i64> {
     match decode(bytes) {
         Incoming::Answer(id, answer) => {
-            let Some(call) = pending.remove(&id) else {
+            let call = connection
+                .pending()
+                .as_mut()
+                .and_then(|pending| pending.remove(&id));
+            let Some(call) = call else {
                 return Some(id);
             };
             let result = match answer {

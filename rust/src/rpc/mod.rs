@@ -306,8 +306,13 @@ fn connection_error(message: String) -> surrealdb::Error {
 /// How a link reaches its server.
 #[derive(Clone)]
 enum Transport {
-    /// A WebSocket, which the driver owns: requests go through its queue.
-    Socket(mpsc::UnboundedSender<Outgoing>),
+    /// A WebSocket, which the driver serves (`driver.rs`): a request is
+    /// written by its caller to the connection being served, and goes
+    /// through the driver's queue only while there is none.
+    Socket {
+        current: Arc<driver::Current>,
+        queue: mpsc::UnboundedSender<Outgoing>,
+    },
     /// SurrealDB's gRPC service (`grpc.rs`).
     Grpc(Arc<grpc::Wire>),
 }
@@ -338,11 +343,21 @@ impl Link {
             .await
             .map_err(|reason| FfiError::connection(format!("cannot open {url}: {reason}")))?;
         let (requests, queue) = mpsc::unbounded_channel();
+        let current = Arc::new(driver::Current::default());
         shared.set_state(State::Connected, None);
-        runtime::spawn(driver::run(Arc::clone(&shared), endpoint, socket, queue))?;
+        runtime::spawn(driver::run(
+            Arc::clone(&shared),
+            endpoint,
+            socket,
+            Arc::clone(&current),
+            queue,
+        ))?;
         Ok(Link {
             shared,
-            transport: Transport::Socket(requests),
+            transport: Transport::Socket {
+                current,
+                queue: requests,
+            },
         })
     }
 
@@ -431,8 +446,8 @@ impl Link {
         txn: Option<(Uuid, u64)>,
         live: Option<LiveStart>,
     ) -> surrealdb::Result<DbResult> {
-        let requests = match &self.transport {
-            Transport::Socket(requests) => requests,
+        let (current, queue) = match &self.transport {
+            Transport::Socket { current, queue } => (current, queue),
             // Boxed: the gRPC call's future is large, and would otherwise
             // be part of every call's (see database.rs's
             // the_future_of_a_call_stays_small).
@@ -451,12 +466,7 @@ impl Link {
             generation: txn.map(|(_, generation)| generation),
             live,
         };
-        if requests.send(outgoing).is_err() {
-            return Err(connection_error(format!(
-                "the connection to {} is closed",
-                self.shared.url
-            )));
-        }
+        driver::send(&self.shared, current, queue, outgoing).await?;
         answer.await.unwrap_or_else(|_| {
             Err(connection_error(format!(
                 "the connection to {} closed before answering",
