@@ -198,6 +198,43 @@ TEST_P(ReconnectTest, ServerKilledAndStartedAgainThreeTimes) {
   }
 }
 
+// A graceful stop (SIGTERM) is not a kill of the live queries: over gRPC the
+// server ends each subscription with End(ServerShutdown) ("re-subscribing
+// later is reasonable"), which is a lost connection, not a KILL. The store
+// is on disk, so the table is there after the start.
+TEST_P(ReconnectTest, AGracefulStopAndAStartKeepTheLiveQueries) {
+  test_support::TempDir dir;
+  TestServer server(std::nullopt, "surrealkv://" + std::string(dir / "store"));
+  Database db = get(Database::connect(server.url(scheme()), options_for_tests()));
+  StateLog log(db);
+  get(db.query("DEFINE TABLE item SCHEMALESS"));
+  LiveQuery live = get(db.live("item"));
+  LiveQuery filtered = get(db.live_query("LIVE SELECT * FROM item WHERE n = 2"));
+
+  for (int round = 1; round <= 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::size_t from = log.states().size();
+    EXPECT_TRUE(server.stop()) << "the server did not stop within 10 s of its SIGTERM";
+    ASSERT_TRUE(log.wait_for(ConnectionState::reconnecting, from, 10s))
+        << "no reconnecting state after the stop";
+    server.start();
+    ASSERT_TRUE(log.wait_for(ConnectionState::connected, from + 1, 30s))
+        << "not connected again within 30 s";
+
+    // Both go on, with what was created after the start.
+    creates_and_hears(db, live, RecordId("item", round));
+    get(db.create(RecordId("other", round), Object{{"n", std::int64_t{2}}}));
+    get(db.create(RecordId("item", 10 + round), Object{{"n", std::int64_t{2}}}));
+    std::optional<Notification> heard = get(filtered.next(), 30s);
+    ASSERT_TRUE(heard) << "the filtered live query ended";
+    EXPECT_EQ(heard->record, Value(RecordId("item", 10 + round)));
+    EXPECT_EQ(heard->query_id, filtered.id());
+    std::optional<Notification> also = get(live.next(), 30s);
+    ASSERT_TRUE(also) << "the live query ended";
+    EXPECT_EQ(also->record, Value(RecordId("item", 10 + round)));
+  }
+}
+
 TEST_P(ReconnectTest, RecordUsersAndTheirTokensAreSignedInAgain) {
   test_support::TempDir dir;
   TestServer server(std::nullopt, "surrealkv://" + std::string(dir / "store"));

@@ -284,9 +284,13 @@ impl Service<Uri> for OneConnection {
             let stream = TcpStream::connect((host.as_str(), port)).await?;
             // Nagle's algorithm off: requests are small and answered one by one.
             stream.set_nodelay(true)?;
+            // Over TLS, tonic encrypts above this stream: its frames cannot
+            // be read here.
+            let frames = (uri.scheme_str() != Some("https")).then(Frames::default);
             Ok(TokioIo::new(Watched {
                 stream,
                 lost: Some(lost),
+                frames,
             }))
         })
     }
@@ -295,10 +299,65 @@ impl Service<Uri> for OneConnection {
 /// A channel's connection, which reports its end: HTTP/2 reads it all the
 /// time, so a server that closes it (or dies) is heard at once, as the
 /// WebSocket driver hears its socket close, not at the next call.
+///
+/// It reports the server's HTTP/2 GOAWAY too. A server stopping gracefully
+/// (SIGTERM) sends one, then waits for every connection to close before it
+/// ends the live queries' subscriptions (with `End(ServerShutdown)`) and
+/// exits; and neither h2, hyper nor tonic tells a client of a GOAWAY until
+/// its next call. A connection whose subscriptions stay open would hold the
+/// server until it is killed: so a GOAWAY is a lost connection, the
+/// subscriptions end here, and the link reconnects and starts its live
+/// queries again (calls in flight on it fail, their outcome unknown, as in
+/// any drop). Over TLS the frames are encrypted at this level: a GOAWAY is
+/// heard at the next call or heartbeat (which the old channel refuses).
 pub(super) struct Watched {
     stream: TcpStream,
     /// Taken by the first report.
     lost: Option<(mpsc::UnboundedSender<Lost>, u64)>,
+    /// The frames read so far, where they are readable (plain text).
+    frames: Option<Frames>,
+}
+
+/// The HTTP/2 frame type of a GOAWAY (RFC 9113, 6.8).
+const GOAWAY: u8 = 0x7;
+
+/// Where the bytes a server sent stand among HTTP/2 frames: in a 9-byte
+/// frame header, or in a payload, so that a GOAWAY is found. A server sends
+/// no preface but its frames (RFC 9113, 3.4).
+#[derive(Default)]
+struct Frames {
+    /// The header bytes read of the current frame (up to 9).
+    header: [u8; 9],
+    filled: usize,
+    /// The payload bytes of the current frame still to skip.
+    payload: usize,
+}
+
+impl Frames {
+    /// Reads `bytes`; answers true when a GOAWAY frame's header was among
+    /// them.
+    fn read(&mut self, mut bytes: &[u8]) -> bool {
+        let mut goaway = false;
+        while !bytes.is_empty() {
+            if self.payload > 0 {
+                let skipped = self.payload.min(bytes.len());
+                self.payload -= skipped;
+                bytes = &bytes[skipped..];
+                continue;
+            }
+            let taken = (self.header.len() - self.filled).min(bytes.len());
+            self.header[self.filled..self.filled + taken].copy_from_slice(&bytes[..taken]);
+            self.filled += taken;
+            bytes = &bytes[taken..];
+            if self.filled == self.header.len() {
+                let [a, b, c, kind, ..] = self.header;
+                self.payload = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+                goaway |= kind == GOAWAY;
+                self.filled = 0;
+            }
+        }
+        goaway
+    }
 }
 
 impl Watched {
@@ -325,11 +384,20 @@ impl AsyncRead for Watched {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(())))
-            && buf.filled().len() == before
-            && buf.remaining() > 0
-        {
-            this.report("the server closed the connection".to_owned());
+        if matches!(polled, Poll::Ready(Ok(()))) {
+            if buf.filled().len() == before && buf.remaining() > 0 {
+                this.report("the server closed the connection".to_owned());
+            } else if let Some(frames) = &mut this.frames {
+                if frames.read(&buf.filled()[before..]) {
+                    // Once is enough: the connection is done with.
+                    this.frames = None;
+                    this.report(
+                        "the server is going away (it sent an HTTP/2 GOAWAY: it is stopping, \
+                         or closing the connection)"
+                            .to_owned(),
+                    );
+                }
+            }
         }
         this.check(polled)
     }
@@ -1014,7 +1082,7 @@ async fn dispatch(
             let results = query(&mut client, context(server, txn), params).await?;
             if let Some(start) = live {
                 if let Some(id) = started_live(&results) {
-                    let stream = match subscribe(&mut client, server, id).await {
+                    let stream = match subscribe(shared, &mut client, server, id).await {
                         Ok(stream) => stream,
                         Err(failure) => {
                             // Started, and nobody can hear it: it goes.
@@ -1029,7 +1097,7 @@ async fn dispatch(
                     };
                     // Subscribed before the pump reads its first frame.
                     register_live(shared, start, &results);
-                    pump(shared, wire, conn, stream, id);
+                    pump(shared, wire, conn, stream, server, id);
                 }
             }
             Ok(DbResult::Query(results))
@@ -1041,8 +1109,12 @@ async fn dispatch(
     }
 }
 
-/// Subscribes to the notifications of live query `id` of session `server`.
+/// Subscribes to the notifications of live query `id` of session `server`,
+/// within the heartbeat's timeout (1 s at least): a server that does not
+/// answer in time is taken for a lost connection, as a heartbeat that does
+/// not answer is.
 async fn subscribe(
+    shared: &Shared,
     client: &mut Client,
     server: Uuid,
     id: Uuid,
@@ -1054,11 +1126,14 @@ async fn subscribe(
             proto::Uuid::from_uuid(id),
         )),
     };
-    Ok(client
-        .subscribe(request)
-        .await
-        .map_err(failed)?
-        .into_inner())
+    let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+    match timeout(limit, client.subscribe(request)).await {
+        Ok(subscribed) => Ok(subscribed.map_err(failed)?.into_inner()),
+        Err(_) => Err(Failure::Lost(format!(
+            "the server did not answer a live query's subscription within {} ms",
+            limit.as_millis()
+        ))),
+    }
 }
 
 /// A notification as the WebSocket protocol carries it.
@@ -1095,13 +1170,60 @@ fn end_server_live(shared: &Shared, server_id: Uuid, message: String) {
     }
 }
 
+/// What the end of a live query's subscription (its `End` frame's reason)
+/// means for the live query.
+#[derive(Debug, PartialEq)]
+enum Ending {
+    /// Killed (by a KILL, or by the server): it is gone, and its subscribers
+    /// hear KILLED.
+    Killed,
+    /// Its session signed out, or was detached: the session ends its live
+    /// queries itself (database.rs), as over WebSocket, where the server
+    /// says nothing. It is not started again.
+    SessionClosed,
+    /// The server is shutting down ("re-subscribing later is reasonable"):
+    /// the connection is lost, and the live query is kept, to start again
+    /// on the next one, as over WebSocket when the server goes.
+    Lost(String),
+    /// It moved to another node of the cluster, its id still valid: it is
+    /// subscribed to again.
+    Resubscribe,
+    /// Any other reason (a cursor too old, which this client never sends; a
+    /// reason this client does not know): it ends with an error naming it.
+    Failed(String),
+}
+
+/// The meaning of an `End` frame's `reason` (surrealdb-protocol's
+/// `SubscribeEndReason`).
+fn ending(reason: i32) -> Ending {
+    use rpc::SubscribeEndReason as Reason;
+    match Reason::try_from(reason) {
+        Ok(Reason::Killed) => Ending::Killed,
+        Ok(Reason::SessionClosed) => Ending::SessionClosed,
+        Ok(Reason::ServerShutdown) => {
+            Ending::Lost("the server is shutting down (it ended the live queries)".to_owned())
+        }
+        Ok(Reason::NodeReassigned) => Ending::Resubscribe,
+        Ok(other) => Ending::Failed(format!(
+            "the live query's subscription ended: the server gave the reason {}",
+            other.as_str_name()
+        )),
+        Err(_) => Ending::Failed(format!(
+            "the live query's subscription ended: the server gave a reason this client does \
+             not know ({reason})"
+        )),
+    }
+}
+
 /// Hands a subscription's notifications to the live query's subscribers,
-/// until it ends, or its connection is lost.
+/// until it ends, or its connection is lost. `server` is the server's id of
+/// the live query's session, `id` the live query's.
 fn pump(
     shared: &Arc<Shared>,
     wire: &Arc<Wire>,
     conn: &Arc<Conn>,
     mut stream: tonic::Streaming<rpc::SubscribeResponse>,
+    server: Uuid,
     id: Uuid,
 ) {
     let (shared, wire, conn) = (Arc::clone(shared), Arc::clone(wire), Arc::clone(conn));
@@ -1146,32 +1268,63 @@ fn pump(
                         }
                     }
                 }
-                Some(rpc::subscribe_response::Frame::End(end))
-                    if end.reason == rpc::SubscribeEndReason::SessionClosed as i32 =>
-                {
-                    // Its session signed out, or was detached: the session
-                    // ends its live queries itself (database.rs), as over
-                    // WebSocket, where the server says nothing. It is not
-                    // started again.
-                    let mut lives = shared.lives();
-                    if let Some(key) = lives.routes.remove(&id) {
-                        lives.records.remove(&key);
+                Some(rpc::subscribe_response::Frame::End(end)) => match ending(end.reason) {
+                    Ending::Killed => {
+                        notify(
+                            &shared,
+                            Notification::new(
+                                id.into(),
+                                None,
+                                Action::Killed,
+                                Value::None,
+                                Value::None,
+                            ),
+                        );
+                        return;
                     }
-                    return;
-                }
-                Some(rpc::subscribe_response::Frame::End(_)) => {
-                    notify(
-                        &shared,
-                        Notification::new(
-                            id.into(),
-                            None,
-                            Action::Killed,
-                            Value::None,
-                            Value::None,
-                        ),
-                    );
-                    return;
-                }
+                    Ending::SessionClosed => {
+                        let mut lives = shared.lives();
+                        if let Some(key) = lives.routes.remove(&id) {
+                            lives.records.remove(&key);
+                        }
+                        return;
+                    }
+                    Ending::Lost(reason) => {
+                        wire.report(&conn, reason);
+                        return;
+                    }
+                    Ending::Resubscribe => {
+                        let mut client = conn.client.clone();
+                        let again = tokio::select! {
+                            _ = conn.gone.cancelled() => return,
+                            _ = shared.closed.cancelled() => return,
+                            again = subscribe(&shared, &mut client, server, id) => again,
+                        };
+                        match again {
+                            Ok(again) => stream = again,
+                            Err(Failure::Lost(reason)) => {
+                                wire.report(&conn, reason);
+                                return;
+                            }
+                            Err(Failure::Error(error)) => {
+                                end_server_live(
+                                    &shared,
+                                    id,
+                                    format!(
+                                        "the live query moved to another node of the server, \
+                                         and could not be subscribed to again there: {}",
+                                        error.message()
+                                    ),
+                                );
+                                return;
+                            }
+                        }
+                    }
+                    Ending::Failed(message) => {
+                        end_server_live(&shared, id, message);
+                        return;
+                    }
+                },
                 Some(rpc::subscribe_response::Frame::Error(error)) => {
                     end_server_live(&shared, id, wire_error(error).message().to_owned());
                     return;
@@ -1455,8 +1608,8 @@ async fn restart_lives(
                         let subscribed = match server {
                             Some(server) => {
                                 let mut client = conn.client.clone();
-                                match subscribe(&mut client, server, server_id).await {
-                                    Ok(stream) => Ok(stream),
+                                match subscribe(shared, &mut client, server, server_id).await {
+                                    Ok(stream) => Ok((stream, server)),
                                     Err(Failure::Lost(reason)) => return Err(reason),
                                     Err(Failure::Error(error)) => Err(error.message().to_owned()),
                                 }
@@ -1464,7 +1617,7 @@ async fn restart_lives(
                             None => Err("its session is not attached".to_owned()),
                         };
                         match subscribed {
-                            Ok(stream) => {
+                            Ok((stream, server)) => {
                                 {
                                     let mut lives = shared.lives();
                                     if let Some(record) = lives.records.get_mut(&client_id) {
@@ -1474,7 +1627,7 @@ async fn restart_lives(
                                         lives.routes.insert(server_id, client_id);
                                     }
                                 }
-                                pump(shared, wire, conn, stream, server_id);
+                                pump(shared, wire, conn, stream, server, server_id);
                                 None
                             }
                             Err(reason) => Some(format!(
@@ -1556,6 +1709,69 @@ mod tests {
             panic!("access and refresh tokens are an object");
         };
         assert_eq!(both.get("refresh"), Some(&Value::String("r".to_owned())));
+    }
+
+    #[test]
+    fn only_a_kill_kills_a_live_query_and_a_server_shutting_down_is_a_lost_connection() {
+        use rpc::SubscribeEndReason as Reason;
+        assert_eq!(ending(Reason::Killed as i32), Ending::Killed);
+        assert_eq!(ending(Reason::SessionClosed as i32), Ending::SessionClosed);
+        assert!(matches!(
+            ending(Reason::ServerShutdown as i32),
+            Ending::Lost(_)
+        ));
+        assert_eq!(ending(Reason::NodeReassigned as i32), Ending::Resubscribe);
+        let Ending::Failed(message) = ending(Reason::CursorTooOld as i32) else {
+            panic!("a cursor too old ends the live query with an error");
+        };
+        assert!(message.contains("CURSOR_TOO_OLD"), "{message}");
+        assert!(matches!(
+            ending(Reason::Unspecified as i32),
+            Ending::Failed(_)
+        ));
+        let Ending::Failed(message) = ending(99) else {
+            panic!("an unknown reason ends the live query with an error");
+        };
+        assert!(message.contains("99"), "{message}");
+    }
+
+    /// An HTTP/2 frame: its 9-byte header, and a payload of `length` bytes.
+    fn frame(kind: u8, length: usize) -> Vec<u8> {
+        let mut bytes = vec![
+            (length >> 16) as u8,
+            (length >> 8) as u8,
+            length as u8,
+            kind,
+            0,
+        ];
+        bytes.extend_from_slice(&[0, 0, 0, 1]);
+        // A payload that holds GOAWAY's type byte where a header would.
+        bytes.extend(std::iter::repeat_n(GOAWAY, length));
+        bytes
+    }
+
+    #[test]
+    fn a_goaway_is_found_among_the_frames_however_they_are_read() {
+        const DATA: u8 = 0x0;
+        const SETTINGS: u8 = 0x4;
+        let mut before = frame(SETTINGS, 18);
+        before.extend(frame(DATA, 70_000));
+        before.extend(frame(DATA, 0));
+        let goaway = frame(GOAWAY, 8);
+        // Whole, and a byte at a time: only the GOAWAY's header is one.
+        let mut frames = Frames::default();
+        assert!(!frames.read(&before));
+        assert!(frames.read(&goaway));
+        let mut frames = Frames::default();
+        assert!(!before
+            .iter()
+            .any(|byte| frames.read(std::slice::from_ref(byte))));
+        let found: Vec<bool> = goaway
+            .iter()
+            .map(|byte| frames.read(std::slice::from_ref(byte)))
+            .collect();
+        assert_eq!(found.iter().filter(|&&found| found).count(), 1);
+        assert!(found[8], "found at the header's last byte");
     }
 
     #[test]
