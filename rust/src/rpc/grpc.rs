@@ -414,18 +414,26 @@ impl AsyncWrite for Watched {
         this.check(polled)
     }
 
+    /// The first buffer that is not empty, by `poll_write`: a vectored
+    /// write is `writev(2)`, which raises SIGPIPE on a connection the server
+    /// has reset, and that ends the application (a Rust program ignores
+    /// SIGPIPE, a C++ one does not); `poll_write` is `send(2)` with
+    /// MSG_NOSIGNAL, an EPIPE error instead, which is a lost connection.
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.check(polled)
+        let buf = bufs
+            .iter()
+            .find(|buf| !buf.is_empty())
+            .map_or(&[][..], |buf| &buf[..]);
+        self.poll_write(cx, buf)
     }
 
+    /// No (see `poll_write_vectored`): hyper gathers its buffers itself.
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        false
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
