@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -78,6 +78,48 @@ pub(super) struct Conn {
     reason: Mutex<Option<String>>,
     /// This library's session ids, to the server's.
     sessions: Mutex<HashMap<Uuid, Uuid>>,
+    /// The channels the live queries' subscriptions run on (see
+    /// [`SUBSCRIPTIONS_PER_CONNECTION`]), opened as they are needed.
+    subscribers: tokio::sync::Mutex<Vec<Subscribers>>,
+}
+
+/// The most live-query subscriptions one HTTP/2 connection carries.
+///
+/// A subscription holds its HTTP/2 stream open for as long as its live query
+/// lives, and a server allows a connection only so many streams at once
+/// (SETTINGS_MAX_CONCURRENT_STREAMS: 200 for SurrealDB's server, hyper's
+/// default); the client queues a stream beyond that until one closes, which
+/// for a subscription is never. On the connection of the calls, 200 live
+/// queries would make every call after them wait for ever. So subscriptions
+/// run on connections of their own, this many on each (half the server's
+/// default, leaving room for a server that allows fewer), a new one opened
+/// when those are full; the calls keep theirs.
+///
+/// This rather than refusing live queries past a limit: a link has no limit
+/// on them over WebSocket either. Each of these connections belongs to the
+/// link's [`Conn`], and keeps its resilience rules: it is opened by a
+/// [`OneConnection`] under the `Conn`'s id, so its end (read by
+/// [`Watched`], a GOAWAY included), a transport failure of one of its
+/// subscriptions, or the channel asking for a second connection, is the
+/// `Conn`'s loss, and the link reconnects and starts every live query again
+/// (on a new `Conn`, with new subscription connections); HTTP/2 keep-alive
+/// pings close one that stopped answering, which fails its subscriptions.
+const SUBSCRIPTIONS_PER_CONNECTION: usize = 100;
+
+/// One channel (one connection) of subscriptions, and how many it carries.
+struct Subscribers {
+    client: Client,
+    open: Arc<AtomicUsize>,
+}
+
+/// A subscription's place on a [`Subscribers`] channel, given back when it
+/// is dropped (its subscription ended, or failed to start).
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Conn {
@@ -91,6 +133,43 @@ impl Conn {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert_with(|| reason.to_owned());
         self.gone.cancel();
+    }
+
+    /// A channel for one more subscription, and its place on it: one with
+    /// room, or a new one (opened within the heartbeat's timeout, 1 s at
+    /// least; one that cannot be opened is a lost connection).
+    async fn subscriber(&self, shared: &Shared, wire: &Wire) -> Result<(Client, Slot), Failure> {
+        let mut channels = self.subscribers.lock().await;
+        let place = |channel: &Subscribers| {
+            channel.open.fetch_add(1, Ordering::Relaxed);
+            (channel.client.clone(), Slot(Arc::clone(&channel.open)))
+        };
+        if let Some(channel) = channels
+            .iter()
+            .find(|channel| channel.open.load(Ordering::Relaxed) < SUBSCRIPTIONS_PER_CONNECTION)
+        {
+            return Ok(place(channel));
+        }
+        let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+        let client = match timeout(limit, wire.channel(self.id)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(reason)) => {
+                return Err(Failure::Lost(format!(
+                    "a connection for live queries could not be opened: {reason}"
+                )))
+            }
+            Err(_) => {
+                return Err(Failure::Lost(format!(
+                    "a connection for live queries could not be opened within {} ms",
+                    limit.as_millis()
+                )))
+            }
+        };
+        channels.push(Subscribers {
+            client,
+            open: Arc::default(),
+        });
+        Ok(place(channels.last().expect("just pushed")))
     }
 
     fn reason(&self) -> String {
@@ -187,20 +266,8 @@ impl Wire {
     /// speak gRPC fails).
     pub async fn open(&self, generation: u64, limit: Duration) -> Result<Arc<Conn>, String> {
         let id = self.opened.fetch_add(1, Ordering::Relaxed);
-        let connector = OneConnection {
-            opened: Arc::default(),
-            lost: self.lost.clone(),
-            id,
-        };
         let opened = async {
-            let channel = self
-                .endpoint
-                .connect_with_connector(connector)
-                .await
-                .map_err(|error| describe(&error))?;
-            let mut client = Client::new(channel)
-                .max_decoding_message_size(usize::MAX)
-                .max_encoding_message_size(usize::MAX);
+            let mut client = self.channel(id).await?;
             let capabilities = client
                 .get_capabilities(rpc::GetCapabilitiesRequest {
                     context: None,
@@ -235,7 +302,26 @@ impl Wire {
             gone: CancellationToken::new(),
             reason: Mutex::new(None),
             sessions: Mutex::default(),
+            subscribers: tokio::sync::Mutex::default(),
         }))
+    }
+
+    /// Opens a channel of one connection, whose drop is reported as the
+    /// drop of connection `id` (see [`OneConnection`]).
+    async fn channel(&self, id: u64) -> Result<Client, String> {
+        let connector = OneConnection {
+            opened: Arc::default(),
+            lost: self.lost.clone(),
+            id,
+        };
+        let channel = self
+            .endpoint
+            .connect_with_connector(connector)
+            .await
+            .map_err(|error| describe(&error))?;
+        Ok(Client::new(channel)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX))
     }
 }
 
@@ -1090,8 +1176,8 @@ async fn dispatch(
             let results = query(&mut client, context(server, txn), params).await?;
             if let Some(start) = live {
                 if let Some(id) = started_live(&results) {
-                    let stream = match subscribe(shared, &mut client, server, id).await {
-                        Ok(stream) => stream,
+                    let subscription = match subscription(shared, wire, conn, server, id).await {
+                        Ok(subscription) => subscription,
                         Err(failure) => {
                             // Started, and nobody can hear it: it goes.
                             let _ = client
@@ -1105,7 +1191,7 @@ async fn dispatch(
                     };
                     // Subscribed before the pump reads its first frame.
                     register_live(shared, start, &results);
-                    pump(shared, wire, conn, stream, server, id);
+                    pump(shared, wire, conn, subscription, server, id);
                 }
             }
             Ok(DbResult::Query(results))
@@ -1142,6 +1228,33 @@ async fn subscribe(
             limit.as_millis()
         ))),
     }
+}
+
+/// A live query's subscription: its stream of frames, the channel it runs
+/// on (to subscribe again), and its place there.
+struct Subscription {
+    stream: tonic::Streaming<rpc::SubscribeResponse>,
+    client: Client,
+    /// Held while the subscription lives.
+    _slot: Slot,
+}
+
+/// Subscribes to live query `id` of session `server`, on one of the
+/// connection's channels of subscriptions.
+async fn subscription(
+    shared: &Shared,
+    wire: &Wire,
+    conn: &Conn,
+    server: Uuid,
+    id: Uuid,
+) -> Result<Subscription, Failure> {
+    let (mut client, slot) = conn.subscriber(shared, wire).await?;
+    let stream = subscribe(shared, &mut client, server, id).await?;
+    Ok(Subscription {
+        stream,
+        client,
+        _slot: slot,
+    })
 }
 
 /// A notification as the WebSocket protocol carries it.
@@ -1230,17 +1343,21 @@ fn pump(
     shared: &Arc<Shared>,
     wire: &Arc<Wire>,
     conn: &Arc<Conn>,
-    mut stream: tonic::Streaming<rpc::SubscribeResponse>,
+    subscription: Subscription,
     server: Uuid,
     id: Uuid,
 ) {
     let (shared, wire, conn) = (Arc::clone(shared), Arc::clone(wire), Arc::clone(conn));
     tokio::spawn(async move {
+        // The whole of it, its place on its channel included: the block
+        // would capture only the fields it reads, and the place would be
+        // given back at once.
+        let mut subscription = subscription;
         loop {
             let message = tokio::select! {
                 _ = conn.gone.cancelled() => return,
                 _ = shared.closed.cancelled() => return,
-                message = stream.message() => message,
+                message = subscription.stream.message() => message,
             };
             let frame = match message {
                 Ok(Some(response)) => response.frame,
@@ -1302,14 +1419,15 @@ fn pump(
                         return;
                     }
                     Ending::Resubscribe => {
-                        let mut client = conn.client.clone();
+                        // On the same channel, in the same place.
+                        let client = &mut subscription.client;
                         let again = tokio::select! {
                             _ = conn.gone.cancelled() => return,
                             _ = shared.closed.cancelled() => return,
-                            again = subscribe(&shared, &mut client, server, id) => again,
+                            again = subscribe(&shared, client, server, id) => again,
                         };
                         match again {
-                            Ok(again) => stream = again,
+                            Ok(again) => subscription.stream = again,
                             Err(Failure::Lost(reason)) => {
                                 wire.report(&conn, reason);
                                 return;
@@ -1615,9 +1733,8 @@ async fn restart_lives(
                         let server = conn.sessions().get(&session).copied();
                         let subscribed = match server {
                             Some(server) => {
-                                let mut client = conn.client.clone();
-                                match subscribe(shared, &mut client, server, server_id).await {
-                                    Ok(stream) => Ok((stream, server)),
+                                match subscription(shared, wire, conn, server, server_id).await {
+                                    Ok(subscription) => Ok((subscription, server)),
                                     Err(Failure::Lost(reason)) => return Err(reason),
                                     Err(Failure::Error(error)) => Err(error.message().to_owned()),
                                 }
@@ -1625,7 +1742,7 @@ async fn restart_lives(
                             None => Err("its session is not attached".to_owned()),
                         };
                         match subscribed {
-                            Ok((stream, server)) => {
+                            Ok((subscription, server)) => {
                                 {
                                     let mut lives = shared.lives();
                                     if let Some(record) = lives.records.get_mut(&client_id) {
@@ -1635,7 +1752,7 @@ async fn restart_lives(
                                         lives.routes.insert(server_id, client_id);
                                     }
                                 }
-                                pump(shared, wire, conn, stream, server, server_id);
+                                pump(shared, wire, conn, subscription, server, server_id);
                                 None
                             }
                             Err(reason) => Some(format!(
