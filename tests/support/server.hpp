@@ -59,8 +59,9 @@ class TestServer {
 
   /// SIGKILL, as a crash or a pulled plug: no goodbye to any client.
   void kill() { end(SIGKILL); }
-  /// SIGTERM, then SIGKILL if it has not gone within 10 s.
-  void stop() { end(SIGTERM); }
+  /// SIGTERM, then SIGKILL if it has not gone within 10 s. Answers whether
+  /// it went by itself (a graceful stop), not killed after the 10 s.
+  bool stop() { return end(SIGTERM); }
   /// Starts it again on the same port (with a fresh, empty store in memory;
   /// with the same data in a SurrealKV store).
   void start() {
@@ -138,8 +139,10 @@ class TestServer {
     throw std::runtime_error("surreal-test-server did not listen within 60 s");
   }
 
-  void end(int signal) {
-    if (!running()) return;
+  /// Sends `signal`, and waits for the server to exit; answers false if it
+  /// had to be killed after 10 s.
+  bool end(int signal) {
+    if (!running()) return true;
     ::kill(pid_, signal);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     int status = 0;
@@ -147,11 +150,13 @@ class TestServer {
       if (std::chrono::steady_clock::now() > deadline) {
         ::kill(pid_, SIGKILL);
         waitpid(pid_, &status, 0);
-        break;
+        pid_ = -1;
+        return false;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     pid_ = -1;
+    return true;
   }
 
   std::optional<Tls> tls_;

@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -78,6 +78,48 @@ pub(super) struct Conn {
     reason: Mutex<Option<String>>,
     /// This library's session ids, to the server's.
     sessions: Mutex<HashMap<Uuid, Uuid>>,
+    /// The channels the live queries' subscriptions run on (see
+    /// [`SUBSCRIPTIONS_PER_CONNECTION`]), opened as they are needed.
+    subscribers: tokio::sync::Mutex<Vec<Subscribers>>,
+}
+
+/// The most live-query subscriptions one HTTP/2 connection carries.
+///
+/// A subscription holds its HTTP/2 stream open for as long as its live query
+/// lives, and a server allows a connection only so many streams at once
+/// (SETTINGS_MAX_CONCURRENT_STREAMS: 200 for SurrealDB's server, hyper's
+/// default); the client queues a stream beyond that until one closes, which
+/// for a subscription is never. On the connection of the calls, 200 live
+/// queries would make every call after them wait for ever. So subscriptions
+/// run on connections of their own, this many on each (half the server's
+/// default, leaving room for a server that allows fewer), a new one opened
+/// when those are full; the calls keep theirs.
+///
+/// This rather than refusing live queries past a limit: a link has no limit
+/// on them over WebSocket either. Each of these connections belongs to the
+/// link's [`Conn`], and keeps its resilience rules: it is opened by a
+/// [`OneConnection`] under the `Conn`'s id, so its end (read by
+/// [`Watched`], a GOAWAY included), a transport failure of one of its
+/// subscriptions, or the channel asking for a second connection, is the
+/// `Conn`'s loss, and the link reconnects and starts every live query again
+/// (on a new `Conn`, with new subscription connections); HTTP/2 keep-alive
+/// pings close one that stopped answering, which fails its subscriptions.
+const SUBSCRIPTIONS_PER_CONNECTION: usize = 100;
+
+/// One channel (one connection) of subscriptions, and how many it carries.
+struct Subscribers {
+    client: Client,
+    open: Arc<AtomicUsize>,
+}
+
+/// A subscription's place on a [`Subscribers`] channel, given back when it
+/// is dropped (its subscription ended, or failed to start).
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Conn {
@@ -91,6 +133,43 @@ impl Conn {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert_with(|| reason.to_owned());
         self.gone.cancel();
+    }
+
+    /// A channel for one more subscription, and its place on it: one with
+    /// room, or a new one (opened within the heartbeat's timeout, 1 s at
+    /// least; one that cannot be opened is a lost connection).
+    async fn subscriber(&self, shared: &Shared, wire: &Wire) -> Result<(Client, Slot), Failure> {
+        let mut channels = self.subscribers.lock().await;
+        let place = |channel: &Subscribers| {
+            channel.open.fetch_add(1, Ordering::Relaxed);
+            (channel.client.clone(), Slot(Arc::clone(&channel.open)))
+        };
+        if let Some(channel) = channels
+            .iter()
+            .find(|channel| channel.open.load(Ordering::Relaxed) < SUBSCRIPTIONS_PER_CONNECTION)
+        {
+            return Ok(place(channel));
+        }
+        let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+        let client = match timeout(limit, wire.channel(self.id)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(reason)) => {
+                return Err(Failure::Lost(format!(
+                    "a connection for live queries could not be opened: {reason}"
+                )))
+            }
+            Err(_) => {
+                return Err(Failure::Lost(format!(
+                    "a connection for live queries could not be opened within {} ms",
+                    limit.as_millis()
+                )))
+            }
+        };
+        channels.push(Subscribers {
+            client,
+            open: Arc::default(),
+        });
+        Ok(place(channels.last().expect("just pushed")))
     }
 
     fn reason(&self) -> String {
@@ -187,20 +266,8 @@ impl Wire {
     /// speak gRPC fails).
     pub async fn open(&self, generation: u64, limit: Duration) -> Result<Arc<Conn>, String> {
         let id = self.opened.fetch_add(1, Ordering::Relaxed);
-        let connector = OneConnection {
-            opened: Arc::default(),
-            lost: self.lost.clone(),
-            id,
-        };
         let opened = async {
-            let channel = self
-                .endpoint
-                .connect_with_connector(connector)
-                .await
-                .map_err(|error| describe(&error))?;
-            let mut client = Client::new(channel)
-                .max_decoding_message_size(usize::MAX)
-                .max_encoding_message_size(usize::MAX);
+            let mut client = self.channel(id).await?;
             let capabilities = client
                 .get_capabilities(rpc::GetCapabilitiesRequest {
                     context: None,
@@ -235,7 +302,26 @@ impl Wire {
             gone: CancellationToken::new(),
             reason: Mutex::new(None),
             sessions: Mutex::default(),
+            subscribers: tokio::sync::Mutex::default(),
         }))
+    }
+
+    /// Opens a channel of one connection, whose drop is reported as the
+    /// drop of connection `id` (see [`OneConnection`]).
+    async fn channel(&self, id: u64) -> Result<Client, String> {
+        let connector = OneConnection {
+            opened: Arc::default(),
+            lost: self.lost.clone(),
+            id,
+        };
+        let channel = self
+            .endpoint
+            .connect_with_connector(connector)
+            .await
+            .map_err(|error| describe(&error))?;
+        Ok(Client::new(channel)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX))
     }
 }
 
@@ -284,9 +370,13 @@ impl Service<Uri> for OneConnection {
             let stream = TcpStream::connect((host.as_str(), port)).await?;
             // Nagle's algorithm off: requests are small and answered one by one.
             stream.set_nodelay(true)?;
+            // Over TLS, tonic encrypts above this stream: its frames cannot
+            // be read here.
+            let frames = (uri.scheme_str() != Some("https")).then(Frames::default);
             Ok(TokioIo::new(Watched {
                 stream,
                 lost: Some(lost),
+                frames,
             }))
         })
     }
@@ -295,10 +385,65 @@ impl Service<Uri> for OneConnection {
 /// A channel's connection, which reports its end: HTTP/2 reads it all the
 /// time, so a server that closes it (or dies) is heard at once, as the
 /// WebSocket driver hears its socket close, not at the next call.
+///
+/// It reports the server's HTTP/2 GOAWAY too. A server stopping gracefully
+/// (SIGTERM) sends one, then waits for every connection to close before it
+/// ends the live queries' subscriptions (with `End(ServerShutdown)`) and
+/// exits; and neither h2, hyper nor tonic tells a client of a GOAWAY until
+/// its next call. A connection whose subscriptions stay open would hold the
+/// server until it is killed: so a GOAWAY is a lost connection, the
+/// subscriptions end here, and the link reconnects and starts its live
+/// queries again (calls in flight on it fail, their outcome unknown, as in
+/// any drop). Over TLS the frames are encrypted at this level: a GOAWAY is
+/// heard at the next call or heartbeat (which the old channel refuses).
 pub(super) struct Watched {
     stream: TcpStream,
     /// Taken by the first report.
     lost: Option<(mpsc::UnboundedSender<Lost>, u64)>,
+    /// The frames read so far, where they are readable (plain text).
+    frames: Option<Frames>,
+}
+
+/// The HTTP/2 frame type of a GOAWAY (RFC 9113, 6.8).
+const GOAWAY: u8 = 0x7;
+
+/// Where the bytes a server sent stand among HTTP/2 frames: in a 9-byte
+/// frame header, or in a payload, so that a GOAWAY is found. A server sends
+/// no preface but its frames (RFC 9113, 3.4).
+#[derive(Default)]
+struct Frames {
+    /// The header bytes read of the current frame (up to 9).
+    header: [u8; 9],
+    filled: usize,
+    /// The payload bytes of the current frame still to skip.
+    payload: usize,
+}
+
+impl Frames {
+    /// Reads `bytes`; answers true when a GOAWAY frame's header was among
+    /// them.
+    fn read(&mut self, mut bytes: &[u8]) -> bool {
+        let mut goaway = false;
+        while !bytes.is_empty() {
+            if self.payload > 0 {
+                let skipped = self.payload.min(bytes.len());
+                self.payload -= skipped;
+                bytes = &bytes[skipped..];
+                continue;
+            }
+            let taken = (self.header.len() - self.filled).min(bytes.len());
+            self.header[self.filled..self.filled + taken].copy_from_slice(&bytes[..taken]);
+            self.filled += taken;
+            bytes = &bytes[taken..];
+            if self.filled == self.header.len() {
+                let [a, b, c, kind, ..] = self.header;
+                self.payload = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+                goaway |= kind == GOAWAY;
+                self.filled = 0;
+            }
+        }
+        goaway
+    }
 }
 
 impl Watched {
@@ -325,11 +470,20 @@ impl AsyncRead for Watched {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(())))
-            && buf.filled().len() == before
-            && buf.remaining() > 0
-        {
-            this.report("the server closed the connection".to_owned());
+        if matches!(polled, Poll::Ready(Ok(()))) {
+            if buf.filled().len() == before && buf.remaining() > 0 {
+                this.report("the server closed the connection".to_owned());
+            } else if let Some(frames) = &mut this.frames {
+                if frames.read(&buf.filled()[before..]) {
+                    // Once is enough: the connection is done with.
+                    this.frames = None;
+                    this.report(
+                        "the server is going away (it sent an HTTP/2 GOAWAY: it is stopping, \
+                         or closing the connection)"
+                            .to_owned(),
+                    );
+                }
+            }
         }
         this.check(polled)
     }
@@ -346,18 +500,26 @@ impl AsyncWrite for Watched {
         this.check(polled)
     }
 
+    /// The first buffer that is not empty, by `poll_write`: a vectored
+    /// write is `writev(2)`, which raises SIGPIPE on a connection the server
+    /// has reset, and that ends the application (a Rust program ignores
+    /// SIGPIPE, a C++ one does not); `poll_write` is `send(2)` with
+    /// MSG_NOSIGNAL, an EPIPE error instead, which is a lost connection.
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.check(polled)
+        let buf = bufs
+            .iter()
+            .find(|buf| !buf.is_empty())
+            .map_or(&[][..], |buf| &buf[..]);
+        self.poll_write(cx, buf)
     }
 
+    /// No (see `poll_write_vectored`): hyper gathers its buffers itself.
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        false
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -1014,8 +1176,8 @@ async fn dispatch(
             let results = query(&mut client, context(server, txn), params).await?;
             if let Some(start) = live {
                 if let Some(id) = started_live(&results) {
-                    let stream = match subscribe(&mut client, server, id).await {
-                        Ok(stream) => stream,
+                    let subscription = match subscription(shared, wire, conn, server, id).await {
+                        Ok(subscription) => subscription,
                         Err(failure) => {
                             // Started, and nobody can hear it: it goes.
                             let _ = client
@@ -1029,7 +1191,7 @@ async fn dispatch(
                     };
                     // Subscribed before the pump reads its first frame.
                     register_live(shared, start, &results);
-                    pump(shared, wire, conn, stream, id);
+                    pump(shared, wire, conn, subscription, server, id);
                 }
             }
             Ok(DbResult::Query(results))
@@ -1041,8 +1203,12 @@ async fn dispatch(
     }
 }
 
-/// Subscribes to the notifications of live query `id` of session `server`.
+/// Subscribes to the notifications of live query `id` of session `server`,
+/// within the heartbeat's timeout (1 s at least): a server that does not
+/// answer in time is taken for a lost connection, as a heartbeat that does
+/// not answer is.
 async fn subscribe(
+    shared: &Shared,
     client: &mut Client,
     server: Uuid,
     id: Uuid,
@@ -1054,11 +1220,41 @@ async fn subscribe(
             proto::Uuid::from_uuid(id),
         )),
     };
-    Ok(client
-        .subscribe(request)
-        .await
-        .map_err(failed)?
-        .into_inner())
+    let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+    match timeout(limit, client.subscribe(request)).await {
+        Ok(subscribed) => Ok(subscribed.map_err(failed)?.into_inner()),
+        Err(_) => Err(Failure::Lost(format!(
+            "the server did not answer a live query's subscription within {} ms",
+            limit.as_millis()
+        ))),
+    }
+}
+
+/// A live query's subscription: its stream of frames, the channel it runs
+/// on (to subscribe again), and its place there.
+struct Subscription {
+    stream: tonic::Streaming<rpc::SubscribeResponse>,
+    client: Client,
+    /// Held while the subscription lives.
+    _slot: Slot,
+}
+
+/// Subscribes to live query `id` of session `server`, on one of the
+/// connection's channels of subscriptions.
+async fn subscription(
+    shared: &Shared,
+    wire: &Wire,
+    conn: &Conn,
+    server: Uuid,
+    id: Uuid,
+) -> Result<Subscription, Failure> {
+    let (mut client, slot) = conn.subscriber(shared, wire).await?;
+    let stream = subscribe(shared, &mut client, server, id).await?;
+    Ok(Subscription {
+        stream,
+        client,
+        _slot: slot,
+    })
 }
 
 /// A notification as the WebSocket protocol carries it.
@@ -1095,22 +1291,73 @@ fn end_server_live(shared: &Shared, server_id: Uuid, message: String) {
     }
 }
 
+/// What the end of a live query's subscription (its `End` frame's reason)
+/// means for the live query.
+#[derive(Debug, PartialEq)]
+enum Ending {
+    /// Killed (by a KILL, or by the server): it is gone, and its subscribers
+    /// hear KILLED.
+    Killed,
+    /// Its session signed out, or was detached: the session ends its live
+    /// queries itself (database.rs), as over WebSocket, where the server
+    /// says nothing. It is not started again.
+    SessionClosed,
+    /// The server is shutting down ("re-subscribing later is reasonable"):
+    /// the connection is lost, and the live query is kept, to start again
+    /// on the next one, as over WebSocket when the server goes.
+    Lost(String),
+    /// It moved to another node of the cluster, its id still valid: it is
+    /// subscribed to again.
+    Resubscribe,
+    /// Any other reason (a cursor too old, which this client never sends; a
+    /// reason this client does not know): it ends with an error naming it.
+    Failed(String),
+}
+
+/// The meaning of an `End` frame's `reason` (surrealdb-protocol's
+/// `SubscribeEndReason`).
+fn ending(reason: i32) -> Ending {
+    use rpc::SubscribeEndReason as Reason;
+    match Reason::try_from(reason) {
+        Ok(Reason::Killed) => Ending::Killed,
+        Ok(Reason::SessionClosed) => Ending::SessionClosed,
+        Ok(Reason::ServerShutdown) => {
+            Ending::Lost("the server is shutting down (it ended the live queries)".to_owned())
+        }
+        Ok(Reason::NodeReassigned) => Ending::Resubscribe,
+        Ok(other) => Ending::Failed(format!(
+            "the live query's subscription ended: the server gave the reason {}",
+            other.as_str_name()
+        )),
+        Err(_) => Ending::Failed(format!(
+            "the live query's subscription ended: the server gave a reason this client does \
+             not know ({reason})"
+        )),
+    }
+}
+
 /// Hands a subscription's notifications to the live query's subscribers,
-/// until it ends, or its connection is lost.
+/// until it ends, or its connection is lost. `server` is the server's id of
+/// the live query's session, `id` the live query's.
 fn pump(
     shared: &Arc<Shared>,
     wire: &Arc<Wire>,
     conn: &Arc<Conn>,
-    mut stream: tonic::Streaming<rpc::SubscribeResponse>,
+    subscription: Subscription,
+    server: Uuid,
     id: Uuid,
 ) {
     let (shared, wire, conn) = (Arc::clone(shared), Arc::clone(wire), Arc::clone(conn));
     tokio::spawn(async move {
+        // The whole of it, its place on its channel included: the block
+        // would capture only the fields it reads, and the place would be
+        // given back at once.
+        let mut subscription = subscription;
         loop {
             let message = tokio::select! {
                 _ = conn.gone.cancelled() => return,
                 _ = shared.closed.cancelled() => return,
-                message = stream.message() => message,
+                message = subscription.stream.message() => message,
             };
             let frame = match message {
                 Ok(Some(response)) => response.frame,
@@ -1146,32 +1393,64 @@ fn pump(
                         }
                     }
                 }
-                Some(rpc::subscribe_response::Frame::End(end))
-                    if end.reason == rpc::SubscribeEndReason::SessionClosed as i32 =>
-                {
-                    // Its session signed out, or was detached: the session
-                    // ends its live queries itself (database.rs), as over
-                    // WebSocket, where the server says nothing. It is not
-                    // started again.
-                    let mut lives = shared.lives();
-                    if let Some(key) = lives.routes.remove(&id) {
-                        lives.records.remove(&key);
+                Some(rpc::subscribe_response::Frame::End(end)) => match ending(end.reason) {
+                    Ending::Killed => {
+                        notify(
+                            &shared,
+                            Notification::new(
+                                id.into(),
+                                None,
+                                Action::Killed,
+                                Value::None,
+                                Value::None,
+                            ),
+                        );
+                        return;
                     }
-                    return;
-                }
-                Some(rpc::subscribe_response::Frame::End(_)) => {
-                    notify(
-                        &shared,
-                        Notification::new(
-                            id.into(),
-                            None,
-                            Action::Killed,
-                            Value::None,
-                            Value::None,
-                        ),
-                    );
-                    return;
-                }
+                    Ending::SessionClosed => {
+                        let mut lives = shared.lives();
+                        if let Some(key) = lives.routes.remove(&id) {
+                            lives.records.remove(&key);
+                        }
+                        return;
+                    }
+                    Ending::Lost(reason) => {
+                        wire.report(&conn, reason);
+                        return;
+                    }
+                    Ending::Resubscribe => {
+                        // On the same channel, in the same place.
+                        let client = &mut subscription.client;
+                        let again = tokio::select! {
+                            _ = conn.gone.cancelled() => return,
+                            _ = shared.closed.cancelled() => return,
+                            again = subscribe(&shared, client, server, id) => again,
+                        };
+                        match again {
+                            Ok(again) => subscription.stream = again,
+                            Err(Failure::Lost(reason)) => {
+                                wire.report(&conn, reason);
+                                return;
+                            }
+                            Err(Failure::Error(error)) => {
+                                end_server_live(
+                                    &shared,
+                                    id,
+                                    format!(
+                                        "the live query moved to another node of the server, \
+                                         and could not be subscribed to again there: {}",
+                                        error.message()
+                                    ),
+                                );
+                                return;
+                            }
+                        }
+                    }
+                    Ending::Failed(message) => {
+                        end_server_live(&shared, id, message);
+                        return;
+                    }
+                },
                 Some(rpc::subscribe_response::Frame::Error(error)) => {
                     end_server_live(&shared, id, wire_error(error).message().to_owned());
                     return;
@@ -1454,9 +1733,8 @@ async fn restart_lives(
                         let server = conn.sessions().get(&session).copied();
                         let subscribed = match server {
                             Some(server) => {
-                                let mut client = conn.client.clone();
-                                match subscribe(&mut client, server, server_id).await {
-                                    Ok(stream) => Ok(stream),
+                                match subscription(shared, wire, conn, server, server_id).await {
+                                    Ok(subscription) => Ok((subscription, server)),
                                     Err(Failure::Lost(reason)) => return Err(reason),
                                     Err(Failure::Error(error)) => Err(error.message().to_owned()),
                                 }
@@ -1464,7 +1742,7 @@ async fn restart_lives(
                             None => Err("its session is not attached".to_owned()),
                         };
                         match subscribed {
-                            Ok(stream) => {
+                            Ok((subscription, server)) => {
                                 {
                                     let mut lives = shared.lives();
                                     if let Some(record) = lives.records.get_mut(&client_id) {
@@ -1474,7 +1752,7 @@ async fn restart_lives(
                                         lives.routes.insert(server_id, client_id);
                                     }
                                 }
-                                pump(shared, wire, conn, stream, server_id);
+                                pump(shared, wire, conn, subscription, server, server_id);
                                 None
                             }
                             Err(reason) => Some(format!(
@@ -1556,6 +1834,69 @@ mod tests {
             panic!("access and refresh tokens are an object");
         };
         assert_eq!(both.get("refresh"), Some(&Value::String("r".to_owned())));
+    }
+
+    #[test]
+    fn only_a_kill_kills_a_live_query_and_a_server_shutting_down_is_a_lost_connection() {
+        use rpc::SubscribeEndReason as Reason;
+        assert_eq!(ending(Reason::Killed as i32), Ending::Killed);
+        assert_eq!(ending(Reason::SessionClosed as i32), Ending::SessionClosed);
+        assert!(matches!(
+            ending(Reason::ServerShutdown as i32),
+            Ending::Lost(_)
+        ));
+        assert_eq!(ending(Reason::NodeReassigned as i32), Ending::Resubscribe);
+        let Ending::Failed(message) = ending(Reason::CursorTooOld as i32) else {
+            panic!("a cursor too old ends the live query with an error");
+        };
+        assert!(message.contains("CURSOR_TOO_OLD"), "{message}");
+        assert!(matches!(
+            ending(Reason::Unspecified as i32),
+            Ending::Failed(_)
+        ));
+        let Ending::Failed(message) = ending(99) else {
+            panic!("an unknown reason ends the live query with an error");
+        };
+        assert!(message.contains("99"), "{message}");
+    }
+
+    /// An HTTP/2 frame: its 9-byte header, and a payload of `length` bytes.
+    fn frame(kind: u8, length: usize) -> Vec<u8> {
+        let mut bytes = vec![
+            (length >> 16) as u8,
+            (length >> 8) as u8,
+            length as u8,
+            kind,
+            0,
+        ];
+        bytes.extend_from_slice(&[0, 0, 0, 1]);
+        // A payload that holds GOAWAY's type byte where a header would.
+        bytes.extend(std::iter::repeat_n(GOAWAY, length));
+        bytes
+    }
+
+    #[test]
+    fn a_goaway_is_found_among_the_frames_however_they_are_read() {
+        const DATA: u8 = 0x0;
+        const SETTINGS: u8 = 0x4;
+        let mut before = frame(SETTINGS, 18);
+        before.extend(frame(DATA, 70_000));
+        before.extend(frame(DATA, 0));
+        let goaway = frame(GOAWAY, 8);
+        // Whole, and a byte at a time: only the GOAWAY's header is one.
+        let mut frames = Frames::default();
+        assert!(!frames.read(&before));
+        assert!(frames.read(&goaway));
+        let mut frames = Frames::default();
+        assert!(!before
+            .iter()
+            .any(|byte| frames.read(std::slice::from_ref(byte))));
+        let found: Vec<bool> = goaway
+            .iter()
+            .map(|byte| frames.read(std::slice::from_ref(byte)))
+            .collect();
+        assert_eq!(found.iter().filter(|&&found| found).count(), 1);
+        assert!(found[8], "found at the header's last byte");
     }
 
     #[test]
