@@ -934,6 +934,13 @@ async fn query(
             None => {}
         }
     };
+    // The stream is read to its end, the server's trailers: one dropped
+    // before them is reset (RST_STREAM) by the client's h2, and a trailer
+    // that comes after the reset is a stream error that h2 counts against
+    // the connection; after 1,024 of them it goes away ("too_many_internal_
+    // resets", h2's streams.rs), which four threads of calls reached within
+    // seconds. The trailers' status is the call's: a failure there fails it.
+    while stream.message().await.map_err(failed)?.is_some() {}
     // A statement that never ran (after a RETURN, say) has no frame, and no
     // result, as over WebSocket.
     let results: Vec<QueryResult> = statements
