@@ -197,12 +197,12 @@ impl Connection {
             // Its calls have failed (or will) with the connection.
             return Ok(());
         }
-        let written = timeout(heartbeat.timeout, async {
+        let written = quietly(timeout(heartbeat.timeout, async {
             for message in messages {
                 sink.feed(message).await?;
             }
             sink.flush().await
-        })
+        }))
         .await;
         match written {
             Ok(Ok(())) => Ok(()),
@@ -251,6 +251,48 @@ impl Connection {
         }
         Ok(Vec::new())
     }
+}
+
+/// Runs `write`, a write to the socket, so that its task is woken only
+/// while the write waits (for room in the socket, or for its timeout).
+///
+/// tokio-tungstenite keeps the waker of the last write, and wakes it, beside
+/// the reader's, whenever the socket becomes readable (its `compat.rs`
+/// registers a write's waker in its read proxy too). A caller that wrote a
+/// request and then sleeps for its answer was so woken for nothing, at the
+/// next answer read for anyone: a third of R7's calls slept twice. The write
+/// here sees a waker that is disarmed once it is done.
+async fn quietly<F: std::future::Future>(write: F) -> F::Output {
+    /// Passes a wake on to the writing task while armed; nothing after.
+    struct Quiet {
+        armed: std::sync::atomic::AtomicBool,
+        task: futures::task::AtomicWaker,
+    }
+    impl futures::task::ArcWake for Quiet {
+        fn wake_by_ref(quiet: &Arc<Self>) {
+            if quiet.armed.load(std::sync::atomic::Ordering::Acquire) {
+                quiet.task.wake();
+            }
+        }
+    }
+
+    let quiet = Arc::new(Quiet {
+        armed: std::sync::atomic::AtomicBool::new(true),
+        task: futures::task::AtomicWaker::new(),
+    });
+    let waker = futures::task::waker(Arc::clone(&quiet));
+    let mut write = std::pin::pin!(write);
+    let output = std::future::poll_fn(|cx| {
+        quiet.task.register(cx.waker());
+        write
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker))
+    })
+    .await;
+    quiet
+        .armed
+        .store(false, std::sync::atomic::Ordering::Release);
+    output
 }
 
 /// Sends a request: on the connection being served, from the caller's own
@@ -701,7 +743,7 @@ async fn exchange(
     params: Vec<Value>,
     session: Uuid,
 ) -> Result<surrealdb::Result<DbResult>, String> {
-    let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+    let limit = shared.heartbeat.answer_limit();
     let id = shared
         .next_id
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -858,4 +900,86 @@ pub(super) fn end_live(shared: &Shared, key: Uuid, message: String) {
         Value::None,
         Value::None,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll};
+    use tokio::net::TcpListener;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    /// Counts the wakes of the task it stands for.
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+    impl futures::task::ArcWake for Wakes {
+        fn wake_by_ref(wakes: &Arc<Self>) {
+            wakes.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A client socket (split) and the server's end of it.
+    async fn pair() -> (
+        SplitSink<WebSocketStream<TcpStream>, Message>,
+        futures::stream::SplitStream<WebSocketStream<TcpStream>>,
+        WebSocketStream<TcpStream>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        let client = WebSocketStream::from_raw_socket(client.unwrap(), Role::Client, None).await;
+        let server =
+            WebSocketStream::from_raw_socket(accepted.unwrap().0, Role::Server, None).await;
+        let (sink, stream) = client.split();
+        (sink, stream, server)
+    }
+
+    /// Writes "request" from a task whose wakes `wakes` counts, as a caller
+    /// does, then lets the reader read the server's answer, and answers how
+    /// often the writer was woken after its write was done.
+    async fn wakes_of_a_writer_when_an_answer_is_read(quiet: bool) -> usize {
+        let (mut sink, mut stream, mut server) = pair().await;
+        let wakes = Arc::new(Wakes::default());
+        let waker = futures::task::waker(Arc::clone(&wakes));
+        let mut cx = Context::from_waker(&waker);
+        let write = async {
+            sink.feed(Message::Binary("request".into())).await?;
+            sink.flush().await
+        };
+        let written = if quiet {
+            std::pin::pin!(quietly(write)).poll(&mut cx)
+        } else {
+            std::pin::pin!(write).poll(&mut cx)
+        };
+        assert!(
+            matches!(written, Poll::Ready(Ok(()))),
+            "a small write is done at once"
+        );
+        // The reader waits for the answer, the server sends it, the reader reads it.
+        let mut reader_cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(stream.poll_next_unpin(&mut reader_cx).is_pending());
+        assert_eq!(
+            server.next().await.unwrap().unwrap(),
+            Message::Binary("request".into())
+        );
+        server.send(Message::Binary("answer".into())).await.unwrap();
+        let answer = stream.next().await.unwrap().unwrap();
+        assert_eq!(answer, Message::Binary("answer".into()));
+        wakes.0.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_wrote_is_not_woken_by_the_answers_read_after() {
+        assert_eq!(wakes_of_a_writer_when_an_answer_is_read(true).await, 0);
+    }
+
+    /// What `quietly` is for: without it, tokio-tungstenite wakes the last
+    /// writer whenever the socket becomes readable. If this starts failing,
+    /// a newer tokio-tungstenite has stopped doing so and `quietly` can go.
+    #[tokio::test]
+    async fn without_quietly_the_last_writer_is_woken_by_a_read() {
+        assert!(wakes_of_a_writer_when_an_answer_is_read(false).await >= 1);
+    }
 }

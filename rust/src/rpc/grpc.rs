@@ -150,7 +150,7 @@ impl Conn {
         {
             return Ok(place(channel));
         }
-        let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+        let limit = shared.heartbeat.answer_limit();
         let client = match timeout(limit, wire.channel(self.id)).await {
             Ok(Ok(client)) => client,
             Ok(Err(reason)) => {
@@ -1227,7 +1227,7 @@ async fn subscribe(
             proto::Uuid::from_uuid(id),
         )),
     };
-    let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+    let limit = shared.heartbeat.answer_limit();
     match timeout(limit, client.subscribe(request)).await {
         Ok(subscribed) => Ok(subscribed.map_err(failed)?.into_inner()),
         Err(_) => Err(Failure::Lost(format!(
@@ -1669,7 +1669,7 @@ async fn exchange(
     params: Vec<Value>,
     session: Uuid,
 ) -> Result<surrealdb::Result<DbResult>, String> {
-    let limit = shared.heartbeat.timeout.max(Duration::from_secs(1));
+    let limit = shared.heartbeat.answer_limit();
     let call = dispatch(shared, wire, conn, method, params, session, None, None);
     match timeout(limit, call).await {
         Err(_) => Err(format!(

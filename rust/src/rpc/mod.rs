@@ -120,6 +120,17 @@ pub struct Heartbeat {
     pub timeout: Duration,
 }
 
+impl Heartbeat {
+    /// How long a call made by the connection itself may wait for its answer:
+    /// a session's replay after a reconnect, or a live query's subscription.
+    /// The heartbeat's deadline, but never under a second, so that a short
+    /// heartbeat tuned to find dead sockets fast does not fail a replay that a
+    /// busy server answers a little late.
+    pub fn answer_limit(&self) -> Duration {
+        self.timeout.max(Duration::from_secs(1))
+    }
+}
+
 impl Default for Heartbeat {
     fn default() -> Self {
         Self {
