@@ -55,6 +55,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use ciborium_io::Read as _;
+use ciborium_io::Write as _;
 use ciborium_ll::{simple, Decoder, Encoder, Header};
 use geo_types::{LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use surrealdb::types::{
@@ -124,6 +125,23 @@ pub struct CborWriter<'a> {
 /// Encodes one value, appending it to `out`.
 pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), TooDeep> {
     CborWriter::new(out).value(value)
+}
+
+/// An encoded value as an array: itself if it is one, empty if it is NONE,
+/// else an array holding it.
+pub fn as_array(mut item: Vec<u8>) -> Vec<u8> {
+    const ARRAY_MAJOR: u8 = 4 << 5;
+    const NONE: [u8; 2] = [0xc0 | TAG_NONE as u8, 0xf6];
+    const EMPTY_ARRAY: u8 = ARRAY_MAJOR;
+    const ARRAY_OF_ONE: u8 = ARRAY_MAJOR | 1;
+    match item.first() {
+        Some(first) if first & 0xe0 == ARRAY_MAJOR => item,
+        _ if item == NONE => vec![EMPTY_ARRAY],
+        _ => {
+            item.insert(0, ARRAY_OF_ONE);
+            item
+        }
+    }
 }
 
 /// Encodes one value into a new buffer.
@@ -201,6 +219,64 @@ impl<'a> CborWriter<'a> {
 
     pub fn end_array(&mut self) {
         self.close(1);
+    }
+
+    // The pieces a value is written from, for writers of values that are not
+    // SurrealDB `Value`s (rpc/transcode.rs writes the server's answers).
+
+    pub(crate) fn null_item(&mut self) {
+        self.null();
+    }
+
+    pub(crate) fn bool_item(&mut self, value: bool) {
+        self.head(Header::Simple(if value {
+            simple::TRUE
+        } else {
+            simple::FALSE
+        }));
+    }
+
+    pub(crate) fn int_item(&mut self, value: i64) {
+        self.int(value);
+    }
+
+    pub(crate) fn float_item(&mut self, value: f64) {
+        self.head(Header::Float(value));
+    }
+
+    pub(crate) fn text_item(&mut self, text: &str) {
+        self.text(text);
+    }
+
+    /// Starts a map of `len` entries, each a text key then its value;
+    /// the keys must come sorted by their bytes, without duplicates.
+    /// [`Self::end_map`] closes it.
+    pub(crate) fn begin_map(&mut self, len: usize) -> Result<(), TooDeep> {
+        self.open(Header::Map(Some(len)))
+    }
+
+    pub(crate) fn end_map(&mut self) {
+        self.close(1);
+    }
+
+    /// Starts a record id of `table`; its key is the next item written, and
+    /// [`Self::end_record_id`] closes it.
+    pub(crate) fn begin_record_id(&mut self, table: &str) -> Result<(), TooDeep> {
+        self.open(Header::Tag(TAG_RECORD_ID))?;
+        self.open(Header::Array(Some(2)))?;
+        self.text(table);
+        Ok(())
+    }
+
+    pub(crate) fn end_record_id(&mut self) {
+        self.close(2);
+    }
+
+    /// Appends one item that is CBOR already, in this encoding.
+    pub fn encoded(&mut self, item: &[u8]) {
+        if self.out.write_all(item).is_err() {
+            unreachable!("writing to a Vec<u8> failed");
+        }
     }
 
     pub fn none(&mut self) -> Result<(), TooDeep> {
@@ -1169,7 +1245,7 @@ impl<'a> CborReader<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::str::FromStr;
 
     use geo_types::{Coord, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
@@ -1272,7 +1348,7 @@ mod tests {
     }
 
     /// At least one value of every kind, and the edge cases of each.
-    pub(super) fn samples() -> Vec<Value> {
+    pub(crate) fn samples() -> Vec<Value> {
         let mut values = vec![
             Value::None,
             Value::Null,

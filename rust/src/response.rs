@@ -71,13 +71,27 @@ fn too_deep(error: TooDeep) -> FfiError {
 /// query, or the single result of a record operation. Immutable once made,
 /// except that [`SurrealResponse::take_results_cbor`] moves the values out.
 pub struct SurrealResponse {
-    statements: Vec<Result<Value, surrealdb::Error>>,
+    statements: Vec<Result<Output, surrealdb::Error>>,
+}
+
+/// A statement's result.
+pub enum Output {
+    Value(Value),
+    /// Encoded already, in `crate::cbor`'s encoding (a server's answer read
+    /// in place: rpc/transcode.rs).
+    Cbor(Vec<u8>),
+}
+
+impl From<Value> for Output {
+    fn from(value: Value) -> Self {
+        Output::Value(value)
+    }
 }
 
 impl SurrealResponse {
     pub fn single(value: Value) -> Self {
         Self {
-            statements: vec![Ok(value)],
+            statements: vec![Ok(Output::Value(value))],
         }
     }
 
@@ -87,14 +101,19 @@ impl SurrealResponse {
         let mut statements = Vec::with_capacity(results.num_statements());
         let mut index = 0;
         while results.num_statements() > 0 {
-            statements.push(results.take::<Value>(index).map_err(classify));
+            statements.push(
+                results
+                    .take::<Value>(index)
+                    .map(Output::Value)
+                    .map_err(classify),
+            );
             index += 1;
         }
         Self { statements }
     }
 
     /// The outcome of each statement, in order, as a server answered them.
-    pub fn from_statements(statements: Vec<Result<Value, surrealdb::Error>>) -> Self {
+    pub fn from_statements(statements: Vec<Result<Output, surrealdb::Error>>) -> Self {
         let statements = statements
             .into_iter()
             .map(|statement| statement.map_err(classify))
@@ -109,10 +128,24 @@ impl SurrealResponse {
     /// A JSON array with one entry per statement: its result, or null where
     /// the statement failed.
     pub fn results_json(&self) -> FfiResult<String> {
+        let decoded = self
+            .statements
+            .iter()
+            .map(|statement| match statement {
+                Ok(Output::Cbor(bytes)) => crate::cbor::decode(bytes, "the result").map(Some),
+                _ => Ok(None),
+            })
+            .collect::<FfiResult<Vec<Option<Value>>>>()?;
         let values: Vec<JsonValue<'_>> = self
             .statements
             .iter()
-            .map(|statement| JsonValue(statement.as_ref().unwrap_or(&Value::Null)))
+            .zip(&decoded)
+            .map(|(statement, decoded)| {
+                JsonValue(match (statement, decoded) {
+                    (_, Some(value)) | (Ok(Output::Value(value)), None) => value,
+                    _ => &Value::Null,
+                })
+            })
             .collect();
         serde_json::to_string(&values)
             .map_err(|e| FfiError::internal(format!("cannot render the results as JSON: {e}")))
@@ -122,7 +155,11 @@ impl SurrealResponse {
     /// the statement failed.
     pub fn results_cbor(&self) -> FfiResult<Vec<u8>> {
         statements_cbor(&self.statements, |writer, statement| match statement {
-            Ok(value) => writer.value(value),
+            Ok(Output::Value(value)) => writer.value(value),
+            Ok(Output::Cbor(bytes)) => {
+                writer.encoded(bytes);
+                Ok(())
+            }
             Err(_) => writer.none(),
         })
     }
@@ -134,7 +171,13 @@ impl SurrealResponse {
     /// the results up to the failing one are NONE already.
     pub fn take_results_cbor(&mut self) -> FfiResult<Vec<u8>> {
         statements_cbor(&mut self.statements, |writer, statement| match statement {
-            Ok(value) => writer.value_owned(std::mem::take(value)),
+            Ok(output) => match std::mem::replace(output, Output::Value(Value::None)) {
+                Output::Value(value) => writer.value_owned(value),
+                Output::Cbor(bytes) => {
+                    writer.encoded(&bytes);
+                    Ok(())
+                }
+            },
             Err(_) => writer.none(),
         })
     }

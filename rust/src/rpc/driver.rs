@@ -17,7 +17,7 @@ use std::time::Duration;
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use surrealdb::types::SurrealValue;
-use surrealdb::types::{Action, Notification, Number, Value};
+use surrealdb::types::{Action, Notification, Value};
 use surrealdb_rpc::{DbResult, QueryType};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Notify};
@@ -30,7 +30,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use uuid::Uuid;
 
-use super::{connection_error, encode_request, LiveRecord, LiveStart, Outgoing, Shared, State};
+use super::transcode::{self, fb};
+use super::{
+    connection_error, encode_request, Answer, LiveRecord, LiveStart, Outgoing, Shared, State,
+};
 use crate::error::{FfiError, FfiResult};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -104,9 +107,11 @@ enum Ended {
 
 /// A call on the wire, waiting for its answer.
 struct Pending {
-    reply: tokio::sync::oneshot::Sender<surrealdb::Result<DbResult>>,
+    reply: tokio::sync::oneshot::Sender<surrealdb::Result<Answer>>,
     /// A `query`: its answer is one result per statement.
     query: bool,
+    /// A `query` whose results are wanted as CBOR.
+    encoded: bool,
     live: Option<LiveStart>,
 }
 
@@ -240,6 +245,7 @@ impl Connection {
                     Pending {
                         reply: outgoing.reply,
                         query: outgoing.query,
+                        encoded: outgoing.encoded,
                         live: outgoing.live,
                     },
                 );
@@ -526,40 +532,56 @@ pub(super) fn transaction_lost(url: &str) -> surrealdb::Error {
     ))
 }
 
-/// A message from the server.
-enum Incoming {
-    /// The answer to request `id`: its result, or its error.
-    Answer(i64, surrealdb::Result<Value>),
+/// A message from the server, verified but not yet decoded.
+enum Incoming<'a> {
+    /// The answer to request `id`: its result (None: the message has
+    /// none), or its error.
+    Answer(i64, surrealdb::Result<Option<fb::Value<'a>>>),
     Notification(Notification),
     /// Not for anyone (an answer without an id, or undecodable).
     Other,
 }
 
-/// Decodes a message. Not through `surrealdb_rpc::db_response_from_bytes`,
+/// Reads a message. Not through `surrealdb_rpc::db_response_from_bytes`,
 /// which refuses a KILLED notification and takes any answer that is an
 /// object with `id` and `action` fields (a record, say) for a notification.
-fn decode(bytes: &[u8]) -> Incoming {
-    let Ok(Value::Object(mut message)) = surrealdb::types::decode::<Value>(bytes) else {
+fn decode(bytes: &[u8]) -> Incoming<'_> {
+    let Some(message) = transcode::root(bytes) else {
         return Incoming::Other;
     };
-    match message.remove("id") {
-        Some(Value::Number(Number::Int(id))) => {
-            let answer = match message.remove("error") {
-                Some(error) => Err(surrealdb::Error::from_value(error).unwrap_or_else(|error| {
-                    surrealdb::Error::internal(format!(
-                        "undecodable error from the server: {error}"
-                    ))
-                })),
-                None => Ok(message.remove("result").unwrap_or_default()),
-            };
-            Incoming::Answer(id, answer)
-        }
-        Some(_) => Incoming::Other,
-        None => match message.remove("result").and_then(notification) {
+    match transcode::field(message, "id") {
+        Some(id) => match id.value_as_int_64() {
+            Some(id) => {
+                let answer = match transcode::field(message, "error") {
+                    Some(error) => Err(server_error(error)),
+                    None => Ok(transcode::field(message, "result")),
+                };
+                Incoming::Answer(id.value(), answer)
+            }
+            None => Incoming::Other,
+        },
+        None => match transcode::field(message, "result")
+            .and_then(|result| transcode::decode(result).ok())
+            .and_then(notification)
+        {
             Some(notification) => Incoming::Notification(notification),
             None => Incoming::Other,
         },
     }
+}
+
+/// The error a server answered.
+fn server_error(error: fb::Value<'_>) -> surrealdb::Error {
+    transcode::decode(error)
+        .and_then(surrealdb::Error::from_value)
+        .unwrap_or_else(|error| {
+            surrealdb::Error::internal(format!("undecodable error from the server: {error}"))
+        })
+}
+
+/// An answer's result as a value (NONE where it has none).
+fn value(result: Option<fb::Value<'_>>) -> surrealdb::Result<Value> {
+    result.map_or(Ok(Value::None), transcode::decode)
 }
 
 /// A live query's notification: `{id, action, record, result}`.
@@ -616,13 +638,16 @@ fn dispatch(shared: &Shared, connection: &Connection, bytes: &[u8]) -> Option<i6
             };
             let result = match answer {
                 Err(error) => Err(error),
-                Ok(value) if call.query => query_results(value).map(|results| {
+                Ok(Some(result)) if call.encoded => {
+                    transcode::statements(result).map(Answer::Encoded)
+                }
+                Ok(result) if call.query => value(result).and_then(query_results).map(|results| {
                     if let Some(start) = call.live {
                         register_live(shared, start, &results);
                     }
-                    DbResult::Query(results)
+                    Answer::Decoded(DbResult::Query(results))
                 }),
-                Ok(value) => Ok(DbResult::Other(value)),
+                Ok(result) => value(result).map(|value| Answer::Decoded(DbResult::Other(value))),
             };
             let _ = call.reply.send(result);
             None
@@ -772,7 +797,7 @@ async fn exchange(
         };
         if let Incoming::Answer(answer, outcome) = decode(&bytes) {
             if answer == id {
-                return Ok(outcome.and_then(|value| match method {
+                return Ok(outcome.and_then(value).and_then(|value| match method {
                     "query" => query_results(value).map(DbResult::Query),
                     _ => Ok(DbResult::Other(value)),
                 }));

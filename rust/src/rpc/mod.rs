@@ -38,6 +38,7 @@ mod driver;
 mod grpc;
 mod listeners;
 mod session;
+mod transcode;
 pub mod verbs;
 
 use std::collections::HashMap;
@@ -194,13 +195,24 @@ struct Lives {
     routes: HashMap<Uuid, Uuid>,
 }
 
+/// A call's answer.
+pub(super) enum Answer {
+    /// Decoded into SurrealDB values.
+    Decoded(DbResult),
+    /// A query's statements, each result CBOR already (a call that asked
+    /// for it, on a WebSocket connection: see transcode.rs).
+    Encoded(Vec<transcode::Statement>),
+}
+
 /// A request for the driver: the encoded message, and where its answer goes.
 struct Outgoing {
     id: i64,
     message: Vec<u8>,
-    reply: oneshot::Sender<surrealdb::Result<DbResult>>,
+    reply: oneshot::Sender<surrealdb::Result<Answer>>,
     /// A `query`: its answer is one result per statement.
     query: bool,
+    /// A `query` whose results are wanted as CBOR (`Answer::Encoded`).
+    encoded: bool,
     /// Set for a call inside a transaction: the connection it began on. On
     /// any other the transaction is gone, so the call is not sent.
     generation: Option<u64>,
@@ -457,13 +469,37 @@ impl Link {
         txn: Option<(Uuid, u64)>,
         live: Option<LiveStart>,
     ) -> surrealdb::Result<DbResult> {
+        match self
+            .request(method, params, session, txn, live, false)
+            .await?
+        {
+            Answer::Decoded(answer) => Ok(answer),
+            Answer::Encoded(_) => Err(surrealdb::Error::internal(
+                "the results of a query came encoded where values were asked for".to_owned(),
+            )),
+        }
+    }
+
+    /// Sends one request and waits for its answer; a `query` whose results
+    /// are wanted `encoded` gets them as CBOR where the connection reads
+    /// them in place (WebSocket), else as values.
+    async fn request(
+        &self,
+        method: &str,
+        params: Vec<Value>,
+        session: Uuid,
+        txn: Option<(Uuid, u64)>,
+        live: Option<LiveStart>,
+        encoded: bool,
+    ) -> surrealdb::Result<Answer> {
         let (current, queue) = match &self.transport {
             Transport::Socket { current, queue } => (current, queue),
             // Boxed: the gRPC call's future is large, and would otherwise
             // be part of every call's (see database.rs's
             // the_future_of_a_call_stays_small).
             Transport::Grpc(wire) => {
-                return Box::pin(grpc::send(self, wire, method, params, session, txn, live)).await
+                let call = grpc::send(self, wire, method, params, session, txn, live);
+                return Box::pin(call).await.map(Answer::Decoded);
             }
         };
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
@@ -474,6 +510,7 @@ impl Link {
             message,
             reply,
             query: method == "query",
+            encoded: encoded && method == "query",
             generation: txn.map(|(_, generation)| generation),
             live,
         };

@@ -9,7 +9,8 @@ use surrealdb::types::Value;
 use surrealdb_rpc::{DbResult, QueryResult, QueryType};
 use uuid::Uuid;
 
-use super::{Forgotten, Link, LiveStart, PendingSink};
+use super::{Answer, Forgotten, Link, LiveStart, PendingSink};
+use crate::response::Output;
 
 /// How a session is authenticated, as it can be done again.
 #[derive(Clone, Default)]
@@ -309,23 +310,47 @@ impl Session {
         bindings: Option<Value>,
         transaction: Option<Transaction>,
     ) -> surrealdb::Result<Vec<QueryResult>> {
-        let params = vec![Value::String(sql), bindings.unwrap_or(Value::None)];
-        let answer = match transaction {
-            None => self.call("query", params).await?,
-            Some(transaction) => {
-                self.ready(true).await?;
-                let txn = Some((transaction.id, transaction.generation));
-                self.link
-                    .send("query", params, self.record.id, txn, None)
-                    .await?
-            }
-        };
-        match answer {
-            DbResult::Query(results) => Ok(results),
-            _ => Err(surrealdb::Error::internal(
-                "the server answered a query with something other than its results".to_owned(),
-            )),
+        match self.run_query(sql, bindings, transaction, false).await? {
+            Answer::Decoded(DbResult::Query(results)) => Ok(results),
+            _ => Err(not_results()),
         }
+    }
+
+    /// Like [`Self::query`], with each statement's result as C++ reads it:
+    /// CBOR where the connection reads the answer in place (WebSocket),
+    /// else a value.
+    pub async fn query_outputs(
+        &self,
+        sql: String,
+        bindings: Option<Value>,
+        transaction: Option<Transaction>,
+    ) -> surrealdb::Result<Vec<surrealdb::Result<Output>>> {
+        match self.run_query(sql, bindings, transaction, true).await? {
+            Answer::Encoded(statements) => Ok(statements
+                .into_iter()
+                .map(|statement| statement.map(Output::Cbor))
+                .collect()),
+            Answer::Decoded(DbResult::Query(results)) => Ok(results
+                .into_iter()
+                .map(|result| result.result.map(Output::Value))
+                .collect()),
+            Answer::Decoded(_) => Err(not_results()),
+        }
+    }
+
+    async fn run_query(
+        &self,
+        sql: String,
+        bindings: Option<Value>,
+        transaction: Option<Transaction>,
+        encoded: bool,
+    ) -> surrealdb::Result<Answer> {
+        let params = vec![Value::String(sql), bindings.unwrap_or(Value::None)];
+        self.ready(true).await?;
+        let txn = transaction.map(|transaction| (transaction.id, transaction.generation));
+        self.link
+            .request("query", params, self.record.id, txn, None, encoded)
+            .await
     }
 
     /// Begins a transaction on the server.
@@ -506,4 +531,10 @@ impl Session {
                 .await;
         }
     }
+}
+
+fn not_results() -> surrealdb::Error {
+    surrealdb::Error::internal(
+        "the server answered a query with something other than its results".to_owned(),
+    )
 }

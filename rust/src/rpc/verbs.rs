@@ -7,7 +7,7 @@
 
 use surrealdb::opt::Resource;
 use surrealdb::types::{Object, RecordId, RecordIdKey, SurrealValue, Value};
-use surrealdb_rpc::{DbResult, QueryResult};
+use surrealdb_rpc::DbResult;
 
 use super::session::{token_value, tokens_of, Session, Transaction};
 use crate::error::{FfiError, FfiResult};
@@ -15,7 +15,7 @@ use crate::operation::{
     auth_error, function_call, is_missing_table, relate_statement, Auth, Operation,
     CONFLICT_ATTEMPTS,
 };
-use crate::response::{is_conflict, sdk_error, SurrealResponse};
+use crate::response::{is_conflict, sdk_error, Output, SurrealResponse};
 
 /// Runs an operation on a session (not one the session runs itself: see
 /// `database.rs`).
@@ -92,14 +92,7 @@ pub async fn run(session: &Session, operation: Operation) -> FfiResult<SurrealRe
                 .query(sql, Some(bindings), None)
                 .await
                 .map_err(sdk_error)?;
-            single(results).map_err(sdk_error)?
-        }
-        Operation::Query { sql, bindings } => {
-            let results = session
-                .query(sql, bindings, None)
-                .await
-                .map_err(sdk_error)?;
-            return Ok(response(results));
+            single(results.into_iter().map(|result| result.result).collect()).map_err(sdk_error)?
         }
         verb => return run_verb(session, verb, None).await,
     };
@@ -127,10 +120,10 @@ pub async fn run_verb(
 ) -> FfiResult<SurrealResponse> {
     if let Operation::Query { sql, bindings } = operation {
         let results = session
-            .query(sql, bindings, transaction)
+            .query_outputs(sql, bindings, transaction)
             .await
             .map_err(sdk_error)?;
-        return Ok(response(results));
+        return Ok(SurrealResponse::from_statements(results));
     }
     let select = matches!(operation, Operation::Select(_));
     let (sql, variables, shape) = statement(operation)?;
@@ -143,28 +136,30 @@ pub async fn run_verb(
         1
     };
     let mut attempt = 1;
-    let value = loop {
+    let output = loop {
         let outcome = session
-            .query(sql.clone(), bindings.clone(), transaction)
+            .query_outputs(sql.clone(), bindings.clone(), transaction)
             .await
             .and_then(single);
         match outcome {
             Err(error) if attempt < attempts && is_conflict(&error) => attempt += 1,
             Err(error) if select && is_missing_table(&error) => {
-                break Value::Array(Default::default())
+                break Output::Value(Value::Array(Default::default()))
             }
             Err(error) => return Err(sdk_error(error)),
-            Ok(value) => break value,
+            Ok(output) => break output,
         }
     };
-    Ok(SurrealResponse::single(match shape {
-        Shape::Value => value,
-        Shape::Records => match value {
-            Value::Array(records) => Value::Array(records),
-            Value::None => Value::Array(Default::default()),
-            record => Value::Array(vec![record].into()),
+    let output = match shape {
+        Shape::Value => output,
+        Shape::Records => match output {
+            Output::Value(Value::Array(records)) => Output::Value(Value::Array(records)),
+            Output::Value(Value::None) => Output::Value(Value::Array(Default::default())),
+            Output::Value(record) => Output::Value(Value::Array(vec![record].into())),
+            Output::Cbor(item) => Output::Cbor(crate::cbor::as_array(item)),
         },
-    }))
+    };
+    Ok(SurrealResponse::from_statements(vec![Ok(output)]))
 }
 
 /// How a verb's statement result becomes its answer.
@@ -293,19 +288,14 @@ fn with_content(variables: &mut Object, statement: String, data: Value) -> Strin
 }
 
 /// The one statement's result.
-fn single(mut results: Vec<QueryResult>) -> surrealdb::Result<Value> {
+fn single<T: From<Value>>(mut results: Vec<surrealdb::Result<T>>) -> surrealdb::Result<T> {
     match results.len() {
-        0 => Ok(Value::None),
-        1 => results.remove(0).result,
+        0 => Ok(T::from(Value::None)),
+        1 => results.remove(0),
         _ => Err(surrealdb::Error::internal(
             "the server answered one statement with several results".to_owned(),
         )),
     }
-}
-
-/// A query's results, one per statement.
-fn response(results: Vec<QueryResult>) -> SurrealResponse {
-    SurrealResponse::from_statements(results.into_iter().map(|result| result.result).collect())
 }
 
 /// The value of an answer to a method other than `query`.
