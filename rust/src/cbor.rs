@@ -1892,6 +1892,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_encoded_value_as_an_array() {
+        let one = Value::Object(object(&[("a", int(1))]));
+        let as_array = |value: &Value| decode_ok(&as_array(encode(value).unwrap()));
+        assert_eq!(as_array(&one), Value::Array(array(vec![one.clone()])));
+        let many = Value::Array(array(vec![int(1), int(2)]));
+        assert_eq!(as_array(&many), many);
+        assert_eq!(as_array(&Value::None), Value::Array(Array::new()));
+        assert_eq!(as_array(&Value::Null), Value::Array(array(vec![Value::Null])));
+    }
+
+    #[test]
     fn appends_to_a_reused_buffer() {
         let mut out = vec![0xaa];
         encode_into(&int(1), &mut out).unwrap();
