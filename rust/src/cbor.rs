@@ -1899,7 +1899,10 @@ pub(crate) mod tests {
         let many = Value::Array(array(vec![int(1), int(2)]));
         assert_eq!(as_array(&many), many);
         assert_eq!(as_array(&Value::None), Value::Array(Array::new()));
-        assert_eq!(as_array(&Value::Null), Value::Array(array(vec![Value::Null])));
+        assert_eq!(
+            as_array(&Value::Null),
+            Value::Array(array(vec![Value::Null]))
+        );
     }
 
     #[test]

@@ -233,6 +233,11 @@ impl Connection {
                 return Ok(batch);
             };
             for outgoing in batch {
+                if outgoing.reply.is_closed() {
+                    // Its caller stopped waiting (cancelled, or out of
+                    // time) while it queued: it is not sent.
+                    continue;
+                }
                 if outgoing
                     .generation
                     .is_some_and(|began| began != self.generation)
@@ -299,6 +304,31 @@ async fn quietly<F: std::future::Future>(write: F) -> F::Output {
         .armed
         .store(false, std::sync::atomic::Ordering::Release);
     output
+}
+
+/// A call's caller, waiting for the answer. If it stops waiting first
+/// (cancelled, or out of time), the call's pending entry is forgotten: it
+/// would otherwise stay until the connection ends if the answer never came
+/// (a request never written). Forget the guard itself once answered.
+pub(super) struct Waiting<'a> {
+    current: &'a Current,
+    id: i64,
+}
+
+impl<'a> Waiting<'a> {
+    pub(super) fn new(current: &'a Current, id: i64) -> Self {
+        Self { current, id }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.current.get() {
+            if let Some(pending) = connection.pending().as_mut() {
+                pending.remove(&self.id);
+            }
+        }
+    }
 }
 
 /// Sends a request: on the connection being served, from the caller's own
@@ -817,7 +847,8 @@ async fn restore(shared: &Shared, socket: &mut Socket) -> Result<(), String> {
             let outcome = exchange(shared, socket, method, params, record.id).await?;
             replay.answer(outcome);
         }
-        record.restored(replay, generation);
+        // One the server refused to attach is set up again at its next call.
+        let _ = record.restored(replay, generation);
     }
     restart_lives(shared, socket).await
 }
@@ -993,6 +1024,36 @@ mod tests {
         let answer = stream.next().await.unwrap().unwrap();
         assert_eq!(answer, Message::Binary("answer".into()));
         wakes.0.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_stops_waiting_leaves_no_pending_call() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, _accepted) = tokio::join!(client, listener.accept());
+        let client = MaybeTlsStream::Plain(client.unwrap());
+        let client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        let connection = Arc::new(Connection::new(client.split().0, 1));
+        let current = Current::default();
+        current.set(Some(Arc::clone(&connection)));
+        let mut answers = Vec::new();
+        for id in [1, 2] {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            answers.push(answer);
+            let call = Pending {
+                reply,
+                query: false,
+                encoded: false,
+                live: None,
+            };
+            connection.pending().as_mut().unwrap().insert(id, call);
+        }
+        let pending = |id| connection.pending().as_ref().unwrap().contains_key(&id);
+        // Call 1's caller stops waiting; call 2's is answered.
+        drop(Waiting::new(&current, 1));
+        std::mem::forget(Waiting::new(&current, 2));
+        assert!(!pending(1));
+        assert!(pending(2));
     }
 
     #[tokio::test]

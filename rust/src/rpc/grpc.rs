@@ -868,9 +868,6 @@ impl Statement {
     }
 }
 
-/// The most statements a query's answer may announce (it sizes a vector).
-const MAX_STATEMENTS: usize = 1 << 20;
-
 /// Runs a query, gathering its streamed frames into one result per
 /// statement that ran, as the WebSocket protocol answers.
 async fn query(
@@ -894,12 +891,9 @@ async fn query(
         max_batch_records: 0,
     };
     let mut stream = client.query(request).await.map_err(failed)?.into_inner();
-    let mut statements: Vec<Option<Statement>> = Vec::new();
-    let too_many = || {
-        Failure::Error(surrealdb::Error::internal(
-            "the server announced more statements than a query can have".to_owned(),
-        ))
-    };
+    // By statement index: only those with frames (a server's count or
+    // index sizes nothing).
+    let mut statements: std::collections::BTreeMap<u64, Statement> = Default::default();
     let end = loop {
         let Some(response) = stream.message().await.map_err(failed)? else {
             return Err(Failure::Lost(
@@ -907,24 +901,11 @@ async fn query(
             ));
         };
         match response.frame {
-            Some(rpc::query_response::Frame::Begin(begin)) => {
-                let count = begin.statement_count as usize;
-                if count > MAX_STATEMENTS {
-                    return Err(too_many());
-                }
-                statements.clear();
-                statements.resize_with(count, || None);
-            }
+            Some(rpc::query_response::Frame::Begin(_)) => statements.clear(),
             Some(rpc::query_response::Frame::Batch(batch)) => {
-                let index = batch.query_index as usize;
-                if index >= MAX_STATEMENTS {
-                    return Err(too_many());
-                }
-                if index >= statements.len() {
-                    statements.resize_with(index + 1, || None);
-                }
-                statements[index]
-                    .get_or_insert_with(Statement::default)
+                statements
+                    .entry(batch.query_index.into())
+                    .or_default()
                     .add(batch);
             }
             Some(rpc::query_response::Frame::End(end)) => break end,
@@ -943,11 +924,7 @@ async fn query(
     while stream.message().await.map_err(failed)?.is_some() {}
     // A statement that never ran (after a RETURN, say) has no frame, and no
     // result, as over WebSocket.
-    let results: Vec<QueryResult> = statements
-        .into_iter()
-        .flatten()
-        .map(Statement::result)
-        .collect();
+    let results: Vec<QueryResult> = statements.into_values().map(Statement::result).collect();
     if results.len() != end.result_count as usize {
         return Err(Failure::Lost(format!(
             "the query's answer announced {} results, and {} arrived",
@@ -1693,7 +1670,8 @@ async fn restore(shared: &Arc<Shared>, wire: &Arc<Wire>, conn: &Arc<Conn>) -> Re
             let outcome = exchange(shared, wire, conn, method, params, record.id).await?;
             replay.answer(outcome);
         }
-        record.restored(replay, conn.generation);
+        // One the server refused to attach is set up again at its next call.
+        let _ = record.restored(replay, conn.generation);
     }
     restart_lives(shared, wire, conn).await
 }

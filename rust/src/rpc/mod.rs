@@ -514,8 +514,12 @@ impl Link {
             generation: txn.map(|(_, generation)| generation),
             live,
         };
+        let waiting = driver::Waiting::new(current, id);
         driver::send(&self.shared, current, queue, outgoing).await?;
-        answer.await.unwrap_or_else(|_| {
+        let answer = answer.await;
+        // Answered (or failed): its entry is gone already.
+        std::mem::forget(waiting);
+        answer.unwrap_or_else(|_| {
             Err(connection_error(format!(
                 "the connection to {} closed before answering",
                 self.shared.url

@@ -81,18 +81,24 @@ impl SessionRecord {
             steps,
             current: None,
             lost: None,
+            unattached: None,
         }
     }
 
     /// Keeps what a replay learnt: a renewed token, or that the
-    /// authentication is lost.
-    pub fn restored(&self, replay: Replay, generation: u64) {
+    /// authentication is lost. Err: the server refused to attach the
+    /// session, which stays unattached, to be set up again at its next call.
+    pub fn restored(&self, replay: Replay, generation: u64) -> surrealdb::Result<()> {
         let mut state = self.state();
+        if let Some(error) = replay.unattached {
+            return Err(error);
+        }
         if matches!(state.auth, Auth::Token { .. }) {
             state.auth = replay.state.auth;
         }
         state.lost = replay.lost;
         state.attached = generation;
+        Ok(())
     }
 }
 
@@ -111,6 +117,8 @@ pub(super) struct Replay {
     steps: VecDeque<Step>,
     current: Option<Step>,
     lost: Option<surrealdb::Error>,
+    /// Why the server refused to attach it, if it did: nothing else is sent.
+    unattached: Option<surrealdb::Error>,
 }
 
 impl Replay {
@@ -182,7 +190,11 @@ impl Replay {
                 }
             }
             (Some(Step::Refresh), Err(error)) => self.lose(&error),
-            (Some(Step::Attach | Step::Use), Err(error)) => self.lose(&error),
+            (Some(Step::Attach), Err(error)) => {
+                self.steps.clear();
+                self.unattached = Some(error);
+            }
+            (Some(Step::Use), Err(error)) => self.lose(&error),
             _ => {}
         }
     }
@@ -283,10 +295,26 @@ impl Session {
         if self.record.state().attached != generation {
             let _attaching = self.record.attaching.lock().await;
             if self.record.state().attached != generation {
-                self.link
-                    .send("attach", Vec::new(), self.record.id, None, None)
-                    .await?;
-                self.record.state().attached = generation;
+                // New to this connection: attached, and set up as it was if
+                // it was before (when the server refused to attach it while
+                // the connection was restored).
+                let mut replay = self.record.replay();
+                while let Some((method, params)) = replay.next_step() {
+                    let outcome = self
+                        .link
+                        .send(method, params, self.record.id, None, None)
+                        .await;
+                    match outcome {
+                        Err(error) if error.is_connection() => return Err(error),
+                        outcome => replay.answer(outcome),
+                    }
+                }
+                self.record.restored(replay, generation)?;
+                if check_lost {
+                    if let Some(error) = self.record.lost() {
+                        return Err(error);
+                    }
+                }
             }
         }
         Ok(generation)
@@ -537,4 +565,83 @@ fn not_results() -> surrealdb::Error {
     surrealdb::Error::internal(
         "the server answered a query with something other than its results".to_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> SessionRecord {
+        let record = SessionRecord {
+            id: Uuid::new_v4(),
+            state: Mutex::default(),
+            attaching: tokio::sync::Mutex::new(()),
+        };
+        {
+            let mut state = record.state();
+            state.namespace = Some("ns".to_owned());
+            state.auth = Auth::Credentials(Value::String("credentials".to_owned()));
+            state.variables.insert("x".to_owned(), Value::Bool(true));
+            state.attached = 1;
+        }
+        record
+    }
+
+    /// Replays `record` on connection 2, answering each request with
+    /// `answer`; the methods it sent.
+    fn replay(
+        record: &SessionRecord,
+        answer: impl Fn(&str) -> surrealdb::Result<DbResult>,
+    ) -> (Vec<&'static str>, surrealdb::Result<()>) {
+        let mut replay = record.replay();
+        let mut sent = Vec::new();
+        while let Some((method, _)) = replay.next_step() {
+            sent.push(method);
+            replay.answer(answer(method));
+        }
+        (sent, record.restored(replay, 2))
+    }
+
+    #[test]
+    fn a_session_is_set_up_again_as_it_was() {
+        let record = record();
+        let (sent, outcome) = replay(&record, |_| Ok(DbResult::Other(Value::None)));
+        assert_eq!(sent, ["attach", "signin", "use", "let"]);
+        assert!(outcome.is_ok());
+        assert_eq!(record.state().attached, 2);
+        assert!(record.lost().is_none());
+    }
+
+    #[test]
+    fn a_session_the_server_refused_to_attach_stays_unattached() {
+        let record = record();
+        let (sent, outcome) = replay(&record, |method| match method {
+            "attach" => Err(surrealdb::Error::internal("too many sessions".to_owned())),
+            _ => Ok(DbResult::Other(Value::None)),
+        });
+        // Nothing is sent on a session the server does not know.
+        assert_eq!(sent, ["attach"]);
+        let error = outcome.unwrap_err();
+        assert!(error.message().contains("too many sessions"), "{error}");
+        // Its next call sets it up again, from the start.
+        assert_eq!(record.state().attached, 1);
+        let (sent, outcome) = replay(&record, |_| Ok(DbResult::Other(Value::None)));
+        assert_eq!(sent, ["attach", "signin", "use", "let"]);
+        assert!(outcome.is_ok());
+        assert_eq!(record.state().attached, 2);
+    }
+
+    #[test]
+    fn a_session_whose_sign_in_failed_is_lost_until_it_signs_in_again() {
+        let record = record();
+        let (sent, outcome) = replay(&record, |method| match method {
+            "signin" => Err(surrealdb::Error::not_allowed("expired".to_owned(), None)),
+            _ => Ok(DbResult::Other(Value::None)),
+        });
+        assert_eq!(sent, ["attach", "signin", "use", "let"]);
+        assert!(outcome.is_ok());
+        assert_eq!(record.state().attached, 2);
+        let lost = record.lost().expect("the session is lost");
+        assert!(lost.message().contains("sign in again"), "{lost}");
+    }
 }
