@@ -309,7 +309,8 @@ async fn quietly<F: std::future::Future>(write: F) -> F::Output {
 /// A call's caller, waiting for the answer. If it stops waiting first
 /// (cancelled, or out of time), the call's pending entry is forgotten: it
 /// would otherwise stay until the connection ends if the answer never came
-/// (a request never written). Forget the guard itself once answered.
+/// (a request never written). A live query's start is kept: its answer
+/// registers the live query, which the server runs either way.
 pub(super) struct Waiting<'a> {
     current: &'a Current,
     id: i64,
@@ -319,13 +320,23 @@ impl<'a> Waiting<'a> {
     pub(super) fn new(current: &'a Current, id: i64) -> Self {
         Self { current, id }
     }
+
+    /// The answer came (or the call failed): its entry is gone already.
+    pub(super) fn answered(self) {
+        std::mem::forget(self);
+    }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.current.get() {
             if let Some(pending) = connection.pending().as_mut() {
-                pending.remove(&self.id);
+                if pending
+                    .get(&self.id)
+                    .is_some_and(|call| call.live.is_none())
+                {
+                    pending.remove(&self.id);
+                }
             }
         }
     }
@@ -1036,24 +1047,38 @@ mod tests {
         let connection = Arc::new(Connection::new(client.split().0, 1));
         let current = Current::default();
         current.set(Some(Arc::clone(&connection)));
+        unsafe extern "C" fn ignore(_: *mut std::ffi::c_void, _: *const u8, _: usize) {}
         let mut answers = Vec::new();
-        for id in [1, 2] {
+        for id in [1, 2, 3] {
             let (reply, answer) = tokio::sync::oneshot::channel();
             answers.push(answer);
+            // Call 3 starts a live query.
+            let live = (id == 3).then(|| LiveStart {
+                session: Uuid::new_v4(),
+                serial: 0,
+                sql: "LIVE SELECT * FROM person".to_owned(),
+                bindings: None,
+                sink: super::super::PendingSink::new(
+                    crate::live::Sink::new(Some(ignore), std::ptr::null_mut()).unwrap(),
+                ),
+            });
             let call = Pending {
                 reply,
-                query: false,
+                query: true,
                 encoded: false,
-                live: None,
+                live,
             };
             connection.pending().as_mut().unwrap().insert(id, call);
         }
         let pending = |id| connection.pending().as_ref().unwrap().contains_key(&id);
-        // Call 1's caller stops waiting; call 2's is answered.
+        // Call 1's caller stops waiting; call 2's is answered; call 3's
+        // caller stops waiting, but its live query will start regardless.
         drop(Waiting::new(&current, 1));
-        std::mem::forget(Waiting::new(&current, 2));
+        Waiting::new(&current, 2).answered();
+        drop(Waiting::new(&current, 3));
         assert!(!pending(1));
         assert!(pending(2));
+        assert!(pending(3));
     }
 
     #[tokio::test]

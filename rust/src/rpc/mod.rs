@@ -504,6 +504,9 @@ impl Link {
         };
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let message = encode_request(id, method, params, Some(session), txn.map(|(id, _)| id))?;
+        // Declared first, so dropped last: once it runs, the call's reply
+        // channel is closed, and a writer that finds it queued skips it.
+        let waiting = driver::Waiting::new(current, id);
         let (reply, answer) = oneshot::channel();
         let outgoing = Outgoing {
             id,
@@ -514,11 +517,9 @@ impl Link {
             generation: txn.map(|(_, generation)| generation),
             live,
         };
-        let waiting = driver::Waiting::new(current, id);
         driver::send(&self.shared, current, queue, outgoing).await?;
         let answer = answer.await;
-        // Answered (or failed): its entry is gone already.
-        std::mem::forget(waiting);
+        waiting.answered();
         answer.unwrap_or_else(|_| {
             Err(connection_error(format!(
                 "the connection to {} closed before answering",

@@ -85,11 +85,16 @@ impl SessionRecord {
         }
     }
 
-    /// Keeps what a replay learnt: a renewed token, or that the
-    /// authentication is lost. Err: the server refused to attach the
-    /// session, which stays unattached, to be set up again at its next call.
+    /// Keeps what a replay on connection `generation` learnt: a renewed
+    /// token, or that the authentication is lost. Nothing, if a newer
+    /// connection has set the session up meanwhile. Err: the server refused
+    /// to attach the session, which stays unattached, to be set up again at
+    /// its next call.
     pub fn restored(&self, replay: Replay, generation: u64) -> surrealdb::Result<()> {
         let mut state = self.state();
+        if state.attached > generation {
+            return Ok(());
+        }
         if let Some(error) = replay.unattached {
             return Err(error);
         }
@@ -190,6 +195,9 @@ impl Replay {
                 }
             }
             (Some(Step::Refresh), Err(error)) => self.lose(&error),
+            // Attached already: by a setup that was cut short after its
+            // attach (its caller cancelled), or by the connection's restore.
+            (Some(Step::Attach), Err(error)) if error.is_already_exists() => {}
             (Some(Step::Attach), Err(error)) => {
                 self.steps.clear();
                 self.unattached = Some(error);
@@ -629,6 +637,38 @@ mod tests {
         assert_eq!(sent, ["attach", "signin", "use", "let"]);
         assert!(outcome.is_ok());
         assert_eq!(record.state().attached, 2);
+    }
+
+    #[test]
+    fn a_session_attached_already_is_set_up_on() {
+        // Its last setup was cut short after the attach (its caller
+        // cancelled): the server answers the attach "already exists".
+        let record = record();
+        let (sent, outcome) = replay(&record, |method| match method {
+            "attach" => Err(surrealdb::Error::already_exists(
+                "Session already exists".to_owned(),
+                None,
+            )),
+            _ => Ok(DbResult::Other(Value::None)),
+        });
+        assert_eq!(sent, ["attach", "signin", "use", "let"]);
+        assert!(outcome.is_ok());
+        assert_eq!(record.state().attached, 2);
+    }
+
+    #[test]
+    fn a_setup_outrun_by_a_newer_connection_changes_nothing() {
+        let record = record();
+        // The connection was restored (connection 3) while a setup on
+        // connection 2 was under way, and its restore set the session up.
+        record.state().attached = 3;
+        let (_, outcome) = replay(&record, |method| match method {
+            "attach" => Err(surrealdb::Error::internal("refused".to_owned())),
+            _ => Ok(DbResult::Other(Value::None)),
+        });
+        assert!(outcome.is_ok());
+        assert_eq!(record.state().attached, 3);
+        assert!(record.lost().is_none());
     }
 
     #[test]
