@@ -301,31 +301,38 @@ impl Session {
             }
         }
         if self.record.state().attached != generation {
-            let _attaching = self.record.attaching.lock().await;
-            if self.record.state().attached != generation {
-                // New to this connection: attached, and set up as it was if
-                // it was before (when the server refused to attach it while
-                // the connection was restored).
-                let mut replay = self.record.replay();
-                while let Some((method, params)) = replay.next_step() {
-                    let outcome = self
-                        .link
-                        .send(method, params, self.record.id, None, None)
-                        .await;
-                    match outcome {
-                        Err(error) if error.is_connection() => return Err(error),
-                        outcome => replay.answer(outcome),
-                    }
-                }
-                self.record.restored(replay, generation)?;
-                if check_lost {
-                    if let Some(error) = self.record.lost() {
-                        return Err(error);
-                    }
-                }
-            }
+            // Boxed: rare (once per session and connection), and its future
+            // would otherwise be part of every call's (see database.rs's
+            // the_future_of_a_call_stays_small).
+            Box::pin(self.set_up(generation, check_lost)).await?;
         }
         Ok(generation)
+    }
+
+    /// Sets this session up on connection `generation`: attached, and as it
+    /// was if it was before (when the server refused to attach it while the
+    /// connection was restored).
+    async fn set_up(&self, generation: u64, check_lost: bool) -> surrealdb::Result<()> {
+        let _attaching = self.record.attaching.lock().await;
+        if self.record.state().attached == generation {
+            return Ok(());
+        }
+        let mut replay = self.record.replay();
+        while let Some((method, params)) = replay.next_step() {
+            let outcome = self
+                .link
+                .send(method, params, self.record.id, None, None)
+                .await;
+            match outcome {
+                Err(error) if error.is_connection() => return Err(error),
+                outcome => replay.answer(outcome),
+            }
+        }
+        self.record.restored(replay, generation)?;
+        match self.record.lost() {
+            Some(error) if check_lost => Err(error),
+            _ => Ok(()),
+        }
     }
 
     /// Runs one RPC method on this session.
