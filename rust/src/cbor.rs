@@ -108,10 +108,12 @@ pub struct TooDeep;
 impl TooDeep {
     /// The error for the C caller, with the status code that fits the context.
     pub fn into_error(self, code: i32, what: &str) -> FfiError {
-        FfiError::new(
-            code,
-            format!("{what} is nested deeper than {MAX_DEPTH} arrays, objects and tags, the limit of the CBOR encoding"),
-        )
+        FfiError::new(code, self.message(what))
+    }
+
+    /// What is wrong with `what`.
+    pub fn message(self, what: &str) -> String {
+        format!("{what} is nested deeper than {MAX_DEPTH} arrays, objects and tags, the limit of the CBOR encoding")
     }
 }
 

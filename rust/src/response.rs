@@ -1,5 +1,7 @@
 //! The object behind `SurrealResponse*`: one outcome per statement.
 
+use std::borrow::Cow;
+
 use surrealdb::types::{SurrealValue, Value};
 use surrealdb::IndexedResults;
 
@@ -128,25 +130,16 @@ impl SurrealResponse {
     /// A JSON array with one entry per statement: its result, or null where
     /// the statement failed.
     pub fn results_json(&self) -> FfiResult<String> {
-        let decoded = self
+        let results = self
             .statements
             .iter()
             .map(|statement| match statement {
-                Ok(Output::Cbor(bytes)) => crate::cbor::decode(bytes, "the result").map(Some),
-                _ => Ok(None),
+                Ok(Output::Value(value)) => Ok(Cow::Borrowed(value)),
+                Ok(Output::Cbor(bytes)) => crate::cbor::decode(bytes, "the result").map(Cow::Owned),
+                Err(_) => Ok(Cow::Owned(Value::Null)),
             })
-            .collect::<FfiResult<Vec<Option<Value>>>>()?;
-        let values: Vec<JsonValue<'_>> = self
-            .statements
-            .iter()
-            .zip(&decoded)
-            .map(|(statement, decoded)| {
-                JsonValue(match (statement, decoded) {
-                    (_, Some(value)) | (Ok(Output::Value(value)), None) => value,
-                    _ => &Value::Null,
-                })
-            })
-            .collect();
+            .collect::<FfiResult<Vec<Cow<'_, Value>>>>()?;
+        let values: Vec<JsonValue<'_>> = results.iter().map(|value| JsonValue(value)).collect();
         serde_json::to_string(&values)
             .map_err(|e| FfiError::internal(format!("cannot render the results as JSON: {e}")))
     }

@@ -655,9 +655,7 @@ fn notification(value: Value) -> Option<Notification> {
 /// A query's answer: one result per statement.
 fn query_results(value: Value) -> surrealdb::Result<Vec<surrealdb_rpc::QueryResult>> {
     let Value::Array(results) = value else {
-        return Err(surrealdb::Error::internal(
-            "the server answered a query with something other than its results".to_owned(),
-        ));
+        return Err(super::not_results());
     };
     results
         .into_iter()

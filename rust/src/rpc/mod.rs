@@ -195,6 +195,13 @@ struct Lives {
     routes: HashMap<Uuid, Uuid>,
 }
 
+/// A query answered with something other than one result per statement.
+fn not_results() -> surrealdb::Error {
+    surrealdb::Error::internal(
+        "the server answered a query with something other than its results".to_owned(),
+    )
+}
+
 /// A call's answer.
 pub(super) enum Answer {
     /// Decoded into SurrealDB values.

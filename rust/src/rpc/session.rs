@@ -9,7 +9,7 @@ use surrealdb::types::Value;
 use surrealdb_rpc::{DbResult, QueryResult, QueryType};
 use uuid::Uuid;
 
-use super::{Answer, Forgotten, Link, LiveStart, PendingSink};
+use super::{not_results, Answer, Forgotten, Link, LiveStart, PendingSink};
 use crate::response::Output;
 
 /// How a session is authenticated, as it can be done again.
@@ -574,12 +574,6 @@ impl Session {
                 .await;
         }
     }
-}
-
-fn not_results() -> surrealdb::Error {
-    surrealdb::Error::internal(
-        "the server answered a query with something other than its results".to_owned(),
-    )
 }
 
 #[cfg(test)]

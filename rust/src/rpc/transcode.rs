@@ -66,9 +66,7 @@ pub type Statement = surrealdb::Result<Vec<u8>>;
 /// them (`QueryResult::from_value`), with each result written as CBOR.
 pub(super) fn statements(result: fb::Value<'_>) -> surrealdb::Result<Vec<Statement>> {
     let Some(items) = result.value_as_array().and_then(|array| array.values()) else {
-        return Err(surrealdb::Error::internal(
-            "the server answered a query with something other than its results".to_owned(),
-        ));
+        return Err(super::not_results());
     };
     items.iter().map(statement).collect()
 }
@@ -111,11 +109,8 @@ fn statement(value: fb::Value<'_>) -> surrealdb::Result<Statement> {
     Ok(written.map(|()| out))
 }
 
-fn too_deep(_: TooDeep) -> surrealdb::Error {
-    surrealdb::Error::internal(format!(
-        "the result is nested deeper than {} arrays, objects and tags, the limit of the CBOR encoding",
-        crate::cbor::SURREAL_CBOR_MAX_DEPTH
-    ))
+fn too_deep(error: TooDeep) -> surrealdb::Error {
+    surrealdb::Error::internal(error.message("the result"))
 }
 
 /// Writes one value as CBOR.
