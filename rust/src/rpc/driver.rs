@@ -30,6 +30,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use uuid::Uuid;
 
+use super::restart;
 use super::transcode::{self, fb};
 use super::{
     connection_error, encode_request, Answer, LiveRecord, LiveStart, Outgoing, Shared, State,
@@ -850,94 +851,27 @@ async fn exchange(
 async fn restore(shared: &Shared, socket: &mut Socket) -> Result<(), String> {
     let sessions: Vec<_> = shared.sessions().values().cloned().collect();
     let generation = shared.status.borrow().generation + 1;
+    let mut unattached = HashMap::new();
     for record in sessions {
         let mut replay = record.replay();
         while let Some((method, params)) = replay.next_step() {
             let outcome = exchange(shared, socket, method, params, record.id).await?;
             replay.answer(outcome);
         }
-        // One the server refused to attach is set up again at its next call.
-        let _ = record.restored(replay, generation);
+        // One the server refused to attach is set up again at its next
+        // call; its live queries end.
+        if let Err(error) = record.restored(replay, generation) {
+            unattached.insert(record.id, error);
+        }
     }
-    restart_lives(shared, socket).await
-}
-
-/// Starts each live query again, on its session; one that cannot start ends,
-/// and its subscriber is told why.
-async fn restart_lives(shared: &Shared, socket: &mut Socket) -> Result<(), String> {
-    let lives: Vec<(Uuid, Uuid, String, Option<Value>, bool)> = shared
-        .lives()
-        .records
-        .iter()
-        .map(|(client_id, record)| {
-            (
-                *client_id,
-                record.session,
-                record.sql.clone(),
-                record.bindings.clone(),
-                record.restartable,
-            )
-        })
-        .collect();
-    for (client_id, session, sql, bindings, restartable) in lives {
-        let failure = if !restartable {
-            Some(
-                "the live query ended when its connection was lost: its SurrealQL holds more \
-                 than the LIVE statement, which would run again"
-                    .to_owned(),
-            )
-        } else if let Some(error) = session_lost(shared, session) {
-            Some(format!(
-                "the live query ended when its connection was lost: its session could not be \
-                 restored ({})",
-                error.message()
-            ))
-        } else {
-            let params = vec![Value::String(sql), bindings.unwrap_or(Value::None)];
-            match exchange(shared, socket, "query", params, session).await? {
-                Ok(DbResult::Query(results)) => match started_live(&results) {
-                    Some(server_id) => {
-                        let mut lives = shared.lives();
-                        if let Some(record) = lives.records.get_mut(&client_id) {
-                            let old = std::mem::replace(&mut record.server_id, server_id);
-                            lives.routes.remove(&old);
-                            lives.routes.insert(server_id, client_id);
-                        }
-                        None
-                    }
-                    None => Some(restart_error(&results)),
-                },
-                Ok(_) => Some("the server's answer started no live query".to_owned()),
-                Err(error) => Some(format!(
-                    "the live query could not be started again after a reconnect: {}",
-                    error.message()
-                )),
-            }
-        };
-        if let Some(message) = failure {
-            end_live(shared, client_id, message);
+    for live in restart::restarts(shared, &unattached) {
+        let outcome = exchange(shared, socket, "query", live.params, live.session).await?;
+        match restart::restarted(outcome) {
+            Ok(server_id) => restart::reroute(shared, live.key, server_id),
+            Err(message) => end_live(shared, live.key, message),
         }
     }
     Ok(())
-}
-
-/// Why a session's authentication could not be restored, if it could not.
-pub(super) fn session_lost(shared: &Shared, session: Uuid) -> Option<surrealdb::Error> {
-    let record = shared.sessions().get(&session).cloned();
-    record.and_then(|record| record.lost())
-}
-
-pub(super) fn restart_error(results: &[surrealdb_rpc::QueryResult]) -> String {
-    let cause = results
-        .iter()
-        .find_map(|result| result.result.as_ref().err());
-    match cause {
-        Some(error) => format!(
-            "the live query could not be started again after a reconnect: {}",
-            error.message()
-        ),
-        None => "the live query could not be started again after a reconnect".to_owned(),
-    }
 }
 
 /// Ends a live query the link can no longer keep: its subscriber gets the

@@ -52,7 +52,8 @@ use tonic::codegen::Service;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Uri};
 use uuid::Uuid;
 
-use super::driver::{end_live, notify, register_live, restart_error, session_lost, started_live};
+use super::driver::{end_live, notify, register_live, started_live};
+use super::restart;
 use super::{connection_error, Link, LiveStart, Shared, State};
 use crate::error::{FfiError, FfiResult};
 
@@ -1337,6 +1338,8 @@ fn pump(
         // would capture only the fields it reads, and the place would be
         // given back at once.
         let mut subscription = subscription;
+        // Whether the stream has ended without a reason since its last frame.
+        let mut unexplained = false;
         loop {
             let message = tokio::select! {
                 _ = conn.gone.cancelled() => return,
@@ -1344,13 +1347,46 @@ fn pump(
                 message = subscription.stream.message() => message,
             };
             let frame = match message {
-                Ok(Some(response)) => response.frame,
-                Ok(None) => {
-                    wire.report(
-                        &conn,
-                        "a live query's subscription ended without a reason".to_owned(),
+                Ok(Some(response)) => {
+                    unexplained = false;
+                    response.frame
+                }
+                // The server closed the stream without its last frame: it
+                // sends the End of a KILL, a detach or its shutdown only if
+                // the subscriber's queue has room. Subscribing again tells
+                // which (the live query is gone, or the connection is), and
+                // goes on if it was neither. Twice in a row, it ends.
+                Ok(None) if unexplained => {
+                    end_server_live(
+                        &shared,
+                        id,
+                        "the server ended the live query's subscription twice without a reason"
+                            .to_owned(),
                     );
                     return;
+                }
+                Ok(None) => {
+                    unexplained = true;
+                    match resubscribe(&shared, &conn, &mut subscription, server, id).await {
+                        None => return,
+                        Some(Ok(())) => continue,
+                        Some(Err(Failure::Lost(reason))) => {
+                            wire.report(&conn, reason);
+                            return;
+                        }
+                        Some(Err(Failure::Error(error))) => {
+                            end_server_live(
+                                &shared,
+                                id,
+                                format!(
+                                    "the server ended the live query's subscription without a \
+                                     reason, and it could not be subscribed to again: {}",
+                                    error.message()
+                                ),
+                            );
+                            return;
+                        }
+                    }
                 }
                 Err(status) => match failed(status) {
                     Failure::Lost(reason) => {
@@ -1403,20 +1439,14 @@ fn pump(
                         return;
                     }
                     Ending::Resubscribe => {
-                        // On the same channel, in the same place.
-                        let client = &mut subscription.client;
-                        let again = tokio::select! {
-                            _ = conn.gone.cancelled() => return,
-                            _ = shared.closed.cancelled() => return,
-                            again = subscribe(&shared, client, server, id) => again,
-                        };
-                        match again {
-                            Ok(again) => subscription.stream = again,
-                            Err(Failure::Lost(reason)) => {
+                        match resubscribe(&shared, &conn, &mut subscription, server, id).await {
+                            None => return,
+                            Some(Ok(())) => {}
+                            Some(Err(Failure::Lost(reason))) => {
                                 wire.report(&conn, reason);
                                 return;
                             }
-                            Err(Failure::Error(error)) => {
+                            Some(Err(Failure::Error(error))) => {
                                 end_server_live(
                                     &shared,
                                     id,
@@ -1443,6 +1473,23 @@ fn pump(
             }
         }
     });
+}
+
+/// Subscribes to live query `id` again, on the subscription's own channel
+/// and in its place there. None: the connection or the link ended meanwhile.
+async fn resubscribe(
+    shared: &Shared,
+    conn: &Conn,
+    subscription: &mut Subscription,
+    server: Uuid,
+    id: Uuid,
+) -> Option<Result<(), Failure>> {
+    let again = tokio::select! {
+        _ = conn.gone.cancelled() => return None,
+        _ = shared.closed.cancelled() => return None,
+        again = subscribe(shared, &mut subscription.client, server, id) => again,
+    };
+    Some(again.map(|stream| subscription.stream = stream))
 }
 
 /// The error of a call whose connection was lost under it.
@@ -1664,100 +1711,44 @@ async fn exchange(
 /// Err: the connection failed meanwhile.
 async fn restore(shared: &Arc<Shared>, wire: &Arc<Wire>, conn: &Arc<Conn>) -> Result<(), String> {
     let sessions: Vec<_> = shared.sessions().values().cloned().collect();
+    let mut unattached = HashMap::new();
     for record in sessions {
         let mut replay = record.replay();
         while let Some((method, params)) = replay.next_step() {
             let outcome = exchange(shared, wire, conn, method, params, record.id).await?;
             replay.answer(outcome);
         }
-        // One the server refused to attach is set up again at its next call.
-        let _ = record.restored(replay, conn.generation);
+        // One the server refused to attach is set up again at its next
+        // call; its live queries end.
+        if let Err(error) = record.restored(replay, conn.generation) {
+            unattached.insert(record.id, error);
+        }
     }
-    restart_lives(shared, wire, conn).await
-}
-
-/// Starts each live query again, on its session, and subscribes to it; one
-/// that cannot start ends, and its subscriber is told why.
-async fn restart_lives(
-    shared: &Arc<Shared>,
-    wire: &Arc<Wire>,
-    conn: &Arc<Conn>,
-) -> Result<(), String> {
-    let lives: Vec<(Uuid, Uuid, String, Option<Value>, bool)> = shared
-        .lives()
-        .records
-        .iter()
-        .map(|(client_id, record)| {
-            (
-                *client_id,
-                record.session,
-                record.sql.clone(),
-                record.bindings.clone(),
-                record.restartable,
-            )
-        })
-        .collect();
-    for (client_id, session, sql, bindings, restartable) in lives {
-        let failure = if !restartable {
-            Some(
-                "the live query ended when its connection was lost: its SurrealQL holds more \
-                 than the LIVE statement, which would run again"
-                    .to_owned(),
-            )
-        } else if let Some(error) = session_lost(shared, session) {
-            Some(format!(
-                "the live query ended when its connection was lost: its session could not be \
-                 restored ({})",
-                error.message()
-            ))
-        } else {
-            let params = vec![Value::String(sql), bindings.unwrap_or(Value::None)];
-            match exchange(shared, wire, conn, "query", params, session).await? {
-                Ok(DbResult::Query(results)) => match started_live(&results) {
-                    Some(server_id) => {
-                        let server = conn.sessions().get(&session).copied();
-                        let subscribed = match server {
-                            Some(server) => {
-                                match subscription(shared, wire, conn, server, server_id).await {
-                                    Ok(subscription) => Ok((subscription, server)),
-                                    Err(Failure::Lost(reason)) => return Err(reason),
-                                    Err(Failure::Error(error)) => Err(error.message().to_owned()),
-                                }
-                            }
-                            None => Err("its session is not attached".to_owned()),
-                        };
-                        match subscribed {
-                            Ok((subscription, server)) => {
-                                {
-                                    let mut lives = shared.lives();
-                                    if let Some(record) = lives.records.get_mut(&client_id) {
-                                        let old =
-                                            std::mem::replace(&mut record.server_id, server_id);
-                                        lives.routes.remove(&old);
-                                        lives.routes.insert(server_id, client_id);
-                                    }
-                                }
-                                pump(shared, wire, conn, subscription, server, server_id);
-                                None
-                            }
-                            Err(reason) => Some(format!(
-                                "the live query could not be subscribed to again after a \
-                                 reconnect: {reason}"
-                            )),
-                        }
-                    }
-                    None => Some(restart_error(&results)),
-                },
-                Ok(_) => Some("the server's answer started no live query".to_owned()),
-                Err(error) => Some(format!(
-                    "the live query could not be started again after a reconnect: {}",
-                    error.message()
-                )),
+    for live in restart::restarts(shared, &unattached) {
+        let outcome = exchange(shared, wire, conn, "query", live.params, live.session).await?;
+        let server_id = match restart::restarted(outcome) {
+            Ok(server_id) => server_id,
+            Err(message) => {
+                end_live(shared, live.key, message);
+                continue;
             }
         };
-        if let Some(message) = failure {
-            end_live(shared, client_id, message);
-        }
+        let server = conn.sessions().get(&live.session).copied();
+        let why = match server {
+            Some(server) => match subscription(shared, wire, conn, server, server_id).await {
+                Ok(subscription) => {
+                    restart::reroute(shared, live.key, server_id);
+                    pump(shared, wire, conn, subscription, server, server_id);
+                    continue;
+                }
+                Err(Failure::Lost(reason)) => return Err(reason),
+                Err(Failure::Error(error)) => error.message().to_owned(),
+            },
+            None => "its session is not attached".to_owned(),
+        };
+        let message =
+            format!("the live query could not be subscribed to again after a reconnect: {why}");
+        end_live(shared, live.key, message);
     }
     Ok(())
 }

@@ -37,6 +37,7 @@
 mod driver;
 mod grpc;
 mod listeners;
+mod restart;
 mod session;
 mod transcode;
 pub mod verbs;

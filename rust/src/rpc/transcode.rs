@@ -32,13 +32,14 @@ pub(super) fn root(bytes: &[u8]) -> Option<fb::Value<'_>> {
 }
 
 /// The field `key` of an object; None if `value` is not an object or has no
-/// such field.
+/// such field. Of a key given twice, the last, as the SDK's reader keeps it.
 pub(super) fn field<'a>(value: fb::Value<'a>, key: &str) -> Option<fb::Value<'a>> {
     value
         .value_as_object()?
         .items()?
         .iter()
-        .find(|item| item.key() == Some(key))?
+        .filter(|item| item.key() == Some(key))
+        .last()?
         .value()
 }
 
@@ -327,6 +328,10 @@ mod tests {
                 "{fields:?}"
             );
         }
+        // A field looked up by key: the last of a repeated one, as the SDK keeps it.
+        let repeated = object_in_order(&[("a", 1), ("a", 2)]);
+        let last = field(root(&repeated).unwrap(), "a").and_then(|a| a.value_as_int_64());
+        assert_eq!(last.map(|a| a.value()), Some(2));
         let sorted = object_in_order(&[("a", 1), ("b", 2)]);
         let mut out = Vec::new();
         write(&mut CborWriter::new(&mut out), root(&sorted).unwrap()).unwrap();
