@@ -1367,26 +1367,22 @@ fn pump(
                 }
                 Ok(None) => {
                     unexplained = true;
-                    match resubscribe(&shared, &conn, &mut subscription, server, id).await {
-                        None => return,
-                        Some(Ok(())) => continue,
-                        Some(Err(Failure::Lost(reason))) => {
-                            wire.report(&conn, reason);
-                            return;
-                        }
-                        Some(Err(Failure::Error(error))) => {
-                            end_server_live(
-                                &shared,
-                                id,
-                                format!(
-                                    "the server ended the live query's subscription without a \
-                                     reason, and it could not be subscribed to again: {}",
-                                    error.message()
-                                ),
-                            );
-                            return;
-                        }
+                    let refused = "the server ended the live query's subscription without a \
+                                   reason, and it could not be subscribed to again";
+                    if resubscribe(
+                        &shared,
+                        &wire,
+                        &conn,
+                        &mut subscription,
+                        server,
+                        id,
+                        refused,
+                    )
+                    .await
+                    {
+                        continue;
                     }
+                    return;
                 }
                 Err(status) => match failed(status) {
                     Failure::Lost(reason) => {
@@ -1439,25 +1435,20 @@ fn pump(
                         return;
                     }
                     Ending::Resubscribe => {
-                        match resubscribe(&shared, &conn, &mut subscription, server, id).await {
-                            None => return,
-                            Some(Ok(())) => {}
-                            Some(Err(Failure::Lost(reason))) => {
-                                wire.report(&conn, reason);
-                                return;
-                            }
-                            Some(Err(Failure::Error(error))) => {
-                                end_server_live(
-                                    &shared,
-                                    id,
-                                    format!(
-                                        "the live query moved to another node of the server, \
-                                         and could not be subscribed to again there: {}",
-                                        error.message()
-                                    ),
-                                );
-                                return;
-                            }
+                        let refused = "the live query moved to another node of the server, and \
+                                       could not be subscribed to again there";
+                        if !resubscribe(
+                            &shared,
+                            &wire,
+                            &conn,
+                            &mut subscription,
+                            server,
+                            id,
+                            refused,
+                        )
+                        .await
+                        {
+                            return;
                         }
                     }
                     Ending::Failed(message) => {
@@ -1475,21 +1466,39 @@ fn pump(
     });
 }
 
-/// Subscribes to live query `id` again, on the subscription's own channel
-/// and in its place there. None: the connection or the link ended meanwhile.
+/// Subscribes to live query `id` of session `server` again, on the
+/// subscription's own channel and in its place there. False: its pump ends,
+/// because the connection or the link ended meanwhile, or the connection was
+/// lost (reported here), or the server refused (the live query ends with
+/// `refused` and the server's reason).
 async fn resubscribe(
     shared: &Shared,
+    wire: &Wire,
     conn: &Conn,
     subscription: &mut Subscription,
     server: Uuid,
     id: Uuid,
-) -> Option<Result<(), Failure>> {
+    refused: &str,
+) -> bool {
     let again = tokio::select! {
-        _ = conn.gone.cancelled() => return None,
-        _ = shared.closed.cancelled() => return None,
+        _ = conn.gone.cancelled() => return false,
+        _ = shared.closed.cancelled() => return false,
         again = subscribe(shared, &mut subscription.client, server, id) => again,
     };
-    Some(again.map(|stream| subscription.stream = stream))
+    match again {
+        Ok(stream) => {
+            subscription.stream = stream;
+            true
+        }
+        Err(Failure::Lost(reason)) => {
+            wire.report(conn, reason);
+            false
+        }
+        Err(Failure::Error(error)) => {
+            end_server_live(shared, id, format!("{refused}: {}", error.message()));
+            false
+        }
+    }
 }
 
 /// The error of a call whose connection was lost under it.
